@@ -1,0 +1,84 @@
+//! `vigil approve`.
+
+use super::{Globals, ProgressLine, ERROR, FINDINGS, OK};
+use vigil::approve::{self, Outcome};
+use vigil::inventory::chain_text;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Profiles to approve.
+    #[arg(value_name = "PROFILE", required = true)]
+    profiles: Vec<String>,
+
+    /// Who approves (default: git's `user.name <user.email>`).
+    #[arg(long, value_name = "WHO")]
+    by: Option<String>,
+
+    /// Why: recorded in the manifest, shown by the gate.
+    #[arg(long, value_name = "TEXT")]
+    reason: Option<String>,
+}
+
+pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+    let ws = match g.workspace() {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let vcs = match ws.vcs() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let mut progress = ProgressLine::new();
+    let outcome = approve::approve(&ws, vcs.as_ref(), &a.profiles, a.by, a.reason, &mut |p| {
+        progress.update(p)
+    });
+    progress.finish();
+    match outcome {
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            Ok(ERROR)
+        }
+        Ok(Outcome::Refused(findings)) => {
+            eprintln!("vigil: approval refused: what is not under version control cannot be approved. Nothing was written.");
+            for f in &findings {
+                eprintln!("  {} {}: {} {}", f.profile, f.code, f.path, f.message);
+                if !f.via.is_empty() {
+                    eprintln!("      via {}", chain_text(&f.via));
+                }
+                eprintln!("      fix: {}", f.code.remedy());
+            }
+            Ok(FINDINGS)
+        }
+        Ok(Outcome::Approved(list)) => {
+            for ap in list {
+                let rel = ap.file.strip_prefix(&ws.root).unwrap_or(&ap.file);
+                if ap.written {
+                    let local = if ap.manifest.revision.local_changes {
+                        " (including uncommitted changes: commit them together with the manifest)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "approved {}: {} components written to {}{local}",
+                        ap.profile,
+                        ap.manifest.components.len(),
+                        rel.display()
+                    );
+                } else {
+                    println!(
+                        "{}: unchanged since the approval in {}; nothing written",
+                        ap.profile,
+                        rel.display()
+                    );
+                }
+            }
+            Ok(OK)
+        }
+    }
+}

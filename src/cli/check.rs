@@ -1,0 +1,84 @@
+//! `vigil check`.
+
+use super::{emit, Globals, ProgressLine, ERROR, FINDINGS, OK};
+use clap::ValueEnum;
+use vigil::check::{self, Context};
+use vigil::config::Mode;
+use vigil::report::{self, Format};
+use vigil::source::WorkTree;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Profiles to check (default: all).
+    #[arg(value_name = "PROFILE")]
+    profiles: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+
+    /// Which severities apply: `nightly` (the default for a run by hand or from cron), `hook` or `gate`.
+    #[arg(long, value_enum, default_value_t = ModeArg::Nightly)]
+    mode: ModeArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OutputFormat {
+    /// Grouped by profile, for people.
+    Human,
+    /// The versioned JSON report (schema/report.schema.json).
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ModeArg {
+    Hook,
+    Nightly,
+    Gate,
+}
+
+pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+    let ws = match g.workspace() {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let vcs = match ws.vcs() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let source = WorkTree::new(&ws.root);
+    let mode = match a.mode {
+        ModeArg::Hook => Mode::Hook,
+        ModeArg::Nightly => Mode::Nightly,
+        ModeArg::Gate => Mode::Gate,
+    };
+    let cx = Context {
+        config: &ws.config,
+        root: Some(&ws.root),
+        source: &source,
+        vcs: vcs.as_ref(),
+        mode,
+    };
+    let mut progress = ProgressLine::new();
+    let report = check::run(&cx, &a.profiles, &mut |p| progress.update(p));
+    progress.finish();
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let format = match a.format {
+        OutputFormat::Human => Format::Human,
+        OutputFormat::Json => Format::Json,
+    };
+    emit(&report::render(&report, format, g.stdout_color()))?;
+    Ok(if report.failed() { FINDINGS } else { OK })
+}

@@ -1,0 +1,51 @@
+//! `vigil inventory`.
+
+use super::{emit, Globals, ERROR, OK};
+use clap::ValueEnum;
+use vigil::inventory;
+use vigil::report::{human, json};
+use vigil::source::WorkTree;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Profiles to list (default: all).
+    #[arg(value_name = "PROFILE")]
+    profiles: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+    let ws = match g.workspace() {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let profiles = match ws.config.select(&a.profiles) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let source = WorkTree::new(&ws.root);
+    let invs: Vec<_> = profiles
+        .iter()
+        .map(|p| inventory::inventory(&source, p, Some(&ws.root)))
+        .collect();
+    match a.format {
+        Format::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
+        Format::Json => emit(&json::render_inventory(&invs))?,
+    }
+    Ok(OK)
+}

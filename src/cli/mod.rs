@@ -1,0 +1,182 @@
+//! Command-line parsing and the subcommands, one file each. Only this layer prints or exits.
+
+mod approve;
+mod check;
+mod diff;
+mod inventory;
+mod schema;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use vigil::workspace::Workspace;
+
+/// Exit code: nothing at the failing severity.
+pub const OK: i32 = 0;
+/// Exit code: findings (or a refused approval, or a failed gate).
+pub const FINDINGS: i32 = 1;
+/// Exit code: usage, configuration or runtime error.
+pub const ERROR: i32 = 2;
+
+/// Keeps configuration profiles under change control.
+///
+/// For every profile in vigil.toml, vigil inventories each component the profile references, checks that
+/// each is tracked and committed in version control, hashes each with BLAKE3 against the profile's
+/// approved manifest, and reports what is untracked, uncommitted, stale, missing or unapproved.
+///
+/// Exit status: 0 when nothing is at error severity, 1 with findings, 2 on usage, configuration or
+/// runtime errors.
+#[derive(Parser, Debug)]
+#[command(name = "vigil", version, max_term_width = 100)]
+pub struct Cli {
+    /// Use this vigil.toml (or the vigil.toml in this folder) instead of searching upward from the
+    /// current folder.
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    /// When to colour human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check profiles and report findings (all profiles by default).
+    Check(check::Args),
+    /// List every component of each profile and how the profile reached it.
+    Inventory(inventory::Args),
+    /// Record the profiles' components as they are now in their manifests.
+    Approve(approve::Args),
+    /// Show what changed in stale components since they were approved.
+    Diff(diff::Args),
+    /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
+    Schema(schema::Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Colour on a terminal, unless `NO_COLOR` is set to anything non-empty.
+    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+/// Shared state for subcommands.
+pub struct Globals {
+    pub config: Option<PathBuf>,
+    pub color: ColorChoice,
+}
+
+impl Globals {
+    pub fn workspace(&self) -> Result<Workspace, vigil::Error> {
+        let cwd = std::env::current_dir()
+            .map_err(|e| vigil::Error::Io(format!("cannot read the current folder: {e}")))?;
+        Workspace::load(self.config.as_deref(), &cwd)
+    }
+
+    pub fn stdout_color(&self) -> bool {
+        self.color.enabled(io::stdout().is_terminal())
+    }
+}
+
+/// Parses the arguments, runs the command and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => OK,
+                _ => ERROR,
+            };
+        }
+    };
+    let g = Globals {
+        config: cli.config,
+        color: cli.color,
+    };
+    let result = match cli.command {
+        Command::Check(a) => check::run(&g, a),
+        Command::Inventory(a) => inventory::run(&g, a),
+        Command::Approve(a) => approve::run(&g, a),
+        Command::Diff(a) => diff::run(&g, a),
+        Command::Schema(a) => schema::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                // A closed pipe (`vigil check | head`) is the reader's choice, not a failure.
+                if io.kind() == io::ErrorKind::BrokenPipe {
+                    return OK;
+                }
+            }
+            eprintln!("vigil: error: {e:#}");
+            ERROR
+        }
+    }
+}
+
+/// Writes bytes to stdout, flushing, so a broken pipe surfaces as an error the caller maps.
+pub fn emit(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// A one-line progress display on stderr, only on a terminal; piped output stays clean.
+pub struct ProgressLine {
+    enabled: bool,
+    last: std::time::Instant,
+    shown: bool,
+}
+
+impl ProgressLine {
+    pub fn new() -> Self {
+        ProgressLine {
+            enabled: io::stderr().is_terminal(),
+            last: std::time::Instant::now(),
+            shown: false,
+        }
+    }
+
+    pub fn update(&mut self, p: vigil::check::Progress) {
+        use vigil::check::Progress as P;
+        if !self.enabled || self.last.elapsed() < std::time::Duration::from_millis(150) {
+            return;
+        }
+        self.last = std::time::Instant::now();
+        let text = match p {
+            P::Inventory {
+                profile_index,
+                profiles,
+            } => format!("inventory: profile {}/{profiles}", profile_index + 1),
+            P::Status { paths } => format!("version control: status of {paths} components"),
+            P::Hashing { done, total } => format!("hashing: {done}/{total}"),
+        };
+        let _ = write!(io::stderr(), "\r\x1b[2K{text}");
+        self.shown = true;
+    }
+
+    pub fn finish(&mut self) {
+        if self.shown {
+            let _ = write!(io::stderr(), "\r\x1b[2K");
+            self.shown = false;
+        }
+    }
+}

@@ -1,0 +1,563 @@
+//! `vigil.toml`: finding it, parsing it, and turning it into a checked [`Config`].
+//!
+//! Every error points at the text: file, line, column and the offending line, so that a typo in a
+//! hook's configuration is fixed in seconds rather than debugged.
+
+use crate::finding::{Code, Severity};
+use globset::{Glob, GlobMatcher};
+use regex::bytes::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The file name vigil looks for.
+pub const CONFIG_FILE: &str = "vigil.toml";
+/// Where manifests live when the configuration does not say.
+pub const DEFAULT_MANIFEST_DIR: &str = "approved";
+/// How many references deep vigil follows when the profile does not say.
+pub const DEFAULT_MAX_DEPTH: u32 = 16;
+
+/// The raw form of `vigil.toml`, exactly as written. The JSON Schema in `schema/` is generated from it.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "vigil.toml")]
+pub struct RawConfig {
+    /// Folder holding one approved manifest per profile (`NAME.toml`), relative to `vigil.toml`.
+    /// Default: `approved`.
+    #[serde(default)]
+    pub manifest_dir: Option<String>,
+    /// Severity of each finding code per mode; see the README for the defaults.
+    #[serde(default)]
+    pub severity: RawSeverities,
+    /// The profiles, by name. A name may hold letters, digits, `.`, `_` and `-`.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, RawProfile>,
+}
+
+/// Per-mode severity overrides: `[severity.hook]`, `[severity.nightly]`, `[severity.gate]`.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeverities {
+    #[serde(default)]
+    pub hook: BTreeMap<Code, Severity>,
+    #[serde(default)]
+    pub nightly: BTreeMap<Code, Severity>,
+    #[serde(default)]
+    pub gate: BTreeMap<Code, Severity>,
+}
+
+/// One profile: `[profiles.NAME]`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawProfile {
+    /// What the profile is for, shown in reports.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Exact paths, globs (`*`, `?`, `[..]`, `**`) and folders (every file below), relative to `vigil.toml`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub components: Vec<Spanned<String>>,
+    /// Built-in reference extractors applied to every component: `openssl-include`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub follow: Vec<Spanned<String>>,
+    /// Folder against which relative OpenSSL `.include` paths resolve, relative to `vigil.toml`
+    /// (OpenSSL resolves them against the process's working folder). Default: the folder of `vigil.toml`.
+    #[serde(default)]
+    pub include_dir: Option<String>,
+    /// How many references deep to follow. Default: 16.
+    #[serde(default)]
+    pub max_depth: Option<u32>,
+    /// User-defined references: a regex whose first capture group is a path.
+    #[serde(default)]
+    pub references: Vec<RawReference>,
+}
+
+/// `[[profiles.NAME.references]]`.
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawReference {
+    /// A regular expression (Rust `regex` syntax) applied to each line; its first capture group is a path.
+    #[schemars(with = "String")]
+    pub pattern: Spanned<String>,
+    /// A glob limiting which components are scanned, matched against the workspace-relative path.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub files: Option<Spanned<String>>,
+    /// What a relative captured path is relative to: the referencing `file`'s folder (default) or the `workspace`.
+    #[serde(default)]
+    pub relative_to: RelativeTo,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelativeTo {
+    #[default]
+    File,
+    Workspace,
+}
+
+/// The mode a run is in; each has its own severities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Pre-commit and pre-receive hooks.
+    Hook,
+    /// `vigil check` by hand or from cron.
+    Nightly,
+    /// `vigil gate`.
+    Gate,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Hook => "hook",
+            Mode::Nightly => "nightly",
+            Mode::Gate => "gate",
+        }
+    }
+}
+
+/// A built-in reference extractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    OpensslInclude,
+}
+
+impl Builtin {
+    pub const NAMES: [&'static str; 1] = ["openssl-include"];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Builtin::OpensslInclude => "openssl-include",
+        }
+    }
+}
+
+/// A user-defined reference extractor, compiled.
+#[derive(Debug, Clone)]
+pub struct UserReference {
+    pub pattern: Regex,
+    pub files: Option<GlobMatcher>,
+    pub relative_to: RelativeTo,
+}
+
+/// A profile, checked and compiled.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub name: String,
+    pub description: Option<String>,
+    pub components: Vec<String>,
+    pub follow: Vec<Builtin>,
+    pub include_dir: String,
+    pub max_depth: u32,
+    pub references: Vec<UserReference>,
+}
+
+/// The whole configuration, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from (for messages); for a configuration read from a commit, a label.
+    pub file: PathBuf,
+    /// Workspace-relative folder of the manifests.
+    pub manifest_dir: String,
+    pub profiles: BTreeMap<String, Profile>,
+    severities: [BTreeMap<Code, Severity>; 3],
+}
+
+/// A configuration problem, pointing at the text when it can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The offending line of the file, when known.
+    pub snippet: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file.display(), self.message)?,
+            _ => write!(f, "{}: {}", self.file.display(), self.message)?,
+        }
+        if let (Some(snippet), Some(l), Some(c)) = (&self.snippet, self.line, self.column) {
+            let gutter = l.to_string().len();
+            write!(
+                f,
+                "\n{:gutter$} |\n{l} | {snippet}\n{:gutter$} | {:>c$}",
+                "", "", "^"
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    pub(crate) fn at(file: &Path, text: &str, span: Option<Range<usize>>, message: String) -> Self {
+        let mut e = ConfigError {
+            file: file.to_path_buf(),
+            line: None,
+            column: None,
+            snippet: None,
+            message,
+        };
+        if let Some(span) = span {
+            let start = span.start.min(text.len());
+            let before = &text[..start];
+            let line = before.matches('\n').count() + 1;
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = text[line_start..start].chars().count() + 1;
+            let snippet = text[line_start..].lines().next().unwrap_or("").to_string();
+            e.line = Some(line);
+            e.column = Some(column);
+            e.snippet = Some(snippet);
+        }
+        e
+    }
+}
+
+/// Walks up from `start` to find `vigil.toml`, as git finds `.git`.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let candidate = d.join(CONFIG_FILE);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Reads and checks a configuration file.
+pub fn load(file: &Path) -> Result<Config, ConfigError> {
+    let bytes = std::fs::read(file).map_err(|e| ConfigError {
+        file: file.to_path_buf(),
+        line: None,
+        column: None,
+        snippet: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let off = e.utf8_error().valid_up_to();
+        ConfigError::at(file, "", None, format!("not valid UTF-8 (at byte {off})"))
+    })?;
+    parse(file, &text)
+}
+
+/// Parses and checks configuration text; `file` names it in errors.
+pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text)
+        .map_err(|e| ConfigError::at(file, text, e.span(), improve_message(e.message())))?;
+    let mut profiles = BTreeMap::new();
+    for (name, p) in raw.profiles {
+        if !valid_profile_name(&name) {
+            let span = text.find(&format!("profiles.{name}")).map(|i| i..i + 1);
+            return Err(ConfigError::at(
+                file,
+                text,
+                span,
+                format!("profile name `{name}` may only hold letters, digits, `.`, `_` and `-`, and may not start with `.`"),
+            ));
+        }
+        let mut follow = Vec::new();
+        for f in &p.follow {
+            match f.get_ref().as_str() {
+                "openssl-include" => follow.push(Builtin::OpensslInclude),
+                other => {
+                    return Err(ConfigError::at(
+                        file,
+                        text,
+                        Some(f.span()),
+                        format!(
+                            "unknown extractor `{other}` in `follow`{}; known: {}",
+                            closest(other, &Builtin::NAMES),
+                            Builtin::NAMES.join(", ")
+                        ),
+                    ))
+                }
+            }
+        }
+        let mut references = Vec::new();
+        for r in &p.references {
+            let pattern = Regex::new(r.pattern.get_ref()).map_err(|e| {
+                ConfigError::at(
+                    file,
+                    text,
+                    Some(r.pattern.span()),
+                    format!("invalid regex: {e}"),
+                )
+            })?;
+            if pattern.captures_len() < 2 {
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    Some(r.pattern.span()),
+                    "the pattern needs a capture group `( )` around the path".into(),
+                ));
+            }
+            let files = match &r.files {
+                Some(g) => Some(
+                    Glob::new(g.get_ref())
+                        .map_err(|e| {
+                            ConfigError::at(
+                                file,
+                                text,
+                                Some(g.span()),
+                                format!("invalid glob: {e}"),
+                            )
+                        })?
+                        .compile_matcher(),
+                ),
+                None => None,
+            };
+            references.push(UserReference {
+                pattern,
+                files,
+                relative_to: r.relative_to,
+            });
+        }
+        let mut components = Vec::new();
+        for c in &p.components {
+            if c.get_ref().is_empty() {
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    Some(c.span()),
+                    "empty component pattern".into(),
+                ));
+            }
+            if let Err(e) = Glob::new(c.get_ref()) {
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    Some(c.span()),
+                    format!("invalid glob: {e}"),
+                ));
+            }
+            components.push(c.get_ref().clone());
+        }
+        profiles.insert(
+            name.clone(),
+            Profile {
+                name,
+                description: p.description,
+                components,
+                follow,
+                include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
+                max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+                references,
+            },
+        );
+    }
+    let manifest_dir = raw
+        .manifest_dir
+        .unwrap_or_else(|| DEFAULT_MANIFEST_DIR.to_string());
+    if crate::path::WsPath::normalize(Path::new(&manifest_dir)).is_none() {
+        let span = text.find("manifest-dir").map(|i| i..i + 1);
+        return Err(ConfigError::at(
+            file,
+            text,
+            span,
+            format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
+        ));
+    }
+    Ok(Config {
+        file: file.to_path_buf(),
+        manifest_dir,
+        profiles,
+        severities: [raw.severity.hook, raw.severity.nightly, raw.severity.gate],
+    })
+}
+
+fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+impl Config {
+    /// The severity of `code` in `mode`, after the configuration's overrides.
+    ///
+    /// Defaults: `orphaned` is a warning in hooks and nightly runs; everything else is an error. The gate
+    /// treats every finding as an error unless the configuration relaxes it.
+    pub fn severity(&self, mode: Mode, code: Code) -> Severity {
+        let (table, default) = match mode {
+            Mode::Hook => (&self.severities[0], code.default_severity()),
+            Mode::Nightly => (&self.severities[1], code.default_severity()),
+            Mode::Gate => (&self.severities[2], Severity::Error),
+        };
+        table.get(&code).copied().unwrap_or(default)
+    }
+
+    /// Looks up profiles by name; an unknown name lists the known ones.
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>, String> {
+        if names.is_empty() {
+            return Ok(self.profiles.values().collect());
+        }
+        let mut out = Vec::new();
+        for n in names {
+            match self.profiles.get(n) {
+                Some(p) => out.push(p),
+                None => {
+                    let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+                    return Err(format!(
+                        "unknown profile `{n}`{}; known profiles: {}",
+                        closest(n, &known),
+                        if known.is_empty() {
+                            "(none)".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The workspace-relative path of a profile's manifest.
+    pub fn manifest_path(&self, profile: &str) -> String {
+        let dir = self.manifest_dir.trim_end_matches('/');
+        if dir.is_empty() || dir == "." {
+            format!("{profile}.toml")
+        } else {
+            format!("{dir}/{profile}.toml")
+        }
+    }
+}
+
+/// ` (did you mean `x`?)` when one of `candidates` is close to `word`, else empty.
+pub fn closest(word: &str, candidates: &[&str]) -> String {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+/// serde reports unknown keys as "unknown field `x`, expected one of `a`, `b`"; add the closest name.
+fn improve_message(msg: &str) -> String {
+    let msg = msg.trim_end();
+    let re = regex::Regex::new(r"unknown (?:field|variant) `([^`]*)`, expected (?:one of )?(.*)")
+        .expect("static regex");
+    if let Some(c) = re.captures(msg) {
+        let word = &c[1];
+        let expected: Vec<&str> = c[2]
+            .split(',')
+            .map(|s| s.trim().trim_start_matches("or ").trim_matches('`'))
+            .collect();
+        let hint = closest(word, &expected);
+        if !hint.is_empty() {
+            return format!("{msg}{hint}");
+        }
+    }
+    msg.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> ConfigError {
+        parse(Path::new("vigil.toml"), text).unwrap_err()
+    }
+
+    #[test]
+    fn minimal_form_parses() {
+        let c = parse(
+            Path::new("vigil.toml"),
+            r#"
+[profiles.cisco-vpn-server]
+description = "CISCO VPN server authentication"
+components = ["profiles/cisco-vpn-server.cnf", "validity/*.cnf", "extensions/"]
+follow = ["openssl-include"]
+"#,
+        )
+        .unwrap();
+        let p = &c.profiles["cisco-vpn-server"];
+        assert_eq!(p.components.len(), 3);
+        assert_eq!(p.follow, vec![Builtin::OpensslInclude]);
+        assert_eq!(
+            c.manifest_path("cisco-vpn-server"),
+            "approved/cisco-vpn-server.toml"
+        );
+    }
+
+    #[test]
+    fn malformed_toml_names_line_and_column() {
+        let e = err("[profiles.a]\ncomponents = [\"x\" \"y\"]\n");
+        assert_eq!(e.line, Some(2));
+        assert!(e.column.is_some());
+        assert!(e.to_string().contains("vigil.toml:2:"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_suggests_closest() {
+        let e = err("[profiles.a]\ncompnents = [\"x\"]\n");
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.message.contains("did you mean `components`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn unknown_extractor_suggests_closest() {
+        let e = err("[profiles.a]\nfollow = [\"openssl-includes\"]\n");
+        assert!(
+            e.message.contains("did you mean `openssl-include`?"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn bad_regex_and_missing_group() {
+        let e = err("[profiles.a]\n[[profiles.a.references]]\npattern = \"(\"\n");
+        assert!(e.message.contains("invalid regex"), "{}", e.message);
+        assert_eq!(e.line, Some(3));
+        let e = err("[profiles.a]\n[[profiles.a.references]]\npattern = \"include .*\"\n");
+        assert!(e.message.contains("capture group"), "{}", e.message);
+    }
+
+    #[test]
+    fn bad_profile_name_and_manifest_dir() {
+        assert!(err("[profiles.\"a/b\"]\n").message.contains("profile name"));
+        assert!(err("manifest-dir = \"../x\"\n")
+            .message
+            .contains("inside the workspace"));
+    }
+
+    #[test]
+    fn unknown_profile_lists_known() {
+        let c = parse(Path::new("v"), "[profiles.server]\n[profiles.client]\n").unwrap();
+        let e = c.select(&["servr".into()]).unwrap_err();
+        assert!(e.contains("did you mean `server`?"), "{e}");
+        assert!(e.contains("client, server"), "{e}");
+    }
+
+    #[test]
+    fn severities_per_mode() {
+        let c = parse(Path::new("v"), "[severity.hook]\nstale = \"warning\"\n").unwrap();
+        assert_eq!(c.severity(Mode::Hook, Code::Stale), Severity::Warning);
+        assert_eq!(c.severity(Mode::Nightly, Code::Stale), Severity::Error);
+        assert_eq!(c.severity(Mode::Nightly, Code::Orphaned), Severity::Warning);
+        assert_eq!(c.severity(Mode::Gate, Code::Orphaned), Severity::Error);
+        let e = err("[severity.hook]\nstail = \"warning\"\n");
+        assert!(e.message.contains("did you mean `stale`?"), "{}", e.message);
+    }
+}

@@ -1,0 +1,533 @@
+//! Inventory: every component of a profile, and how the profile reached it.
+//!
+//! Starting from the declared paths, globs and folders, the inventory follows references inside the
+//! components (and symlinks) breadth-first, so each component remembers the shortest chain that led to it.
+//! Anything it cannot inventory (a pattern that matched nothing, a reference to a file that is not there,
+//! a symlink out of the workspace, a FIFO) becomes a [`Problem`] that the check turns into a finding.
+
+use crate::config::Profile;
+use crate::discover::{self, Base};
+use crate::finding::Code;
+use crate::path::WsPath;
+use crate::source::{Kind, Lookup, Meta, Source};
+use globset::GlobBuilder;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+use std::ffi::OsStr;
+use std::fmt;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// Files larger than this are inventoried and hashed but not scanned for references.
+pub const MAX_SCAN_BYTES: u64 = 16 * 1024 * 1024;
+/// Symlinks followed while resolving one path before it counts as a loop.
+const MAX_SYMLINK_HOPS: u32 = 40;
+
+/// One link of the chain by which a profile reached a component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Step {
+    /// Matched by a pattern of the profile's `components`.
+    Declared { pattern: String },
+    /// Referenced from a line of another component.
+    Reference { from: WsPath, line: u32, by: String },
+    /// The target of a symbolic link (or reached through a linked folder).
+    Symlink { link: WsPath },
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Declared { pattern } => write!(f, "declared `{pattern}`"),
+            Step::Reference { from, line, by } => write!(f, "{from}:{line} ({by})"),
+            Step::Symlink { link } => write!(f, "symlink {link}"),
+        }
+    }
+}
+
+/// Renders a chain as `declared `a.cnf` → a.cnf:3 (openssl-include)`.
+pub fn chain_text(via: &[Step]) -> String {
+    via.iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+/// A file a profile needs.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub path: WsPath,
+    pub via: Vec<Step>,
+    pub meta: Meta,
+}
+
+/// Something the inventory could not resolve into a component.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub code: Code,
+    /// The path (or the declared pattern) concerned.
+    pub path: String,
+    pub via: Vec<Step>,
+    pub message: String,
+}
+
+/// The components of one profile.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub profile: String,
+    /// Sorted by path, each path once.
+    pub components: Vec<Component>,
+    pub problems: Vec<Problem>,
+}
+
+struct Pending {
+    path: WsPath,
+    via: Vec<Step>,
+    depth: u32,
+    hops: u32,
+    /// Loaded from an OpenSSL folder include: its own folder includes are ignored, as OpenSSL does.
+    from_dir_include: bool,
+}
+
+/// Builds the inventory of `profile` over `source`. `ws_abs` is the workspace's absolute path, used to
+/// accept absolute references that point inside it; without it every absolute reference is outside.
+pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) -> Inventory {
+    let mut inv = Walker {
+        source,
+        profile,
+        ws_abs,
+        queue: VecDeque::new(),
+        seen: HashMap::new(),
+        components: Vec::new(),
+        problems: Vec::new(),
+    };
+    for pattern in &profile.components {
+        inv.declare(pattern);
+    }
+    while let Some(p) = inv.queue.pop_front() {
+        inv.visit(p);
+    }
+    let mut components = inv.components;
+    components.sort_by(|a, b| a.path.cmp(&b.path));
+    Inventory {
+        profile: profile.name.clone(),
+        components,
+        problems: inv.problems,
+    }
+}
+
+struct Walker<'a> {
+    source: &'a dyn Source,
+    profile: &'a Profile,
+    ws_abs: Option<&'a Path>,
+    queue: VecDeque<Pending>,
+    seen: HashMap<WsPath, ()>,
+    components: Vec<Component>,
+    problems: Vec<Problem>,
+}
+
+fn has_glob_meta(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+impl Walker<'_> {
+    fn problem(&mut self, code: Code, path: String, via: Vec<Step>, message: String) {
+        self.problems.push(Problem {
+            code,
+            path,
+            via,
+            message,
+        });
+    }
+
+    fn push(&mut self, path: WsPath, via: Vec<Step>, depth: u32, hops: u32, from_dir: bool) {
+        self.queue.push_back(Pending {
+            path,
+            via,
+            depth,
+            hops,
+            from_dir_include: from_dir,
+        });
+    }
+
+    fn declare(&mut self, pattern: &str) {
+        let via = vec![Step::Declared {
+            pattern: pattern.to_string(),
+        }];
+        let trimmed = pattern.trim_end_matches('/');
+        let Some(norm) = (!pattern.starts_with('/'))
+            .then(|| WsPath::normalize(Path::new(trimmed)))
+            .flatten()
+        else {
+            self.problem(
+                Code::OutsideRoot,
+                pattern.to_string(),
+                via,
+                "the declared pattern points outside the workspace".into(),
+            );
+            return;
+        };
+        if !has_glob_meta(pattern) {
+            match self.source.lookup(&norm) {
+                Lookup::Found(Meta {
+                    kind: Kind::Dir, ..
+                }) => {
+                    let before = self.queue.len();
+                    self.push_folder(&norm, &via, 0);
+                    if self.queue.len() == before {
+                        self.problem(
+                            Code::Missing,
+                            pattern.to_string(),
+                            via,
+                            "the declared folder holds no files".into(),
+                        );
+                    }
+                }
+                Lookup::Missing => self.problem(
+                    Code::Missing,
+                    pattern.to_string(),
+                    via,
+                    format!("declared, but not found in the {}", self.source.label()),
+                ),
+                _ => self.push(norm, via, 0, 0, false),
+            }
+            return;
+        }
+        // A glob: walk from its longest literal folder prefix.
+        let glob = match GlobBuilder::new(trimmed).literal_separator(true).build() {
+            Ok(g) => g.compile_matcher(),
+            Err(e) => {
+                self.problem(
+                    Code::Missing,
+                    pattern.into(),
+                    via,
+                    format!("invalid glob: {e}"),
+                );
+                return;
+            }
+        };
+        let literal: Vec<&str> = trimmed
+            .split('/')
+            .take_while(|part| !has_glob_meta(part))
+            .collect();
+        let start = WsPath::normalize(Path::new(&literal.join("/"))).unwrap_or_else(WsPath::root);
+        let mut matched = Vec::new();
+        let mut dirs = vec![start];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = self.source.list_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let child = dir.child(&e.name);
+                let is_match = glob.is_match(child.as_path());
+                if e.kind == Kind::Dir {
+                    if is_match {
+                        matched.push((child.clone(), true));
+                    } else {
+                        dirs.push(child);
+                    }
+                } else if is_match {
+                    matched.push((child, false));
+                }
+            }
+        }
+        matched.sort();
+        if matched.is_empty() {
+            self.problem(
+                Code::Missing,
+                pattern.to_string(),
+                via.clone(),
+                format!(
+                    "the declared pattern matched nothing in the {}",
+                    self.source.label()
+                ),
+            );
+        }
+        for (path, is_dir) in matched {
+            if is_dir {
+                self.push_folder(&path, &via, 0);
+            } else {
+                self.push(path, via.clone(), 0, 0, false);
+            }
+        }
+    }
+
+    /// Queues every file below a folder (recursively), in name order.
+    fn push_folder(&mut self, dir: &WsPath, via: &[Step], depth: u32) {
+        let mut stack = vec![dir.clone()];
+        let mut files = Vec::new();
+        while let Some(d) = stack.pop() {
+            match self.source.list_dir(&d) {
+                Ok(entries) => {
+                    for e in entries {
+                        let child = d.child(&e.name);
+                        if e.kind == Kind::Dir {
+                            stack.push(child);
+                        } else {
+                            files.push(child);
+                        }
+                    }
+                }
+                Err(e) => self.problem(
+                    Code::Unreadable,
+                    d.to_string(),
+                    via.to_vec(),
+                    format!("cannot list the folder: {e}"),
+                ),
+            }
+        }
+        files.sort();
+        for f in files {
+            self.push(f, via.to_vec(), depth, 0, false);
+        }
+    }
+
+    fn visit(&mut self, p: Pending) {
+        if self.seen.contains_key(&p.path) {
+            return;
+        }
+        if p.hops > MAX_SYMLINK_HOPS {
+            self.seen.insert(p.path.clone(), ());
+            self.problem(
+                Code::Unreadable,
+                p.path.to_string(),
+                p.via,
+                "too many levels of symbolic links (a symlink loop)".into(),
+            );
+            return;
+        }
+        match self.source.lookup(&p.path) {
+            Lookup::Missing => {
+                self.seen.insert(p.path.clone(), ());
+                let msg = match p.via.last() {
+                    Some(Step::Reference { from, line, .. }) => {
+                        format!(
+                            "referenced by {from}:{line}, but not found in the {}",
+                            self.source.label()
+                        )
+                    }
+                    Some(Step::Symlink { link }) => {
+                        format!(
+                            "the target of symlink {link} is not in the {}",
+                            self.source.label()
+                        )
+                    }
+                    _ => format!("declared, but not found in the {}", self.source.label()),
+                };
+                self.problem(Code::Missing, p.path.to_string(), p.via, msg);
+            }
+            Lookup::Unreadable(why) => {
+                self.seen.insert(p.path.clone(), ());
+                self.problem(Code::Unreadable, p.path.to_string(), p.via, why);
+            }
+            Lookup::ThroughSymlink { link, target } => {
+                let rest = p.path.strip_prefix(&link).unwrap_or_else(WsPath::root);
+                match self.resolve_link(&link, &target) {
+                    Some(real) => {
+                        let real = if rest.is_root() {
+                            real
+                        } else {
+                            real.join(rest.as_path()).unwrap_or(real)
+                        };
+                        let mut via = p.via;
+                        via.push(Step::Symlink { link });
+                        self.push(real, via, p.depth, p.hops + 1, p.from_dir_include);
+                    }
+                    None => {
+                        self.seen.insert(p.path.clone(), ());
+                        let t = String::from_utf8_lossy(&target).into_owned();
+                        self.problem(
+                            Code::OutsideRoot,
+                            p.path.to_string(),
+                            p.via,
+                            format!("reached through symlink {link} → {t}, which leads outside the workspace"),
+                        );
+                    }
+                }
+            }
+            Lookup::Found(meta) => self.found(p, meta),
+        }
+    }
+
+    /// Resolves a symlink's target lexically against the link's folder; `None` when it leaves the workspace.
+    fn resolve_link(&self, link: &WsPath, target: &[u8]) -> Option<WsPath> {
+        let t = Path::new(OsStr::from_bytes(target));
+        if t.is_absolute() {
+            return self.absolute_inside(t);
+        }
+        link.parent().join(t)
+    }
+
+    fn absolute_inside(&self, abs: &Path) -> Option<WsPath> {
+        let ws = self.ws_abs?;
+        let rel = abs.strip_prefix(ws).ok()?;
+        WsPath::normalize(rel)
+    }
+
+    fn found(&mut self, p: Pending, meta: Meta) {
+        match &meta.kind {
+            Kind::Dir => {
+                // A folder reached by reference or symlink: every file below it.
+                self.seen.insert(p.path.clone(), ());
+                self.push_folder(&p.path, &p.via, p.depth);
+            }
+            Kind::Special(what) => {
+                self.seen.insert(p.path.clone(), ());
+                let what = *what;
+                self.components.push(Component {
+                    path: p.path.clone(),
+                    via: p.via.clone(),
+                    meta,
+                });
+                self.problem(
+                    Code::Unreadable,
+                    p.path.to_string(),
+                    p.via,
+                    format!("is {what}, not a regular file; it is never opened"),
+                );
+            }
+            Kind::Symlink(target) => {
+                let target = target.clone();
+                self.seen.insert(p.path.clone(), ());
+                self.components.push(Component {
+                    path: p.path.clone(),
+                    via: p.via.clone(),
+                    meta,
+                });
+                match self.resolve_link(&p.path, &target) {
+                    Some(real) => {
+                        let mut via = p.via;
+                        via.push(Step::Symlink {
+                            link: p.path.clone(),
+                        });
+                        self.push(real, via, p.depth, p.hops + 1, p.from_dir_include);
+                    }
+                    None => {
+                        let t = String::from_utf8_lossy(&target).into_owned();
+                        self.problem(
+                            Code::OutsideRoot,
+                            p.path.to_string(),
+                            p.via,
+                            format!("is a symlink to {t}, outside the workspace"),
+                        );
+                    }
+                }
+            }
+            Kind::File | Kind::Executable => {
+                self.seen.insert(p.path.clone(), ());
+                let size = meta.size;
+                self.components.push(Component {
+                    path: p.path.clone(),
+                    via: p.via.clone(),
+                    meta,
+                });
+                self.scan(&p, size);
+            }
+        }
+    }
+
+    fn scan(&mut self, p: &Pending, size: u64) {
+        if (self.profile.follow.is_empty() && self.profile.references.is_empty())
+            || size > MAX_SCAN_BYTES
+        {
+            return;
+        }
+        let mut content = Vec::with_capacity(size as usize);
+        let read = self
+            .source
+            .open(&p.path)
+            .and_then(|r| r.take(MAX_SCAN_BYTES).read_to_end(&mut content));
+        if let Err(e) = read {
+            self.problem(
+                Code::Unreadable,
+                p.path.to_string(),
+                p.via.clone(),
+                format!("cannot be read: {e}"),
+            );
+            return;
+        }
+        // Binary content holds no references.
+        if content[..content.len().min(8192)].contains(&0) {
+            return;
+        }
+        for r in discover::extract(self.profile, &p.path, &content) {
+            let mut via = p.via.clone();
+            via.push(Step::Reference {
+                from: p.path.clone(),
+                line: r.line,
+                by: r.by.clone(),
+            });
+            let raw = Path::new(OsStr::from_bytes(&r.raw));
+            let resolved = if raw.is_absolute() {
+                self.absolute_inside(raw)
+            } else {
+                let base = match &r.base {
+                    Base::File => Some(p.path.parent()),
+                    Base::Dir(d) => WsPath::normalize(Path::new(OsStr::from_bytes(d))),
+                };
+                base.and_then(|b| b.join(raw))
+            };
+            let Some(target) = resolved else {
+                self.problem(
+                    Code::OutsideRoot,
+                    String::from_utf8_lossy(&r.raw).into_owned(),
+                    via,
+                    format!("referenced by {}:{}, outside the workspace", p.path, r.line),
+                );
+                continue;
+            };
+            if p.depth + 1 > self.profile.max_depth {
+                self.problem(
+                    Code::Unreadable,
+                    target.to_string(),
+                    via,
+                    format!(
+                        "not followed: more than {} references deep (raise `max-depth`)",
+                        self.profile.max_depth
+                    ),
+                );
+                continue;
+            }
+            if r.openssl {
+                if let Lookup::Found(Meta {
+                    kind: Kind::Dir, ..
+                }) = self.source.lookup(&target)
+                {
+                    // config(5): a folder includes its *.cnf and *.conf files, not recursively; and a file
+                    // loaded from a folder include may not include another folder.
+                    if p.from_dir_include {
+                        continue;
+                    }
+                    match self.source.list_dir(&target) {
+                        Ok(entries) => {
+                            for e in entries {
+                                let name = e.name.as_bytes();
+                                if e.kind != Kind::Dir
+                                    && (name.ends_with(b".cnf") || name.ends_with(b".conf"))
+                                {
+                                    self.push(
+                                        target.child(&e.name),
+                                        via.clone(),
+                                        p.depth + 1,
+                                        0,
+                                        true,
+                                    );
+                                }
+                            }
+                        }
+                        Err(e) => self.problem(
+                            Code::Unreadable,
+                            target.to_string(),
+                            via,
+                            format!("cannot list the included folder: {e}"),
+                        ),
+                    }
+                    continue;
+                }
+            }
+            self.push(target, via, p.depth + 1, 0, false);
+        }
+    }
+}

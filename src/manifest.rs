@@ -1,0 +1,246 @@
+//! The manifest: the approved state of one profile, one deterministic TOML file, so that its diff reads
+//! as a review.
+//!
+//! Writes are atomic (temporary file, fsync, rename, fsync of the folder), so a crash leaves the old
+//! manifest intact, and a lock on the manifest folder keeps two `vigil approve` runs from writing at once.
+
+use crate::config::ConfigError;
+use crate::path::WsPath;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The manifest format version written by this build.
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// One profile's approved state (`approved/NAME.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "vigil manifest")]
+pub struct Manifest {
+    /// Format version of this file; 1.
+    pub manifest_version: u32,
+    /// The vigil version that wrote it.
+    pub vigil_version: String,
+    pub profile: String,
+    /// Who approved, by default git's `user.name <user.email>`.
+    pub approved_by: String,
+    /// When, in UTC, RFC 3339.
+    pub approved_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub revision: ManifestRevision,
+    /// Every component, sorted by path.
+    #[serde(default, rename = "component")]
+    pub components: Vec<ManifestEntry>,
+}
+
+/// The revision the approval was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ManifestRevision {
+    /// `git`, `svn` or `none`.
+    pub vcs: String,
+    /// The commit (git) or revision (svn) the working copy was at; absent before the first commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// True when approved components had changes not yet committed on top of `id`; the hooks and the
+    /// gate verify that what gets committed matches.
+    pub local_changes: bool,
+}
+
+/// What a component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    File,
+    Executable,
+    Symlink,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Executable => "executable",
+            EntryKind::Symlink => "symlink",
+        }
+    }
+}
+
+/// One approved component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ManifestEntry {
+    pub path: WsPath,
+    pub kind: EntryKind,
+    /// Bytes (for a symlink, of its target text).
+    pub size: u64,
+    /// BLAKE3 of the content (for a symlink, of its target text), lowercase hex.
+    pub blake3: String,
+    /// A symlink's target, escaped like paths.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+impl Manifest {
+    /// The deterministic text form.
+    pub fn to_toml(&self) -> String {
+        let mut m = self.clone();
+        m.components.sort_by(|a, b| a.path.cmp(&b.path));
+        let body = toml::to_string(&m).expect("a manifest always serialises");
+        format!(
+            "# Approved state of vigil profile `{}`. Written by `vigil approve`; review its diff, do not edit.\n{body}",
+            self.profile
+        )
+    }
+
+    /// Parses manifest text; `file` names it in errors.
+    pub fn parse(file: &Path, text: &str) -> Result<Manifest, ConfigError> {
+        let m: Manifest = toml::from_str(text)
+            .map_err(|e| ConfigError::at(file, text, e.span(), e.message().trim().to_string()))?;
+        if m.manifest_version > MANIFEST_VERSION {
+            return Err(ConfigError::at(
+                file,
+                text,
+                None,
+                format!(
+                    "manifest version {} is newer than this vigil understands ({MANIFEST_VERSION}); upgrade vigil",
+                    m.manifest_version
+                ),
+            ));
+        }
+        Ok(m)
+    }
+
+    pub fn entry(&self, path: &WsPath) -> Option<&ManifestEntry> {
+        self.components
+            .binary_search_by(|e| e.path.cmp(path))
+            .ok()
+            .map(|i| &self.components[i])
+            .or_else(|| self.components.iter().find(|e| &e.path == path))
+    }
+}
+
+/// Holds the manifest folder's lock while manifests are written.
+pub struct ManifestLock {
+    _file: File,
+}
+
+/// Takes the lock on the manifest folder, creating the folder if needed. Fails at once, rather than
+/// waiting, when another process holds it.
+pub fn lock_dir(dir: &Path) -> io::Result<ManifestLock> {
+    fs::create_dir_all(dir)?;
+    let f = File::open(dir)?;
+    match f.try_lock() {
+        Ok(()) => Ok(ManifestLock { _file: f }),
+        Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
+            io::ErrorKind::WouldBlock,
+            format!(
+                "another `vigil approve` is writing manifests in {}; try again when it has finished",
+                dir.display()
+            ),
+        )),
+        Err(fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
+/// Writes `text` to `path` atomically: a temporary file in the same folder, fsync, rename, fsync of the
+/// folder. Either the old or the new content is there afterwards, never a mix.
+pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    fs::create_dir_all(&dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".vigil-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)?;
+    tmp.write_all(text)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    File::open(&dir)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Manifest {
+        Manifest {
+            manifest_version: 1,
+            vigil_version: "0.1.0".into(),
+            profile: "p".into(),
+            approved_by: "A <a@example.org>".into(),
+            approved_at: "2026-01-01T00:00:00Z".into(),
+            reason: Some("why".into()),
+            revision: ManifestRevision {
+                vcs: "git".into(),
+                id: Some("abc".into()),
+                local_changes: false,
+            },
+            components: vec![
+                ManifestEntry {
+                    path: WsPath::from_normal_bytes(b"z.cnf"),
+                    kind: EntryKind::File,
+                    size: 1,
+                    blake3: "00".into(),
+                    target: None,
+                },
+                ManifestEntry {
+                    path: WsPath::from_normal_bytes(b"a\xff.cnf"),
+                    kind: EntryKind::Symlink,
+                    size: 5,
+                    blake3: "11".into(),
+                    target: Some("z.cnf".into()),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips_sorted() {
+        let text = sample().to_toml();
+        let back = Manifest::parse(Path::new("m.toml"), &text).unwrap();
+        assert_eq!(back.components[0].path.escaped(), "a\\xff.cnf");
+        assert_eq!(back.components.len(), 2);
+        assert_eq!(back.to_toml(), text, "serialisation is deterministic");
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_newer_versions() {
+        let text = sample().to_toml().replace("reason =", "raison =");
+        let e = Manifest::parse(Path::new("m.toml"), &text).unwrap_err();
+        assert!(e.line.is_some());
+        let text = sample()
+            .to_toml()
+            .replace("manifest-version = 1", "manifest-version = 9");
+        let e = Manifest::parse(Path::new("m.toml"), &text).unwrap_err();
+        assert!(e.message.contains("newer"), "{}", e.message);
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_lock_excludes() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("approved/p.toml");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let leftovers: Vec<_> = fs::read_dir(d.path().join("approved"))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        let held = lock_dir(&d.path().join("approved")).unwrap();
+        let e = lock_dir(&d.path().join("approved")).err().unwrap();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        drop(held);
+        assert!(lock_dir(&d.path().join("approved")).is_ok());
+    }
+}

@@ -1,0 +1,181 @@
+//! The human report: grouped by profile, one block per finding with the chain that led to it, and a
+//! one-line summary. Colour only when asked (the CLI asks on a terminal without `NO_COLOR`).
+
+use crate::check::Report;
+use crate::finding::Severity;
+use crate::inventory::{chain_text, Inventory};
+use crate::report::json::kind_text;
+use std::fmt::Write;
+
+struct Paint(bool);
+
+impl Paint {
+    fn wrap(&self, code: &str, s: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let text = format!("{:<7}", s.as_str());
+        match s {
+            Severity::Error => self.wrap("1;31", &text),
+            Severity::Warning => self.wrap("1;33", &text),
+            _ => self.wrap("1;36", &text),
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.wrap("1", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.wrap("2", s)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Renders a check report for a terminal.
+pub fn render(r: &Report, color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    let rev = match &r.revision.id {
+        Some(id) => format!(", at {} {}", r.revision.vcs, &id[..id.len().min(12)]),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        p.dim(&format!(
+            "vigil: {} of {} ({}{rev})",
+            r.source,
+            r.workspace.display(),
+            r.vcs
+        ))
+    );
+    for prof in &r.profiles {
+        let findings: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.profile == prof.name)
+            .collect();
+        let _ = writeln!(out);
+        let head = match &prof.description {
+            Some(d) => format!("{}  {}", p.bold(&prof.name), p.dim(d)),
+            None => p.bold(&prof.name),
+        };
+        let _ = writeln!(out, "{head}");
+        for f in &findings {
+            let _ = writeln!(
+                out,
+                "  {} {:<12} {}",
+                p.severity(f.severity),
+                f.code.as_str(),
+                p.bold(&f.path)
+            );
+            let _ = writeln!(out, "          {:<12} {}", "", f.message);
+            if !f.via.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "          {:<12} {}",
+                    "",
+                    p.dim(&format!("via {}", chain_text(&f.via)))
+                );
+            }
+        }
+        let approval = match &prof.manifest {
+            Some(m) => format!(
+                "approved by {} at {}",
+                m.manifest.approved_by, m.manifest.approved_at
+            ),
+            None => "never approved".into(),
+        };
+        let verdict = if findings.is_empty() {
+            p.wrap("1;32", "ok     ")
+        } else {
+            "       ".to_string()
+        };
+        let _ = writeln!(
+            out,
+            "  {verdict} {}",
+            p.dim(&format!(
+                "{}; {approval}",
+                plural(prof.components.len(), "component", "components")
+            ))
+        );
+    }
+    let errors = r.count(Severity::Error);
+    let warnings = r.count(Severity::Warning);
+    let notes = r.count(Severity::Note);
+    let components: usize = r.profiles.iter().map(|p| p.components.len()).sum();
+    let mut summary = format!(
+        "{}, {}: {}, {}",
+        plural(r.profiles.len(), "profile", "profiles"),
+        plural(components, "component", "components"),
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings"),
+    );
+    if notes > 0 {
+        let _ = write!(summary, ", {}", plural(notes, "note", "notes"));
+    }
+    let verdict = if errors > 0 {
+        p.wrap("1;31", "FAILED")
+    } else {
+        p.wrap("1;32", "ok")
+    };
+    let _ = writeln!(out, "\n{verdict}: {summary}");
+    out
+}
+
+/// Renders an inventory: every component with how it was reached.
+pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
+    let p = Paint(color);
+    let mut out = String::new();
+    for (i, inv) in invs.iter().enumerate() {
+        if i > 0 {
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(
+            out,
+            "{} {}",
+            p.bold(&inv.profile),
+            p.dim(&format!(
+                "({})",
+                plural(inv.components.len(), "component", "components")
+            ))
+        );
+        for c in &inv.components {
+            let (kind, target) = kind_text(&c.meta.kind);
+            let kind = match target {
+                Some(t) => format!("{kind} → {t}"),
+                None => kind,
+            };
+            let _ = writeln!(out, "  {}  {}", c.path, p.dim(&format!("[{kind}]")));
+            let _ = writeln!(
+                out,
+                "      {}",
+                p.dim(&format!("via {}", chain_text(&c.via)))
+            );
+        }
+        for pr in &inv.problems {
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {}",
+                p.severity(Severity::Error),
+                pr.code,
+                p.bold(&pr.path),
+                pr.message
+            );
+            if !pr.via.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      {}",
+                    p.dim(&format!("via {}", chain_text(&pr.via)))
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,83 @@
+//! Sources: where component bytes are read from (the working tree, the git index, a git commit, an SVN
+//! transaction). The inventory and the hashing run over this small trait, so one pipeline serves every mode.
+
+mod worktree;
+
+pub use worktree::WorkTree;
+
+use crate::path::WsPath;
+use std::ffi::OsString;
+use std::io::{self, Read};
+
+/// What a path is, as far as a source can tell without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Executable,
+    /// A symbolic link, with its target exactly as stored.
+    Symlink(Vec<u8>),
+    Dir,
+    /// Something that is never opened: FIFO, socket, device, git submodule. The text says which.
+    Special(&'static str),
+}
+
+impl Kind {
+    pub fn is_regular(&self) -> bool {
+        matches!(self, Kind::File | Kind::Executable)
+    }
+}
+
+/// Metadata of one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    /// Size in bytes of a regular file or of a symlink's target text; 0 otherwise.
+    pub size: u64,
+}
+
+/// The answer to "what is at this path?".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    Found(Meta),
+    Missing,
+    /// A folder on the way to the path is a symbolic link; the inventory resolves it and retries.
+    ThroughSymlink {
+        link: WsPath,
+        target: Vec<u8>,
+    },
+    /// The path exists but cannot be examined (permission denied on a folder, a symlink loop, ...).
+    Unreadable(String),
+}
+
+/// One entry of a folder listing.
+#[derive(Debug, Clone)]
+pub struct DirEntry {
+    pub name: OsString,
+    pub kind: Kind,
+}
+
+/// A tree of files that components are read from.
+pub trait Source {
+    /// Says what the source is, for reports: "working tree", "index", "commit 1a2b3c4".
+    fn label(&self) -> String;
+
+    /// What is at `path`.
+    fn lookup(&self, path: &WsPath) -> Lookup;
+
+    /// The entries of a folder, sorted by name. Version-control administrative folders (`.git`, `.svn`)
+    /// are left out.
+    fn list_dir(&self, path: &WsPath) -> io::Result<Vec<DirEntry>>;
+
+    /// Opens a regular file for streaming. Implementations must never block on a FIFO or device.
+    fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>>;
+
+    /// Whether the source re-reads the disk (so stat data could be cached); false for blobs.
+    fn is_worktree(&self) -> bool {
+        false
+    }
+}
+
+/// Names of version-control folders that are never part of a profile.
+pub fn is_admin_dir(name: &std::ffi::OsStr) -> bool {
+    name == ".git" || name == ".svn"
+}

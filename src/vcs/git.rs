@@ -1,0 +1,249 @@
+//! git, through libgit2: the status of every component in one status query.
+
+use super::{Revision, Status, Vcs, VcsError};
+use crate::path::WsPath;
+use git2::{Repository, StatusOptions};
+use std::collections::HashMap;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+/// A workspace inside a git working tree.
+pub struct GitWorkTree {
+    pub repo: Repository,
+    /// The workspace's folder relative to the repository's work tree (empty at the top).
+    pub prefix: Vec<u8>,
+    workdir: PathBuf,
+}
+
+impl GitWorkTree {
+    /// Opens the repository holding `ws_root`, honouring `GIT_DIR` and friends.
+    pub fn open(ws_root: &Path) -> Result<Self, VcsError> {
+        let repo = Repository::open_ext(
+            ws_root,
+            git2::RepositoryOpenFlags::FROM_ENV,
+            std::iter::empty::<&std::ffi::OsStr>(),
+        )
+        .or_else(|_| Repository::discover(ws_root))?;
+        let workdir = repo
+            .workdir()
+            .ok_or_else(|| VcsError::Other("the git repository is bare".into()))?
+            .to_path_buf();
+        let prefix = relative_prefix(&workdir, ws_root)?;
+        Ok(GitWorkTree {
+            repo,
+            prefix,
+            workdir,
+        })
+    }
+
+    /// The repository path of a workspace path.
+    pub fn repo_path(&self, p: &WsPath) -> Vec<u8> {
+        join_prefix(&self.prefix, p)
+    }
+}
+
+/// `prefix/path`, or `path` at the top.
+pub fn join_prefix(prefix: &[u8], p: &WsPath) -> Vec<u8> {
+    if prefix.is_empty() {
+        p.as_bytes().to_vec()
+    } else {
+        let mut v = prefix.to_vec();
+        v.push(b'/');
+        v.extend_from_slice(p.as_bytes());
+        v
+    }
+}
+
+/// The path of `ws_root` inside `workdir`, as bytes (empty when they are the same folder).
+pub fn relative_prefix(workdir: &Path, ws_root: &Path) -> Result<Vec<u8>, VcsError> {
+    let wd = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let ws = ws_root
+        .canonicalize()
+        .unwrap_or_else(|_| ws_root.to_path_buf());
+    let rel = ws.strip_prefix(&wd).map_err(|_| {
+        VcsError::Other(format!(
+            "the workspace {} is outside the repository's work tree {}",
+            ws.display(),
+            wd.display()
+        ))
+    })?;
+    Ok(rel.as_os_str().as_bytes().to_vec())
+}
+
+/// Maps libgit2 status flags to a component status.
+pub fn map_status(s: git2::Status) -> Status {
+    use git2::Status as S;
+    if s.contains(S::IGNORED) {
+        Status::Ignored
+    } else if s.contains(S::WT_NEW) && !s.intersects(S::INDEX_NEW) {
+        Status::Untracked(None)
+    } else if s.contains(S::CONFLICTED) {
+        Status::Uncommitted("conflicted".into())
+    } else if s.contains(S::INDEX_NEW) {
+        Status::Uncommitted(
+            if s.intersects(S::WT_MODIFIED | S::WT_DELETED | S::WT_TYPECHANGE) {
+                "added, not committed, and changed again since it was staged".into()
+            } else {
+                "added, not committed".into()
+            },
+        )
+    } else if s.intersects(S::WT_DELETED | S::INDEX_DELETED) {
+        Status::Uncommitted("deleted, not committed".into())
+    } else if s.intersects(S::WT_MODIFIED | S::WT_TYPECHANGE | S::WT_RENAMED) {
+        Status::Uncommitted("modified, not committed".into())
+    } else if s.intersects(S::INDEX_MODIFIED | S::INDEX_TYPECHANGE | S::INDEX_RENAMED) {
+        Status::Uncommitted("staged, not committed".into())
+    } else {
+        Status::Committed
+    }
+}
+
+impl Vcs for GitWorkTree {
+    fn name(&self) -> &'static str {
+        "git"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "git repository at {}",
+            self.workdir.display().to_string().trim_end_matches('/')
+        )
+    }
+
+    fn revision(&self) -> Revision {
+        let id = self
+            .repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id().to_string());
+        Revision {
+            vcs: "git".into(),
+            id,
+        }
+    }
+
+    fn user(&self) -> Option<String> {
+        let cfg = self.repo.config().ok()?;
+        let name = cfg.get_string("user.name").ok();
+        let email = cfg.get_string("user.email").ok();
+        match (name, email) {
+            (Some(n), Some(e)) => Some(format!("{n} <{e}>")),
+            (Some(n), None) => Some(n),
+            (None, Some(e)) => Some(format!("<{e}>")),
+            (None, None) => None,
+        }
+    }
+
+    fn approved_content(
+        &self,
+        manifest: &WsPath,
+        recorded: Option<&str>,
+        path: &WsPath,
+        blake3: &str,
+    ) -> Result<Option<Vec<u8>>, VcsError> {
+        let repo_path = self.repo_path(path);
+        let rp = std::path::Path::new(std::ffi::OsStr::from_bytes(&repo_path));
+        let mut commits = Vec::new();
+        if let Some(c) = last_change(&self.repo, &self.repo_path(manifest))? {
+            commits.push(c);
+        }
+        if let Some(id) = recorded.and_then(|r| git2::Oid::from_str(r).ok()) {
+            commits.push(id);
+        }
+        if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
+            commits.push(head.id());
+        }
+        for id in commits {
+            let Ok(commit) = self.repo.find_commit(id) else {
+                continue;
+            };
+            let Ok(entry) = commit.tree()?.get_path(rp) else {
+                continue;
+            };
+            if let Ok(blob) = self.repo.find_blob(entry.id()) {
+                if crate::hash::hash_bytes(blob.content()) == blake3 {
+                    return Ok(Some(blob.content().to_vec()));
+                }
+            }
+        }
+        // An approval made together with a staged change: the approved bytes are in the index.
+        let index = self.repo.index()?;
+        if let Some(e) = index.get_path(rp, 0) {
+            if let Ok(blob) = self.repo.find_blob(e.id) {
+                if crate::hash::hash_bytes(blob.content()) == blake3 {
+                    return Ok(Some(blob.content().to_vec()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
+        let mut out = HashMap::with_capacity(paths.len());
+        if paths.is_empty() {
+            return Ok(out);
+        }
+        let mut by_repo_path: HashMap<Vec<u8>, &WsPath> = HashMap::with_capacity(paths.len());
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(true)
+            .recurse_ignored_dirs(true)
+            .include_unmodified(true)
+            .exclude_submodules(false)
+            // Exact paths: libgit2 then matches them by binary search rather than as patterns.
+            .disable_pathspec_match(true);
+        for p in paths {
+            let rp = self.repo_path(p);
+            opts.pathspec(rp.clone());
+            by_repo_path.insert(rp, p);
+        }
+        let statuses = self.repo.statuses(Some(&mut opts))?;
+        for e in statuses.iter() {
+            if let Some(p) = by_repo_path.get(e.path_bytes()) {
+                out.insert((*p).clone(), map_status(e.status()));
+            }
+        }
+        // A path git says nothing about is in no index and no commit: inside a submodule or a nested
+        // repository, which this repository cannot vouch for.
+        for p in paths {
+            out.entry(p.clone()).or_insert_with(|| {
+                Status::Untracked(Some(
+                    "git reports nothing for it: it may be inside a submodule or a nested repository"
+                        .into(),
+                ))
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The newest commit reachable from HEAD that changed `path` (first-parent history), if any.
+fn last_change(repo: &Repository, path: &[u8]) -> Result<Option<git2::Oid>, git2::Error> {
+    let Ok(head) = repo.head().and_then(|h| h.peel_to_commit()) else {
+        return Ok(None);
+    };
+    let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+    let blob_at = |c: &git2::Commit| {
+        c.tree()
+            .ok()
+            .and_then(|t| t.get_path(p).ok())
+            .map(|e| e.id())
+    };
+    let mut cur = head;
+    // Bounded: a manifest changed more than this many commits ago is found through its recorded commit.
+    for _ in 0..10_000 {
+        let here = blob_at(&cur);
+        let Ok(parent) = cur.parent(0) else {
+            return Ok(here.map(|_| cur.id()));
+        };
+        if here.is_some() && blob_at(&parent) != here {
+            return Ok(Some(cur.id()));
+        }
+        cur = parent;
+    }
+    Ok(None)
+}

@@ -1,0 +1,137 @@
+//! Version control: is each component tracked, and committed?
+//!
+//! One [`Vcs`] answers for all the paths of a run in one query, never a process or a status call per file.
+
+pub mod git;
+
+use crate::path::WsPath;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// What version control says of one component.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Tracked and identical to the last commit.
+    Committed,
+    /// Not known to version control. The text says why, when there is more to say.
+    Untracked(Option<String>),
+    /// Matched by an ignore rule.
+    Ignored,
+    /// Tracked, but differs from the last commit; the text says how ("modified", "added", ...).
+    Uncommitted(String),
+}
+
+/// The revision a run looked at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    /// `git`, `svn` or `none`.
+    pub vcs: String,
+    /// The commit id or revision number; `None` before the first commit.
+    pub id: Option<String>,
+}
+
+/// A version-control backend for one workspace.
+pub trait Vcs {
+    /// `git`, `svn` or `none`.
+    fn name(&self) -> &'static str;
+    /// Which repository or working copy was used, for reports.
+    fn describe(&self) -> String;
+    /// The revision the working copy is at.
+    fn revision(&self) -> Revision;
+    /// The status of every path, in one query.
+    fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError>;
+    /// Who the user is, as the version control knows them (`Name <email>` for git).
+    fn user(&self) -> Option<String> {
+        None
+    }
+    /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the
+    /// revision the manifest records and the revision that last changed the manifest.
+    fn approved_content(
+        &self,
+        _manifest: &WsPath,
+        _recorded: Option<&str>,
+        _path: &WsPath,
+        _blake3: &str,
+    ) -> Result<Option<Vec<u8>>, VcsError> {
+        Ok(None)
+    }
+}
+
+/// A version-control query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VcsError {
+    #[error("git: {0}")]
+    Git(#[from] git2::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+/// The workspace is in no repository: every component is untracked, and the hint says why.
+pub struct NoVcs {
+    pub root: PathBuf,
+}
+
+impl Vcs for NoVcs {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    fn describe(&self) -> String {
+        format!(
+            "no version control (searched upward from {})",
+            self.root.display()
+        )
+    }
+    fn revision(&self) -> Revision {
+        Revision {
+            vcs: "none".into(),
+            id: None,
+        }
+    }
+    fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
+        let hint = format!(
+            "the workspace {} is in no git repository or Subversion working copy",
+            self.root.display()
+        );
+        Ok(paths
+            .iter()
+            .map(|p| (p.clone(), Status::Untracked(Some(hint.clone()))))
+            .collect())
+    }
+}
+
+/// Which kind of working copy holds a folder: the nearest `.git` or `.svn` walking upward wins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    Git(PathBuf),
+    Svn(PathBuf),
+    None,
+}
+
+/// Finds the nearest enclosing working copy of `dir`.
+pub fn detect(dir: &Path) -> Detected {
+    let mut d = Some(dir);
+    while let Some(cur) = d {
+        if cur.join(".git").exists() {
+            return Detected::Git(cur.to_path_buf());
+        }
+        if cur.join(".svn").is_dir() {
+            return Detected::Svn(cur.to_path_buf());
+        }
+        d = cur.parent();
+    }
+    Detected::None
+}
+
+/// Opens the backend for a workspace root.
+pub fn open(ws_root: &Path) -> Result<Box<dyn Vcs>, VcsError> {
+    match detect(ws_root) {
+        Detected::Git(_) => Ok(Box::new(git::GitWorkTree::open(ws_root)?)),
+        Detected::Svn(wc) => Err(VcsError::Other(format!(
+            "{} is a Subversion working copy, which this build does not support yet",
+            wc.display()
+        ))),
+        Detected::None => Ok(Box::new(NoVcs {
+            root: ws_root.to_path_buf(),
+        })),
+    }
+}

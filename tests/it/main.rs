@@ -1,0 +1,6 @@
+//! Integration tests: the real `vigil` binary over real git repositories. One test binary, so the suite
+//! links once.
+
+mod support;
+
+mod core;
