@@ -14,20 +14,16 @@ pub struct Args {
     profiles: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
-    format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    /// Write the report to FILE (atomically: readers never see half a report) instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
 
     /// Which severities apply: `nightly` (the default for a run by hand or from cron), `hook` or `gate`.
     #[arg(long, value_enum, default_value_t = ModeArg::Nightly)]
     mode: ModeArg,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum OutputFormat {
-    /// Grouped by profile, for people.
-    Human,
-    /// The versioned JSON report (schema/report.schema.json).
-    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,10 +71,15 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
             return Ok(ERROR);
         }
     };
-    let format = match a.format {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Json => Format::Json,
-    };
-    emit(&report::render(&report, format, g.stdout_color()))?;
+    match &a.output {
+        Some(path) => {
+            let bytes = report::render(&report, a.format, false);
+            if let Err(e) = vigil::manifest::write_atomic(path, &bytes) {
+                eprintln!("vigil: error: cannot write {}: {e}", path.display());
+                return Ok(ERROR);
+            }
+        }
+        None => emit(&report::render(&report, a.format, g.stdout_color()))?,
+    }
     Ok(if report.failed() { FINDINGS } else { OK })
 }

@@ -7,9 +7,11 @@ pub mod json;
 use crate::check::Report;
 
 /// The output formats of `vigil check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
+    /// Grouped by profile, for people.
     Human,
+    /// The versioned JSON report (schema/report.schema.json).
     Json,
 }
 
