@@ -174,7 +174,6 @@ pub fn run(
         inventories.push(inventory::inventory(cx.source, p, cx.root));
     }
 
-    // One status query for every component of every profile.
     // FIFOs, sockets and devices are reported unreadable and asked nothing more.
     let unique: BTreeSet<&WsPath> = inventories
         .iter()
@@ -183,13 +182,6 @@ pub fn run(
         .map(|c| &c.path)
         .collect();
     let unique: Vec<WsPath> = unique.into_iter().cloned().collect();
-    progress(Progress::Status {
-        paths: unique.len(),
-    });
-    let statuses = cx
-        .vcs
-        .status(&unique)
-        .map_err(|e| Error::Vcs(e.to_string()))?;
 
     // Each file is hashed once, however many profiles share it.
     let mut hashes: HashMap<WsPath, Result<String, String>> = HashMap::new();
@@ -197,24 +189,44 @@ pub fn run(
         .iter()
         .flat_map(|inv| inv.components.iter().map(|c| (&c.path, &c.meta.kind)))
         .collect();
-    let hashable: Vec<&WsPath> = unique
-        .iter()
-        .filter(|p| kinds.get(p).is_some_and(|k| entry_kind(k).is_some()))
-        .collect();
-    for (i, p) in hashable.iter().enumerate() {
+    for (i, p) in unique.iter().enumerate() {
         if i % 64 == 0 {
             progress(Progress::Hashing {
                 done: i,
-                total: hashable.len(),
+                total: unique.len(),
             });
         }
         let h = hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string());
-        hashes.insert((*p).clone(), h);
+        hashes.insert(p.clone(), h);
     }
     progress(Progress::Hashing {
-        done: hashable.len(),
-        total: hashable.len(),
+        done: unique.len(),
+        total: unique.len(),
     });
+
+    // One status query for every component of every profile. Hashing came first because a file vigil
+    // cannot read, git cannot read either, and libgit2 fails the whole query on it: such a file is
+    // reported unreadable and left out. Missing paths are asked too, so that a tracked component
+    // deleted from disk or the index is also reported as an uncommitted deletion.
+    let mut asked: BTreeSet<WsPath> = unique
+        .iter()
+        .filter(|p| !matches!(hashes.get(*p), Some(Err(_))))
+        .cloned()
+        .collect();
+    asked.extend(
+        inventories
+            .iter()
+            .flat_map(|inv| inv.problems.iter())
+            .filter(|p| p.code == Code::Missing)
+            .filter_map(|p| WsPath::parse_escaped(&p.path).ok())
+            .filter(|p| !p.is_root()),
+    );
+    let asked: Vec<WsPath> = asked.into_iter().collect();
+    progress(Progress::Status { paths: asked.len() });
+    let statuses = cx
+        .vcs
+        .status(&asked)
+        .map_err(|e| Error::Vcs(e.to_string()))?;
 
     let mut findings = Vec::new();
     let mut results = Vec::new();
@@ -315,6 +327,20 @@ pub fn run(
         }
         for p in &inv.problems {
             raw.push((p.code, p.path.clone(), p.via.clone(), p.message.clone()));
+            if p.code != Code::Missing {
+                continue;
+            }
+            let status = WsPath::parse_escaped(&p.path)
+                .ok()
+                .and_then(|w| statuses.get(&w));
+            if let Some(Status::Uncommitted(how)) = status {
+                raw.push((
+                    Code::Uncommitted,
+                    p.path.clone(),
+                    p.via.clone(),
+                    how.clone(),
+                ));
+            }
         }
         match &manifest {
             None => raw.push((

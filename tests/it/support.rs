@@ -8,9 +8,11 @@
 
 use std::ffi::OsStr;
 use std::fs;
+use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `vigil` binary under test.
 pub fn vigil_bin() -> PathBuf {
@@ -215,7 +217,7 @@ impl Sandbox {
         let mut c = Command::new(vigil_bin());
         c.args(args).current_dir(cwd).stdin(Stdio::null());
         self.env(&mut c);
-        Run::from(c.output().expect("vigil runs"))
+        run_bounded(c)
     }
 
     /// Replaces the sandbox path and run-dependent values so output can be snapshot.
@@ -225,5 +227,226 @@ impl Sandbox {
             .replace(&self.root.display().to_string(), "[WS]")
             .replace(&self.dir.path().display().to_string(), "[SANDBOX]");
         re_time.replace_all(&out, "[TIME]").into_owned()
+    }
+}
+
+/// How long one vigil run may take before the test says it hangs.
+pub const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs a command to completion, failing the test instead of hanging when it takes longer than
+/// [`TIMEOUT`] (vigil must never block, on a FIFO or anything else).
+pub fn run_bounded(mut c: Command) -> Run {
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {c:?}: {e}"));
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{c:?} did not finish within {TIMEOUT:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Run::from(Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    })
+}
+
+/// Renders one JSON `via` chain as the human report does: `declared `a` → a:1 (openssl-include)`.
+pub fn chain(via: &serde_json::Value) -> String {
+    via.as_array()
+        .expect("via is an array")
+        .iter()
+        .map(|s| match s["kind"].as_str().unwrap() {
+            "declared" => format!("declared `{}`", s["pattern"].as_str().unwrap()),
+            "reference" => format!(
+                "{}:{} ({})",
+                s["from"].as_str().unwrap(),
+                s["line"],
+                s["by"].as_str().unwrap()
+            ),
+            "symlink" => format!("symlink {}", s["link"].as_str().unwrap()),
+            other => panic!("unknown step kind {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+impl Run {
+    /// Every finding of a JSON report as `severity code path` plus ` via CHAIN` when it has one, sorted.
+    pub fn findings(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.json()["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let mut line = format!(
+                    "{} {} {}",
+                    f["severity"].as_str().unwrap(),
+                    f["code"].as_str().unwrap(),
+                    f["path"].as_str().unwrap()
+                );
+                let via = chain(&f["via"]);
+                if !via.is_empty() {
+                    line.push_str(" via ");
+                    line.push_str(&via);
+                }
+                line
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// The findings (as [`Run::findings`] lines) whose code is `code`.
+    pub fn findings_of(&self, code: &str) -> Vec<String> {
+        self.findings()
+            .into_iter()
+            .filter(|l| l.split(' ').nth(1) == Some(code))
+            .collect()
+    }
+
+    /// The message of the one finding with this code and path.
+    #[track_caller]
+    pub fn message(&self, code: &str, path: &str) -> String {
+        let j = self.json();
+        let hits: Vec<&serde_json::Value> = j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["code"] == code && f["path"] == path)
+            .collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "one `{code} {path}` finding in {:#?}",
+            self.findings()
+        );
+        hits[0]["message"].as_str().unwrap().to_string()
+    }
+
+    /// The components of a JSON inventory or report, as `profile path [kind] via CHAIN` lines.
+    pub fn components(&self) -> Vec<String> {
+        let j = self.json();
+        let mut v = Vec::new();
+        for p in j["profiles"].as_array().expect("profiles") {
+            for c in p["components"].as_array().unwrap() {
+                v.push(format!(
+                    "{} {} [{}] via {}",
+                    p["name"].as_str().unwrap(),
+                    c["path"].as_str().unwrap(),
+                    c["kind"].as_str().unwrap(),
+                    chain(&c["via"])
+                ));
+            }
+        }
+        v
+    }
+}
+
+impl Sandbox {
+    /// Writes `vigil.toml`.
+    pub fn config(&self, toml: &str) -> &Self {
+        self.file("vigil.toml", toml)
+    }
+
+    /// `vigil check --format json` (any exit code).
+    pub fn check_json(&self) -> Run {
+        self.vigil(&["check", "--format", "json"])
+    }
+
+    /// Makes a FIFO (with mkfifo(1): the tests forbid `unsafe` too).
+    pub fn fifo(&self, rel: &str) -> &Self {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let st = Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .expect("mkfifo runs");
+        assert!(st.success(), "mkfifo {}", p.display());
+        self
+    }
+
+    /// Makes a Unix socket file (bound, then closed: the file stays).
+    pub fn socket(&self, rel: &str) -> &Self {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        drop(std::os::unix::net::UnixListener::bind(&p).expect("bind a socket"));
+        self
+    }
+
+    /// A sparse file of `len` bytes (zeros), made without writing them.
+    pub fn sparse(&self, rel: &str, len: u64) -> &Self {
+        let p = self.root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::File::create(&p).unwrap().set_len(len).unwrap();
+        self
+    }
+
+    /// True when the tests run as root, which reads any file whatever its mode.
+    pub fn is_root() -> bool {
+        let out = Command::new("id").arg("-u").output().expect("id runs");
+        String::from_utf8_lossy(&out.stdout).trim() == "0"
+    }
+
+    /// Runs vigil as a user to whom permissions apply: as root, through
+    /// `setpriv --reuid=65534 --regid=65534 --clear-groups` (the sandbox is opened up to that user and
+    /// git is told to trust a repository it does not own); otherwise as the current user.
+    pub fn vigil_unprivileged(&self, args: &[&str]) -> Run {
+        if !Sandbox::is_root() {
+            return self.vigil(args);
+        }
+        fs::set_permissions(self.dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let cfg = self.home.join(".gitconfig");
+        let mut text = fs::read_to_string(&cfg).unwrap();
+        if !text.contains("[safe]") {
+            text.push_str("[safe]\n\tdirectory = *\n");
+            fs::write(&cfg, text).unwrap();
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(vigil_bin())
+            .args(args)
+            .current_dir(&self.root)
+            .stdin(Stdio::null());
+        self.env(&mut c);
+        run_bounded(c)
+    }
+
+    /// Runs vigil under `/usr/bin/time -f %M` and returns the run and its peak resident set in KiB.
+    pub fn vigil_peak_rss(&self, args: &[&str]) -> (Run, u64) {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "peak-rss-kib=%M"])
+            .arg(vigil_bin())
+            .args(args)
+            .current_dir(&self.root)
+            .stdin(Stdio::null());
+        self.env(&mut c);
+        let mut r = run_bounded(c);
+        let line = r
+            .stderr
+            .lines()
+            .rfind(|l| l.starts_with("peak-rss-kib="))
+            .unwrap_or_else(|| panic!("no peak RSS from /usr/bin/time:\n{}", r.stderr))
+            .to_string();
+        let kib = line["peak-rss-kib=".len()..].parse().unwrap();
+        r.stderr = r.stderr.replace(&format!("{line}\n"), "");
+        (r, kib)
     }
 }

@@ -1,0 +1,647 @@
+//! Every finding code, end to end over a real git repository: one case that produces it and a
+//! near-identical case (the same setup minus the one cause) that does not.
+
+use crate::support::Sandbox;
+
+/// A server profile that includes a validity component, as the Microsec profile did.
+const SERVER: &str = r#"
+[profiles.server]
+components = ["profiles/server.cnf"]
+follow = ["openssl-include"]
+"#;
+
+fn server(s: &Sandbox) -> &Sandbox {
+    s.config(SERVER)
+        .file(
+            "profiles/server.cnf",
+            ".include validity/398.cnf\n[ext]\nkeyUsage = digitalSignature\n",
+        )
+        .file("validity/398.cnf", "default_days = 397\n")
+}
+
+/// The server profile, committed and approved, the approval committed: `vigil check` is clean.
+fn approved_server() -> Sandbox {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("approve");
+    s.vigil(&["check"]).expect(0);
+    s
+}
+
+const INCLUDED: &str =
+    "via declared `profiles/server.cnf` → profiles/server.cnf:1 (openssl-include)";
+
+// ---- untracked
+
+#[test]
+fn untracked_included_component_is_reported_with_its_chain() {
+    let s = Sandbox::git_repo();
+    server(&s);
+    // The profile and the configuration are committed; the validity component never was.
+    s.git_ok(&["add", "vigil.toml", "profiles"]);
+    s.git_ok(&["commit", "-q", "-m", "profiles"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("untracked"),
+        [format!("error untracked validity/398.cnf {INCLUDED}")]
+    );
+}
+
+#[test]
+fn committed_included_component_is_not_untracked() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("untracked"), Vec::<String>::new());
+    // Only the missing approval remains.
+    assert_eq!(r.findings(), ["error unapproved approved/server.toml"]);
+}
+
+#[test]
+fn workspace_in_no_repository_reports_every_component_untracked_with_a_hint() {
+    let s = Sandbox::plain();
+    server(&s);
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("untracked"),
+        [
+            "error untracked profiles/server.cnf via declared `profiles/server.cnf`".to_string(),
+            format!("error untracked validity/398.cnf {INCLUDED}"),
+        ]
+    );
+    let msg = r.message("untracked", "validity/398.cnf");
+    assert!(msg.contains("is in no git repository"), "{msg}");
+    assert_eq!(r.json()["revision"]["vcs"], "none");
+}
+
+#[test]
+fn workspace_in_a_repository_has_no_hint() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    s.file("validity/825.cnf", "default_days = 825\n")
+        .file("profiles/server.cnf", ".include validity/825.cnf\n");
+    s.git_ok(&["commit", "-q", "-am", "825"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("untracked"),
+        [format!("error untracked validity/825.cnf {INCLUDED}")]
+    );
+    let msg = r.message("untracked", "validity/825.cnf");
+    assert!(!msg.contains("no git repository"), "{msg}");
+}
+
+// ---- ignored
+
+#[test]
+fn ignored_component_is_reported() {
+    let s = Sandbox::git_repo();
+    server(&s)
+        .file(".gitignore", "validity/\n")
+        .commit_all("profiles");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("ignored"),
+        [format!("error ignored validity/398.cnf {INCLUDED}")]
+    );
+    assert_eq!(r.findings_of("untracked"), Vec::<String>::new());
+}
+
+#[test]
+fn without_the_ignore_rule_it_is_not_ignored() {
+    let s = Sandbox::git_repo();
+    server(&s)
+        .file(".gitignore", "*.bak\n")
+        .commit_all("profiles");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("ignored"), Vec::<String>::new());
+}
+
+// ---- uncommitted
+
+#[test]
+fn uncommitted_modification() {
+    let s = approved_server();
+    s.file("validity/398.cnf", "default_days = 825\n");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("uncommitted"),
+        [format!("error uncommitted validity/398.cnf {INCLUDED}")]
+    );
+    assert!(r
+        .message("uncommitted", "validity/398.cnf")
+        .contains("modified"));
+}
+
+#[test]
+fn staged_modification_is_uncommitted() {
+    let s = approved_server();
+    s.file("validity/398.cnf", "default_days = 825\n");
+    s.git_ok(&["add", "validity/398.cnf"]);
+    let r = s.check_json().expect(1);
+    assert!(r
+        .message("uncommitted", "validity/398.cnf")
+        .contains("staged"));
+}
+
+#[test]
+fn committed_modification_is_not_uncommitted() {
+    let s = approved_server();
+    s.file("validity/398.cnf", "default_days = 825\n")
+        .commit_all("825");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("uncommitted"), Vec::<String>::new());
+}
+
+#[test]
+fn staged_new_component_is_uncommitted_added() {
+    let s = approved_server();
+    s.file(
+        "profiles/server.cnf",
+        ".include validity/398.cnf\n.include ext/ocsp.cnf\n",
+    )
+    .file(
+        "ext/ocsp.cnf",
+        "authorityInfoAccess = OCSP;URI:http://ocsp.example\n",
+    );
+    s.git_ok(&["add", "ext/ocsp.cnf"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("uncommitted"),
+        [
+            "error uncommitted ext/ocsp.cnf via declared `profiles/server.cnf` → profiles/server.cnf:2 (openssl-include)",
+            "error uncommitted profiles/server.cnf via declared `profiles/server.cnf`",
+        ]
+    );
+    assert!(r.message("uncommitted", "ext/ocsp.cnf").contains("added"));
+    // The same file, not staged, is untracked rather than added.
+    s.git_ok(&["reset", "-q", "ext/ocsp.cnf"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("untracked").len(), 1);
+    assert!(r
+        .findings_of("uncommitted")
+        .iter()
+        .all(|l| !l.contains("ocsp")));
+}
+
+#[test]
+fn deleted_tracked_component_is_missing_and_its_deletion_uncommitted() {
+    let s = approved_server();
+    s.remove("validity/398.cnf");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [
+            format!("error missing validity/398.cnf {INCLUDED}"),
+            format!("error uncommitted validity/398.cnf {INCLUDED}"),
+        ]
+    );
+    assert!(r
+        .message("uncommitted", "validity/398.cnf")
+        .contains("deleted"));
+    // Staged with `git rm`: still an uncommitted deletion.
+    s.git_ok(&["rm", "-q", "--cached", "validity/398.cnf"]);
+    let r = s.check_json().expect(1);
+    assert!(r
+        .message("uncommitted", "validity/398.cnf")
+        .contains("deleted"));
+    // Committed: only missing.
+    s.commit_all("drop validity");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [format!("error missing validity/398.cnf {INCLUDED}")]
+    );
+}
+
+// ---- stale
+
+#[test]
+fn stale_after_a_committed_edit() {
+    let s = approved_server();
+    s.file("validity/398.cnf", "default_days = 825\n")
+        .commit_all("825");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [format!("error stale validity/398.cnf {INCLUDED}")]
+    );
+    assert!(r
+        .message("stale", "validity/398.cnf")
+        .contains("changed since approval"));
+}
+
+#[test]
+fn not_stale_when_the_content_is_unchanged() {
+    let s = approved_server();
+    // Rewritten with the same bytes and committed (nothing to commit): still clean.
+    s.file("validity/398.cnf", "default_days = 397\n");
+    s.check_json().expect(0);
+}
+
+#[test]
+fn stale_when_only_the_executable_bit_changed() {
+    let s = approved_server();
+    s.chmod("validity/398.cnf", 0o755).commit_all("chmod");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [format!("error stale validity/398.cnf {INCLUDED}")]
+    );
+    assert!(r
+        .message("stale", "validity/398.cnf")
+        .contains("approved as file, now executable"));
+}
+
+// ---- missing
+
+#[test]
+fn missing_declared_exact_path() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\", \"b.cnf\"]\n")
+        .file("a.cnf", "x\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("missing"),
+        ["error missing b.cnf via declared `b.cnf`"]
+    );
+    s.file("b.cnf", "y\n").commit_all("b");
+    assert_eq!(
+        s.check_json().expect(1).findings_of("missing"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn missing_glob_that_matches_nothing() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"validity/*.cnf\"]\n")
+        .file("validity/README", "no profiles here\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("missing"),
+        ["error missing validity/*.cnf via declared `validity/*.cnf`"]
+    );
+    assert!(r
+        .message("missing", "validity/*.cnf")
+        .contains("matched nothing"));
+    s.file("validity/398.cnf", "default_days = 397\n")
+        .commit_all("398");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("missing"), Vec::<String>::new());
+    assert_eq!(
+        r.components(),
+        ["p validity/398.cnf [file] via declared `validity/*.cnf`"]
+    );
+}
+
+#[test]
+fn missing_glob_below_a_folder_that_does_not_exist() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"nowhere/*.cnf\"]\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("missing"),
+        ["error missing nowhere/*.cnf via declared `nowhere/*.cnf`"]
+    );
+}
+
+#[test]
+fn missing_include_target() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    s.file(
+        "profiles/server.cnf",
+        ".include validity/398.cnf\n.include validity/gone.cnf\n",
+    )
+    .commit_all("gone");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("missing"),
+        ["error missing validity/gone.cnf via declared `profiles/server.cnf` → profiles/server.cnf:2 (openssl-include)"]
+    );
+    assert!(r
+        .message("missing", "validity/gone.cnf")
+        .contains("referenced by profiles/server.cnf:2"));
+}
+
+#[test]
+fn present_include_target_is_not_missing() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    assert_eq!(
+        s.check_json().expect(1).findings_of("missing"),
+        Vec::<String>::new()
+    );
+}
+
+// ---- unapproved
+
+#[test]
+fn unapproved_profile_without_manifest() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("profiles");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings(), ["error unapproved approved/server.toml"]);
+    assert!(r
+        .message("unapproved", "approved/server.toml")
+        .contains("no approved manifest"));
+}
+
+#[test]
+fn unapproved_component_added_after_approval() {
+    let s = approved_server();
+    s.file(
+        "profiles/server.cnf",
+        ".include validity/398.cnf\n.include ext/ocsp.cnf\n",
+    )
+    .file(
+        "ext/ocsp.cnf",
+        "authorityInfoAccess = OCSP;URI:http://ocsp.example\n",
+    )
+    .commit_all("ocsp");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [
+            "error stale profiles/server.cnf via declared `profiles/server.cnf`",
+            "error unapproved ext/ocsp.cnf via declared `profiles/server.cnf` → profiles/server.cnf:2 (openssl-include)",
+        ]
+    );
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("approve ocsp");
+    s.check_json().expect(0);
+}
+
+// ---- orphaned
+
+#[test]
+fn orphaned_component_is_a_warning() {
+    let s = approved_server();
+    s.file(
+        "profiles/server.cnf",
+        "[ext]\nkeyUsage = digitalSignature\n",
+    )
+    .commit_all("no validity include");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [
+            "error stale profiles/server.cnf via declared `profiles/server.cnf`",
+            "warning orphaned validity/398.cnf",
+        ]
+    );
+    // Re-approving drops it from the manifest.
+    s.vigil(&["approve", "server"]).expect(0);
+    let approved = s.read("approved/server.toml");
+    assert!(!approved.contains("validity/398.cnf"), "{approved}");
+    s.commit_all("approve");
+    s.check_json().expect(0);
+}
+
+#[test]
+fn orphaned_only_warns_and_exits_zero() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\", \"b.cnf\"]\n")
+        .file("a.cnf", "a\n")
+        .file("b.cnf", "b\n")
+        .commit_all("p");
+    s.vigil(&["approve", "p"]).expect(0);
+    s.commit_all("approve");
+    s.check_json().expect(0);
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\"]\n")
+        .commit_all("drop b");
+    let r = s.check_json().expect(0);
+    assert_eq!(r.findings(), ["warning orphaned b.cnf"]);
+    assert_eq!(r.json()["summary"]["warnings"], 1);
+}
+
+// ---- outside-root
+
+#[test]
+fn outside_root_declared_with_dot_dot() {
+    let s = Sandbox::git_repo();
+    std::fs::write(s.outside().join("secret.cnf"), "x\n").unwrap();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\", \"../secret.cnf\"]\n")
+        .file("a.cnf", "a\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("outside-root"),
+        ["error outside-root ../secret.cnf via declared `../secret.cnf`"]
+    );
+}
+
+#[test]
+fn dot_dot_that_stays_inside_is_not_outside_root() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\", \"sub/../b.cnf\"]\n")
+        .file("a.cnf", "a\n")
+        .file("b.cnf", "b\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("outside-root"), Vec::<String>::new());
+    assert_eq!(r.findings(), ["error unapproved approved/p.toml"]);
+}
+
+#[test]
+fn outside_root_include_with_dot_dot() {
+    let s = Sandbox::git_repo();
+    std::fs::write(s.outside().join("validity.cnf"), "default_days = 825\n").unwrap();
+    s.config(SERVER)
+        .file("profiles/server.cnf", ".include ../validity.cnf\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("outside-root"),
+        ["error outside-root ../validity.cnf via declared `profiles/server.cnf` → profiles/server.cnf:1 (openssl-include)"]
+    );
+}
+
+#[test]
+fn outside_root_absolute_include() {
+    let s = Sandbox::git_repo();
+    let outside = s.outside().join("validity.cnf");
+    std::fs::write(&outside, "default_days = 825\n").unwrap();
+    s.config(SERVER)
+        .file(
+            "profiles/server.cnf",
+            &format!(".include {}\n", outside.display()),
+        )
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        s.redact(&r.findings_of("outside-root").join("\n")),
+        "error outside-root [SANDBOX]/validity.cnf via declared `profiles/server.cnf` → profiles/server.cnf:1 (openssl-include)"
+    );
+}
+
+#[test]
+fn absolute_include_inside_the_workspace_is_followed() {
+    let s = Sandbox::git_repo();
+    s.config(SERVER)
+        .file("validity/398.cnf", "default_days = 397\n")
+        .file(
+            "profiles/server.cnf",
+            &format!(".include {}\n", s.path("validity/398.cnf").display()),
+        )
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings(), ["error unapproved approved/server.toml"]);
+    assert_eq!(
+        r.components()[1],
+        format!("server validity/398.cnf [file] {INCLUDED}")
+    );
+}
+
+#[test]
+fn outside_root_symlink() {
+    let s = Sandbox::git_repo();
+    let outside = s.outside().join("validity.cnf");
+    std::fs::write(&outside, "default_days = 825\n").unwrap();
+    s.config("[profiles.p]\ncomponents = [\"validity/\"]\n")
+        .file("validity/398.cnf", "default_days = 397\n")
+        .symlink("validity/825.cnf", "../../validity.cnf")
+        .symlink("validity/abs.cnf", outside.to_str().unwrap())
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("outside-root"),
+        [
+            "error outside-root validity/825.cnf via declared `validity/`",
+            "error outside-root validity/abs.cnf via declared `validity/`",
+        ]
+    );
+}
+
+#[test]
+fn symlink_inside_the_workspace_is_followed() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"current.cnf\"]\n")
+        .file("validity/398.cnf", "default_days = 397\n")
+        .symlink("current.cnf", "validity/398.cnf")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("outside-root"), Vec::<String>::new());
+    assert_eq!(
+        r.components(),
+        [
+            "p current.cnf [symlink] via declared `current.cnf`",
+            "p validity/398.cnf [file] via declared `current.cnf` → symlink current.cnf",
+        ]
+    );
+}
+
+#[test]
+fn outside_root_through_a_linked_folder() {
+    let s = Sandbox::git_repo();
+    std::fs::create_dir_all(s.outside().join("shared")).unwrap();
+    std::fs::write(s.outside().join("shared/ext.cnf"), "x\n").unwrap();
+    s.config("[profiles.p]\ncomponents = [\"shared/ext.cnf\"]\n")
+        .symlink("shared", "../shared")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("outside-root"),
+        ["error outside-root shared/ext.cnf via declared `shared/ext.cnf`"]
+    );
+}
+
+// ---- unreadable
+
+#[test]
+fn unreadable_fifo_is_never_opened() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"validity/\"]\nfollow = [\"openssl-include\"]\n")
+        .file("validity/398.cnf", "default_days = 397\n")
+        .commit_all("p");
+    s.fifo("validity/pipe.cnf");
+    // A FIFO opened for reading would block this run until the timeout.
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("unreadable"),
+        ["error unreadable validity/pipe.cnf via declared `validity/`"]
+    );
+    assert!(r
+        .message("unreadable", "validity/pipe.cnf")
+        .contains("FIFO"));
+}
+
+#[test]
+fn unreadable_fifo_reached_by_include() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("p");
+    s.remove("validity/398.cnf").fifo("validity/398.cnf");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("unreadable"),
+        [format!("error unreadable validity/398.cnf {INCLUDED}")]
+    );
+}
+
+#[test]
+fn unreadable_socket() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"run/\"]\n")
+        .file("run/a.cnf", "a\n")
+        .commit_all("p");
+    s.socket("run/ctl.sock");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("unreadable"),
+        ["error unreadable run/ctl.sock via declared `run/`"]
+    );
+    assert!(r.message("unreadable", "run/ctl.sock").contains("socket"));
+}
+
+#[test]
+fn regular_file_in_its_place_is_readable() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"run/\"]\n")
+        .file("run/a.cnf", "a\n")
+        .file("run/ctl.sock", "not a socket\n")
+        .commit_all("p");
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings(), ["error unapproved approved/p.toml"]);
+}
+
+#[test]
+fn unreadable_by_permissions() {
+    let s = Sandbox::git_repo();
+    server(&s).commit_all("p");
+    s.chmod("validity/398.cnf", 0o000);
+    let r = s
+        .vigil_unprivileged(&["check", "--format", "json"])
+        .expect(1);
+    assert_eq!(
+        r.findings_of("unreadable"),
+        [format!("error unreadable validity/398.cnf {INCLUDED}")]
+    );
+    // The same run with the permission restored reads it.
+    s.chmod("validity/398.cnf", 0o644);
+    let r = s
+        .vigil_unprivileged(&["check", "--format", "json"])
+        .expect(1);
+    assert_eq!(r.findings(), ["error unapproved approved/server.toml"]);
+}
+
+#[test]
+fn unreadable_folder_by_permissions() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"ext/\"]\n")
+        .file("ext/a.cnf", "a\n")
+        .file("ext/private/b.cnf", "b\n")
+        .commit_all("p");
+    s.chmod("ext/private", 0o000);
+    let r = s
+        .vigil_unprivileged(&["check", "--format", "json"])
+        .expect(1);
+    s.chmod("ext/private", 0o755);
+    assert_eq!(
+        r.findings_of("unreadable"),
+        ["error unreadable ext/private via declared `ext/`"]
+    );
+}
