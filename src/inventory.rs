@@ -13,7 +13,7 @@ use crate::source::{Kind, Lookup, Meta, Source};
 use globset::GlobBuilder;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::fmt;
 use std::io::Read;
@@ -323,6 +323,16 @@ impl Walker<'_> {
                 self.problem(Code::Unreadable, p.path.to_string(), p.via, why);
             }
             Lookup::ThroughSymlink { link, target } => {
+                if self.symlink_loop(&p.path) {
+                    self.seen.insert(p.path.clone(), ());
+                    self.problem(
+                        Code::Unreadable,
+                        p.path.to_string(),
+                        p.via,
+                        format!("reached through symlink {link}, which is part of a symlink loop"),
+                    );
+                    return;
+                }
                 let rest = p.path.strip_prefix(&link).unwrap_or_else(WsPath::root);
                 match self.resolve_link(&link, &target) {
                     Some(real) => {
@@ -349,6 +359,41 @@ impl Walker<'_> {
             }
             Lookup::Found(meta) => self.found(p, meta),
         }
+    }
+
+    /// Follows the symlinks from `start` (its own and its folders') without opening anything; true when
+    /// they never end, where opening the path fails with ELOOP. The breadth-first walk cannot tell: it
+    /// visits each path once, so a loop would just end there, looking like two good symlinks.
+    fn symlink_loop(&self, start: &WsPath) -> bool {
+        let mut cur = start.clone();
+        let mut visited = HashSet::new();
+        for _ in 0..=MAX_SYMLINK_HOPS {
+            if !visited.insert(cur.clone()) {
+                return true;
+            }
+            let next = match self.source.lookup(&cur) {
+                Lookup::Found(Meta {
+                    kind: Kind::Symlink(t),
+                    ..
+                }) => self.resolve_link(&cur, &t),
+                Lookup::ThroughSymlink { link, target } => {
+                    let rest = cur.strip_prefix(&link).unwrap_or_else(WsPath::root);
+                    self.resolve_link(&link, &target).map(|real| {
+                        if rest.is_root() {
+                            real.clone()
+                        } else {
+                            real.join(rest.as_path()).unwrap_or(real)
+                        }
+                    })
+                }
+                _ => return false,
+            };
+            match next {
+                Some(n) => cur = n,
+                None => return false,
+            }
+        }
+        true
     }
 
     /// Resolves a symlink's target lexically against the link's folder; `None` when it leaves the workspace.
@@ -396,6 +441,16 @@ impl Walker<'_> {
                     via: p.via.clone(),
                     meta,
                 });
+                if self.symlink_loop(&p.path) {
+                    self.problem(
+                        Code::Unreadable,
+                        p.path.to_string(),
+                        p.via,
+                        "is a symlink loop: opening it fails (too many levels of symbolic links)"
+                            .into(),
+                    );
+                    return;
+                }
                 match self.resolve_link(&p.path, &target) {
                     Some(real) => {
                         let mut via = p.via;
