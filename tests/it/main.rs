@@ -7,3 +7,4 @@ mod bad_input;
 mod core;
 mod discovery;
 mod findings;
+mod snapshots;

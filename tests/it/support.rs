@@ -450,3 +450,15 @@ impl Sandbox {
         (r, kib)
     }
 }
+
+impl Sandbox {
+    /// Sets a manifest's `approved-at` to the sandbox's fixed commit date, so that committing it gives
+    /// the same commit id on every run (snapshots show commit ids).
+    pub fn pin_approval_time(&self, rel: &str) -> &Self {
+        let re = regex::Regex::new(r#"(?m)^approved-at = ".*"$"#).unwrap();
+        let text = self.read(rel);
+        assert!(re.is_match(&text), "no approved-at in {rel}:\n{text}");
+        let pinned = re.replace(&text, r#"approved-at = "2020-09-01T12:00:00Z""#);
+        self.file(rel, &pinned)
+    }
+}
