@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 /// The manifest format version written by this build.
@@ -156,10 +157,18 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
     fs::create_dir_all(&dir)?;
+    // A temporary file is private (0600) by default; the file it becomes is not: it keeps the mode of
+    // the file it replaces, or gets a new file's mode (0666 less the umask), so that a committed
+    // manifest stays readable by reviewers, hooks and the CA software's account.
+    let existing = fs::metadata(path).ok().map(|m| m.permissions());
     let mut tmp = tempfile::Builder::new()
         .prefix(".vigil-")
         .suffix(".tmp")
+        .permissions(fs::Permissions::from_mode(0o666))
         .tempfile_in(&dir)?;
+    if let Some(perm) = existing {
+        tmp.as_file().set_permissions(perm)?;
+    }
     tmp.write_all(text)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

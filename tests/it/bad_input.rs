@@ -369,3 +369,23 @@ fn approve_allows_uncommitted_changes_to_tracked_components() {
     s.commit_all("change and approval");
     s.vigil(&["check"]).expect(0);
 }
+
+#[test]
+fn manifest_is_written_with_ordinary_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\"]\n")
+        .file("a.cnf", "a\n")
+        .commit_all("p");
+    s.vigil(&["approve", "p"]).expect(0);
+    // Created as any new file would be (0666 less the same umask), not private like a temporary file.
+    assert_eq!(mode(&s.path("approved/p.toml")), mode(&s.path("a.cnf")));
+    // A replaced manifest keeps the mode it had.
+    s.chmod("approved/p.toml", 0o640).file("a.cnf", "b\n");
+    s.vigil(&["approve", "p"]).expect(0);
+    assert_eq!(mode(&s.path("approved/p.toml")), 0o640);
+    // So does a report written with --output.
+    s.vigil(&["check", "--format", "json", "--output", "report.json"]);
+    assert_eq!(mode(&s.path("report.json")), mode(&s.path("a.cnf")));
+}

@@ -7,4 +7,5 @@ mod bad_input;
 mod core;
 mod discovery;
 mod findings;
+mod schema;
 mod snapshots;
