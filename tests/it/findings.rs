@@ -645,3 +645,133 @@ fn unreadable_folder_by_permissions() {
         ["error unreadable ext/private via declared `ext/`"]
     );
 }
+
+// ---- where the workspace sits
+
+#[test]
+fn workspace_in_a_subfolder_of_the_repository() {
+    let s = Sandbox::git_repo();
+    s.file("ca/vigil.toml", SERVER)
+        .file(
+            "ca/profiles/server.cnf",
+            ".include validity/398.cnf\n.include ../shared.cnf\n",
+        )
+        .file("ca/validity/398.cnf", "default_days = 397\n")
+        .file("shared.cnf", "in the repository, outside the workspace\n")
+        .commit_all("p");
+    let ca = s.path("ca");
+    let r = s.vigil_in(&ca, &["check", "--format", "json"]).expect(1);
+    assert_eq!(
+        r.findings(),
+        [
+            "error outside-root ../shared.cnf via declared `profiles/server.cnf` → profiles/server.cnf:2 (openssl-include)",
+            "error unapproved approved/server.toml",
+        ]
+    );
+    // Tracked and committed, although git paths carry the `ca/` prefix.
+    let j = r.json();
+    assert_eq!(j["profiles"][0]["components"][1]["vcs_status"], "committed");
+    // An edit below the prefix is seen.
+    s.file("ca/validity/398.cnf", "default_days = 825\n");
+    let r = s.vigil_in(&ca, &["check", "--format", "json"]).expect(1);
+    assert_eq!(
+        r.findings_of("uncommitted"),
+        [format!("error uncommitted validity/398.cnf {INCLUDED}")]
+    );
+}
+
+#[test]
+fn configuration_is_found_from_a_subfolder() {
+    let s = approved_server();
+    let r = s.vigil_in(&s.path("validity"), &["check", "--format", "json"]);
+    r.expect(0);
+}
+
+#[test]
+fn component_in_a_nested_repository_is_untracked_with_a_hint() {
+    let s = Sandbox::git_repo();
+    server(&s);
+    s.git_ok(&["init", "-q", "validity"]);
+    s.git_ok(&["-C", "validity", "add", "398.cnf"]);
+    s.git_ok(&["-C", "validity", "commit", "-q", "-m", "nested"]);
+    s.git_ok(&["add", "vigil.toml", "profiles"]);
+    s.git_ok(&["commit", "-q", "-m", "p"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings_of("untracked"),
+        [format!("error untracked validity/398.cnf {INCLUDED}")]
+    );
+    let msg = r.message("untracked", "validity/398.cnf");
+    assert!(msg.contains("nested repository"), "{msg}");
+}
+
+#[test]
+fn approve_before_the_first_commit() {
+    let s = Sandbox::git_repo();
+    server(&s);
+    s.git_ok(&["add", "-A"]);
+    let r = s.check_json().expect(1);
+    assert_eq!(r.findings_of("uncommitted").len(), 2);
+    assert_eq!(r.json()["revision"]["id"], serde_json::Value::Null);
+    s.vigil(&["approve", "server"]).expect(0);
+    let m = s.read("approved/server.toml");
+    assert!(m.contains("local-changes = true"), "{m}");
+    assert!(!m.contains("id = "), "no commit to record yet: {m}");
+    s.commit_all("first");
+    s.vigil(&["check"]).expect(0);
+}
+
+#[test]
+fn retargeted_symlink_is_stale() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"current.cnf\", \"validity/\"]\n")
+        .file("validity/398.cnf", "default_days = 397\n")
+        .file("validity/825.cnf", "default_days = 825\n")
+        .symlink("current.cnf", "validity/398.cnf")
+        .commit_all("p");
+    s.vigil(&["approve", "p"]).expect(0);
+    s.commit_all("approve");
+    s.vigil(&["check"]).expect(0);
+    s.remove("current.cnf")
+        .symlink("current.cnf", "validity/825.cnf")
+        .commit_all("retarget");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        ["error stale current.cnf via declared `current.cnf`"]
+    );
+}
+
+// ---- severities
+
+#[test]
+fn gate_mode_makes_orphaned_an_error_and_overrides_apply() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\", \"b.cnf\"]\n")
+        .file("a.cnf", "a\n")
+        .file("b.cnf", "b\n")
+        .commit_all("p");
+    s.vigil(&["approve", "p"]).expect(0);
+    s.commit_all("approve");
+    s.config("[profiles.p]\ncomponents = [\"a.cnf\"]\n")
+        .commit_all("drop b");
+    s.check_json().expect(0);
+    let r = s
+        .vigil(&["check", "--mode", "gate", "--format", "json"])
+        .expect(1);
+    assert_eq!(r.findings(), ["error orphaned b.cnf"]);
+    // `off` drops a finding; a relaxed severity never lets an untracked file be approved.
+    s.config("[severity.nightly]\norphaned = \"off\"\nuntracked = \"note\"\n[profiles.p]\ncomponents = [\"a.cnf\", \"c.cnf\"]\n")
+        .commit_all("relax");
+    s.file("c.cnf", "c\n");
+    let r = s.check_json().expect(1);
+    assert_eq!(
+        r.findings(),
+        [
+            "error unapproved c.cnf via declared `c.cnf`",
+            "note untracked c.cnf via declared `c.cnf`",
+        ]
+    );
+    let a = s.vigil(&["approve", "p"]).expect(1);
+    assert!(a.stderr.contains("p untracked: c.cnf"), "{}", a.stderr);
+}
