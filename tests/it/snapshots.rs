@@ -135,3 +135,10 @@ fn approve_refusal_stderr() {
     let r = s.vigil(&["approve", "server", "client"]).expect(1);
     insta::assert_snapshot!(s.redact(&r.stderr));
 }
+
+#[test]
+fn diff_of_stale_components() {
+    let s = ca();
+    let r = s.vigil(&["diff", "client"]).expect(0);
+    insta::assert_snapshot!(s.redact(&r.stdout));
+}
