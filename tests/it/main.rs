@@ -4,3 +4,6 @@
 mod support;
 
 mod core;
+mod gate;
+mod nightly;
+mod policy;
