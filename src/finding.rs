@@ -21,10 +21,12 @@ pub enum Code {
     Orphaned,
     OutsideRoot,
     Unreadable,
+    /// Only the release gate looks for it: the manifest records a revision outside the checked history.
+    ForeignApproval,
 }
 
 impl Code {
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::Untracked,
         Code::Ignored,
         Code::Uncommitted,
@@ -34,6 +36,7 @@ impl Code {
         Code::Orphaned,
         Code::OutsideRoot,
         Code::Unreadable,
+        Code::ForeignApproval,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +50,7 @@ impl Code {
             Code::Orphaned => "orphaned",
             Code::OutsideRoot => "outside-root",
             Code::Unreadable => "unreadable",
+            Code::ForeignApproval => "foreign-approval",
         }
     }
 
@@ -78,6 +82,9 @@ impl Code {
             Code::Unreadable => {
                 "The component exists but cannot be read as a regular file (permissions, FIFO, device, socket, loop)."
             }
+            Code::ForeignApproval => {
+                "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy)."
+            }
         }
     }
 
@@ -93,6 +100,9 @@ impl Code {
             Code::Orphaned => "run `vigil approve` to drop it from the manifest",
             Code::OutsideRoot => "move the file into the workspace and reference it there",
             Code::Unreadable => "make it a readable regular file",
+            Code::ForeignApproval => {
+                "merge the history the approval was made on, or approve again on this branch and commit the manifest"
+            }
         }
     }
 

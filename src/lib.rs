@@ -15,6 +15,7 @@ pub mod config;
 pub mod diff;
 pub mod discover;
 pub mod finding;
+pub mod gate;
 pub mod hash;
 pub mod inventory;
 pub mod manifest;

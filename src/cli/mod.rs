@@ -3,6 +3,7 @@
 mod approve;
 mod check;
 mod diff;
+mod gate;
 mod inventory;
 mod schema;
 
@@ -52,6 +53,9 @@ enum Command {
     Approve(approve::Args),
     /// Show what changed in stale components since they were approved.
     Diff(diff::Args),
+    /// Release gate: the strictest check of the named profiles, with a PASS/FAIL summary for a change
+    /// ticket. Exit status 0 only on PASS.
+    Gate(gate::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
 }
@@ -115,6 +119,7 @@ pub fn main() -> i32 {
         Command::Inventory(a) => inventory::run(&g, a),
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
+        Command::Gate(a) => gate::run(&g, a),
         Command::Schema(a) => schema::run(a),
     };
     match result {

@@ -1,8 +1,11 @@
 //! Reports: one module per output format, each turning a [`Report`] into bytes so that every format is
 //! testable without a terminal.
 
+pub mod gate;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::check::Report;
 
@@ -13,6 +16,10 @@ pub enum Format {
     Human,
     /// The versioned JSON report (schema/report.schema.json).
     Json,
+    /// SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes.
+    Sarif,
+    /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
+    Junit,
 }
 
 /// Renders a report in a format. `color` only affects the human format.
@@ -20,5 +27,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Vec<u8> {
     match format {
         Format::Human => human::render(report, color).into_bytes(),
         Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
     }
 }

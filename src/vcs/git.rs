@@ -1,6 +1,6 @@
 //! git, through libgit2: the status of every component in one status query.
 
-use super::{Revision, Status, Vcs, VcsError};
+use super::{Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
 use std::collections::HashMap;
@@ -179,6 +179,37 @@ impl Vcs for GitWorkTree {
             }
         }
         Ok(None)
+    }
+
+    /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
+    /// commit; that answers `Outside`, so the gate needs the history down to the approval.
+    fn lineage(&self, recorded: &str) -> Result<Lineage, VcsError> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
+            return Ok(Lineage::Outside(
+                "the repository has no commit yet, so no approval can be in its history".into(),
+            ));
+        };
+        let short = |s: &str| s[..s.len().min(12)].to_string();
+        let Ok(oid) = git2::Oid::from_str(recorded) else {
+            return Ok(Lineage::Outside(format!(
+                "`{recorded}` is not a git commit id"
+            )));
+        };
+        if self.repo.find_commit(oid).is_err() {
+            return Ok(Lineage::Outside(format!(
+                "commit {} is not in this repository (another repository, or a shallow clone)",
+                short(recorded)
+            )));
+        }
+        if oid == head.id() || self.repo.graph_descendant_of(head.id(), oid)? {
+            Ok(Lineage::InHistory)
+        } else {
+            Ok(Lineage::Outside(format!(
+                "commit {} is not an ancestor of HEAD {}",
+                short(recorded),
+                short(&head.id().to_string())
+            )))
+        }
     }
 
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {

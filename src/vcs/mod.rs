@@ -30,6 +30,16 @@ pub struct Revision {
     pub id: Option<String>,
 }
 
+/// Where a revision recorded in a manifest stands relative to the working copy's revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lineage {
+    /// In the checked history: for git the HEAD commit or one of its ancestors; for Subversion a
+    /// revision not newer than the working copy's.
+    InHistory,
+    /// Outside it, or impossible to tell; the text says which and why.
+    Outside(String),
+}
+
 /// A version-control backend for one workspace.
 pub trait Vcs {
     /// `git`, `svn` or `none`.
@@ -54,6 +64,16 @@ pub trait Vcs {
         _blake3: &str,
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
+    }
+    /// Whether `recorded`, the revision a manifest says it was approved on, is in the history of the
+    /// working copy's revision. The release gate fails unless it is.
+    ///
+    /// The default answers `Outside`: a backend that cannot prove the lineage must not pass the gate.
+    fn lineage(&self, recorded: &str) -> Result<Lineage, VcsError> {
+        Ok(Lineage::Outside(format!(
+            "{} cannot tell whether revision {recorded} is in the working copy's history",
+            self.describe()
+        )))
     }
 }
 

@@ -7,5 +7,8 @@ mod bad_input;
 mod core;
 mod discovery;
 mod findings;
+mod gate;
+mod nightly;
+mod policy;
 mod schema;
 mod snapshots;

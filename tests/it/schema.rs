@@ -60,7 +60,8 @@ fn exhaustive(c: Code) {
         | Code::Unapproved
         | Code::Orphaned
         | Code::OutsideRoot
-        | Code::Unreadable => {}
+        | Code::Unreadable
+        | Code::ForeignApproval => {}
     }
 }
 

@@ -1,0 +1,55 @@
+//! `vigil gate`: the release gate.
+
+use super::{emit, Globals, ProgressLine, ERROR, FINDINGS, OK};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The profiles about to be enabled.
+    ///
+    /// Every finding fails the gate, warnings included, unless `[severity.gate]` in vigil.toml relaxes
+    /// it; every component is read and hashed again (no cache); the manifest must be committed, and
+    /// the revision it records must be in the history of HEAD (git) or not newer than the working copy
+    /// (Subversion).
+    #[arg(value_name = "PROFILE", required = true)]
+    profiles: Vec<String>,
+
+    /// Also write the summary to FILE (atomically), for attaching to the change ticket.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<std::path::PathBuf>,
+}
+
+pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+    let ws = match g.workspace() {
+        Ok(ws) => ws,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let vcs = match ws.vcs() {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let mut progress = ProgressLine::new();
+    let outcome = vigil::gate::gate(&ws, vcs.as_ref(), &a.profiles, &mut |p| progress.update(p));
+    progress.finish();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("vigil: error: {e}");
+            return Ok(ERROR);
+        }
+    };
+    let text = vigil::report::gate::render(&outcome);
+    if let Some(path) = &a.output {
+        if let Err(e) = vigil::manifest::write_atomic(path, text.as_bytes()) {
+            eprintln!("vigil: error: cannot write {}: {e}", path.display());
+            return Ok(ERROR);
+        }
+    }
+    emit(text.as_bytes())?;
+    Ok(if outcome.passed() { OK } else { FINDINGS })
+}

@@ -1,0 +1,202 @@
+//! The release gate: the strictest check, run before a profile is enabled.
+//!
+//! It is the check with the gate's severities (every finding is an error unless `[severity.gate]`
+//! relaxes it), plus two checks of the approval itself: the manifest must be committed, and the revision
+//! it records must be in the history of the working copy's revision (git: an ancestor of HEAD;
+//! Subversion: not newer than the working copy). Its summary is meant to be pasted into a change ticket,
+//! so it carries everything a reviewer needs to trust it: what was verified, at which revision, the
+//! manifest's own hash, who approved and when.
+//!
+//! Every byte is read again. The gate builds its own working-tree source and context here and takes
+//! none from its caller, so a stat cache added for hooks and nightly runs can never reach it: a release
+//! decision must not rest on timestamps and sizes that anyone with write access can forge.
+
+use crate::check::{self, Context, ManifestInfo, Progress, Report};
+use crate::config::Mode;
+use crate::finding::{Code, Finding, Severity};
+use crate::source::WorkTree;
+use crate::vcs::{Lineage, Status, Vcs};
+use crate::workspace::Workspace;
+use crate::Error;
+
+/// What the gate found out about one profile, beyond the check's findings.
+#[derive(Debug, Clone)]
+pub struct GateProfile {
+    pub name: String,
+    pub description: Option<String>,
+    /// Components in the profile.
+    pub components: usize,
+    /// Components whose every byte was read and hashed in this run.
+    pub rehashed: usize,
+    /// Components that are tracked and identical to the last commit.
+    pub committed: usize,
+    /// Components whose hash (and kind) equal the approved manifest's.
+    pub matching: usize,
+    pub manifest: Option<ManifestInfo>,
+    /// What version control says of the manifest file itself.
+    pub manifest_status: Option<Status>,
+    /// Where the revision the manifest records stands; `None` without a manifest, or when it was
+    /// approved before the first commit (an empty history is in every history).
+    pub lineage: Option<Lineage>,
+}
+
+/// The gate's verdict.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// The check's report, with the gate's own findings merged in.
+    pub report: Report,
+    pub profiles: Vec<GateProfile>,
+    /// When the gate ran, UTC, RFC 3339.
+    pub checked_at: String,
+}
+
+impl Gate {
+    /// PASS: no finding at error severity.
+    pub fn passed(&self) -> bool {
+        !self.report.failed()
+    }
+
+    pub fn findings_of<'a>(&'a self, profile: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.report
+            .findings
+            .iter()
+            .filter(move |f| f.profile == profile)
+    }
+}
+
+/// Runs the gate over the named profiles (all when empty).
+pub fn gate(
+    ws: &Workspace,
+    vcs: &dyn Vcs,
+    names: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Gate, Error> {
+    let source = WorkTree::new(&ws.root);
+    let cx = Context {
+        config: &ws.config,
+        root: Some(&ws.root),
+        source: &source,
+        vcs,
+        mode: Mode::Gate,
+    };
+    let mut report = check::run(&cx, names, progress)?;
+    let checked_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+
+    let manifest_paths: Vec<_> = report
+        .profiles
+        .iter()
+        .filter_map(|p| p.manifest.as_ref().map(|m| m.path.clone()))
+        .collect();
+    let statuses = vcs
+        .status(&manifest_paths)
+        .map_err(|e| Error::Vcs(e.to_string()))?;
+
+    let mut extra: Vec<(Code, String, String, String)> = Vec::new();
+    let mut profiles = Vec::new();
+    for p in &report.profiles {
+        let mut manifest_status = None;
+        let mut lineage = None;
+        if let Some(m) = &p.manifest {
+            let path = m.path.to_string();
+            let status = statuses.get(&m.path).cloned();
+            match &status {
+                Some(Status::Committed) => {}
+                Some(Status::Untracked(_)) | None => extra.push((
+                    Code::Untracked,
+                    p.name.clone(),
+                    path.clone(),
+                    "the approved manifest itself is not under version control: commit it".into(),
+                )),
+                Some(Status::Ignored) => extra.push((
+                    Code::Ignored,
+                    p.name.clone(),
+                    path.clone(),
+                    "the approved manifest itself is matched by an ignore rule, so it is not under version control".into(),
+                )),
+                Some(Status::Uncommitted(how)) => extra.push((
+                    Code::Uncommitted,
+                    p.name.clone(),
+                    path.clone(),
+                    format!("the approved manifest itself is {how}: commit it"),
+                )),
+            }
+            manifest_status = status;
+            let rev = &m.manifest.revision;
+            if let Some(id) = &rev.id {
+                let l = if rev.vcs != vcs.name() {
+                    Lineage::Outside(format!(
+                        "it was approved under {}, but this workspace uses {}",
+                        rev.vcs,
+                        vcs.name()
+                    ))
+                } else {
+                    vcs.lineage(id).map_err(|e| Error::Vcs(e.to_string()))?
+                };
+                if let Lineage::Outside(why) = &l {
+                    extra.push((
+                        Code::ForeignApproval,
+                        p.name.clone(),
+                        path.clone(),
+                        format!("the approval was made on {} revision {id}, outside the checked history: {why}", rev.vcs),
+                    ));
+                }
+                lineage = Some(l);
+            }
+        }
+        let committed = p
+            .components
+            .iter()
+            .filter(|c| c.status == Some(Status::Committed))
+            .count();
+        let stale_paths: std::collections::BTreeSet<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.profile == p.name && f.code == Code::Stale)
+            .map(|f| f.path.as_str())
+            .collect();
+        let matching = p
+            .components
+            .iter()
+            .filter(|c| {
+                c.blake3.is_some()
+                    && c.approved == c.blake3
+                    && !stale_paths.contains(c.path.to_string().as_str())
+            })
+            .count();
+        profiles.push(GateProfile {
+            name: p.name.clone(),
+            description: p.description.clone(),
+            components: p.components.len(),
+            rehashed: p.components.iter().filter(|c| c.blake3.is_some()).count(),
+            committed,
+            matching,
+            manifest: p.manifest.clone(),
+            manifest_status,
+            lineage,
+        });
+    }
+
+    for (code, profile, path, message) in extra {
+        let severity = ws.config.severity(Mode::Gate, code);
+        if severity == Severity::Off {
+            continue;
+        }
+        report.findings.push(Finding {
+            code,
+            severity,
+            profile,
+            path,
+            message,
+            via: Vec::new(),
+        });
+    }
+    report
+        .findings
+        .sort_by(|a, b| (&a.profile, &a.path, a.code).cmp(&(&b.profile, &b.path, b.code)));
+    report.findings.dedup();
+    Ok(Gate {
+        report,
+        profiles,
+        checked_at,
+    })
+}
