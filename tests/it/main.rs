@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod core;
 mod discovery;
+mod examples;
 mod findings;
 mod gate;
 mod nightly;
