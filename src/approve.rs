@@ -61,8 +61,7 @@ pub fn approve(
     reason: Option<String>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome, Error> {
-    let dir = ws.root.join(&ws.config.manifest_dir);
-    let _lock = manifest::lock_dir(&dir).map_err(|e| Error::Io(e.to_string()))?;
+    let _lock = manifest::lock_workspace(&ws.config.file).map_err(|e| Error::Io(e.to_string()))?;
     let source = WorkTree::new(&ws.root);
     let cx = Context {
         config: &ws.config,

@@ -155,6 +155,8 @@ pub struct Profile {
     pub include_dir: String,
     pub max_depth: u32,
     pub references: Vec<UserReference>,
+    /// Folders that folder and glob expansion skip: the manifest folder.
+    pub skip: Vec<crate::path::WsPath>,
 }
 
 /// The whole configuration, checked.
@@ -354,6 +356,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
                 include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
                 max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
                 references,
+                skip: Vec::new(),
             },
         );
     }
@@ -368,6 +371,18 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
             span,
             format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
         ));
+    }
+    if let Some(dir) = crate::path::WsPath::normalize(Path::new(&manifest_dir)) {
+        let mut skip: Vec<crate::path::WsPath> = profiles
+            .keys()
+            .filter_map(|n| dir.join(Path::new(&format!("{n}.toml"))))
+            .collect();
+        if !dir.is_root() {
+            skip = vec![dir];
+        }
+        for p in profiles.values_mut() {
+            p.skip = skip.clone();
+        }
     }
     Ok(Config {
         file: file.to_path_buf(),

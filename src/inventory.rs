@@ -216,11 +216,32 @@ impl Walker<'_> {
         let mut matched = Vec::new();
         let mut dirs = vec![start];
         while let Some(dir) = dirs.pop() {
-            let Ok(entries) = self.source.list_dir(&dir) else {
-                continue;
+            let entries = match self.source.list_dir(&dir) {
+                Ok(entries) => entries,
+                // The literal part of the glob does not exist: it matches nothing, reported below.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+                {
+                    continue
+                }
+                Err(e) => {
+                    self.problem(
+                        Code::Unreadable,
+                        dir.to_string(),
+                        via.clone(),
+                        format!("cannot list the folder: {e}"),
+                    );
+                    continue;
+                }
             };
             for e in entries {
                 let child = dir.child(&e.name);
+                if self.skipped(&child) {
+                    continue;
+                }
                 let is_match = glob.is_match(child.as_path());
                 if e.kind == Kind::Dir {
                     if is_match {
@@ -254,6 +275,12 @@ impl Walker<'_> {
         }
     }
 
+    /// True for paths that folder and glob expansion never collect: the manifests, which record the
+    /// profile and cannot also be part of it.
+    fn skipped(&self, p: &WsPath) -> bool {
+        self.profile.skip.iter().any(|s| p.starts_with(s))
+    }
+
     /// Queues every file below a folder (recursively), in name order.
     fn push_folder(&mut self, dir: &WsPath, via: &[Step], depth: u32) {
         let mut stack = vec![dir.clone()];
@@ -263,6 +290,9 @@ impl Walker<'_> {
                 Ok(entries) => {
                     for e in entries {
                         let child = d.child(&e.name);
+                        if self.skipped(&child) {
+                            continue;
+                        }
                         if e.kind == Kind::Dir {
                             stack.push(child);
                         } else {
@@ -520,7 +550,14 @@ impl Walker<'_> {
             } else {
                 let base = match &r.base {
                     Base::File => Some(p.path.parent()),
-                    Base::Dir(d) => WsPath::normalize(Path::new(OsStr::from_bytes(d))),
+                    Base::Dir(d) => {
+                        let d = Path::new(OsStr::from_bytes(d));
+                        if d.is_absolute() {
+                            self.absolute_inside(d)
+                        } else {
+                            WsPath::normalize(d)
+                        }
+                    }
                 };
                 base.and_then(|b| b.join(raw))
             };

@@ -125,23 +125,23 @@ impl Manifest {
     }
 }
 
-/// Holds the manifest folder's lock while manifests are written.
+/// Holds the workspace's approval lock while manifests are written.
 pub struct ManifestLock {
     _file: File,
 }
 
-/// Takes the lock on the manifest folder, creating the folder if needed. Fails at once, rather than
-/// waiting, when another process holds it.
-pub fn lock_dir(dir: &Path) -> io::Result<ManifestLock> {
-    fs::create_dir_all(dir)?;
-    let f = File::open(dir)?;
+/// Takes the approval lock of a workspace: an advisory lock on its `vigil.toml`, which always exists,
+/// so that taking the lock creates nothing. Fails at once, rather than waiting, when another process
+/// holds it.
+pub fn lock_workspace(config_file: &Path) -> io::Result<ManifestLock> {
+    let f = File::open(config_file)?;
     match f.try_lock() {
         Ok(()) => Ok(ManifestLock { _file: f }),
         Err(fs::TryLockError::WouldBlock) => Err(io::Error::new(
             io::ErrorKind::WouldBlock,
             format!(
-                "another `vigil approve` is writing manifests in {}; try again when it has finished",
-                dir.display()
+                "another `vigil approve` is writing manifests for {}; try again when it has finished",
+                config_file.display()
             ),
         )),
         Err(fs::TryLockError::Error(e)) => Err(e),
@@ -246,10 +246,12 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
-        let held = lock_dir(&d.path().join("approved")).unwrap();
-        let e = lock_dir(&d.path().join("approved")).err().unwrap();
+        let cfg = d.path().join("vigil.toml");
+        fs::write(&cfg, "").unwrap();
+        let held = lock_workspace(&cfg).unwrap();
+        let e = lock_workspace(&cfg).err().unwrap();
         assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
         drop(held);
-        assert!(lock_dir(&d.path().join("approved")).is_ok());
+        assert!(lock_workspace(&cfg).is_ok());
     }
 }

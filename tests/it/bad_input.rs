@@ -251,7 +251,7 @@ fn concurrent_approve_is_locked_out_and_the_old_manifest_stays() {
     s.vigil(&["approve", "p"]).expect(0);
     let before = s.read("approved/p.toml");
     s.file("a.cnf", "changed\n").commit_all("edit");
-    let dir = fs::File::open(s.path("approved")).unwrap();
+    let dir = fs::File::open(s.path("vigil.toml")).unwrap();
     dir.try_lock().expect("the test takes the lock");
     let e = error(s.vigil(&["approve", "p"]));
     assert!(
@@ -259,6 +259,15 @@ fn concurrent_approve_is_locked_out_and_the_old_manifest_stays() {
         "{e}"
     );
     assert_eq!(s.read("approved/p.toml"), before);
+    let tmp: Vec<_> = fs::read_dir(s.path("approved"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        tmp.len(),
+        1,
+        "nothing but the manifest in approved/: {tmp:?}"
+    );
     drop(dir);
     s.vigil(&["approve", "p"]).expect(0);
     assert_ne!(s.read("approved/p.toml"), before);

@@ -309,3 +309,56 @@ fn inventory_of_named_profiles_only() {
     assert_eq!(r.components(), ["b b.cnf [file] via declared `b.cnf`"]);
     assert_eq!(r.json()["schema_version"], 1);
 }
+
+/// A declared folder that holds the manifests does not make the manifests components of the profile
+/// (they would be stale after every approval).
+#[test]
+fn folder_and_glob_expansion_skip_the_manifests() {
+    let s = Sandbox::git_repo();
+    s.config(
+        "[profiles.all]\ncomponents = [\".\"]\n[profiles.glob]\ncomponents = [\"**/*.toml\"]\n",
+    )
+    .file("a.cnf", "a\n")
+    .commit_all("p");
+    s.vigil(&["approve", "all", "glob"]).expect(0);
+    s.commit_all("approve");
+    let r = s.vigil(&["check", "--format", "json"]).expect(0);
+    let paths: Vec<String> = r.json()["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths, ["a.cnf", "vigil.toml"]);
+    assert_eq!(r.finding_codes(), Vec::<String>::new());
+    s.vigil(&["approve", "all"]).expect(0);
+    assert!(
+        s.git_ok(&["status", "--porcelain"]).stdout.is_empty(),
+        "a second approval changes nothing"
+    );
+}
+
+/// `.pragma includedir:` with an absolute folder inside the workspace is followed, as an absolute
+/// `.include` inside it is.
+#[test]
+fn absolute_includedir_inside_the_workspace() {
+    let s = Sandbox::git_repo();
+    let abs = s.path("snippets").display().to_string();
+    s.config("[profiles.p]\ncomponents = [\"p.cnf\"]\nfollow = [\"openssl-include\"]\n")
+        .file(
+            "p.cnf",
+            &format!(".pragma includedir:{abs}\n.include v.cnf\n"),
+        )
+        .file("snippets/v.cnf", "default_days = 397\n")
+        .commit_all("p");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let j = r.json();
+    let comps: Vec<&str> = j["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(comps, ["p.cnf", "snippets/v.cnf"]);
+    assert!(j["profiles"][0]["problems"].as_array().unwrap().is_empty());
+}
