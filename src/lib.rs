@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod path;
 pub mod report;
 pub mod schema;
+pub mod snapshot;
 pub mod source;
 pub mod vcs;
 pub mod workspace;

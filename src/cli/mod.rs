@@ -2,6 +2,7 @@
 
 mod approve;
 mod check;
+mod check_git;
 mod diff;
 mod inventory;
 mod schema;
