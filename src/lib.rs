@@ -16,6 +16,7 @@ pub mod diff;
 pub mod discover;
 pub mod finding;
 pub mod hash;
+pub mod hook;
 pub mod inventory;
 pub mod manifest;
 pub mod path;

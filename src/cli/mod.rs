@@ -4,7 +4,9 @@ mod approve;
 mod check;
 mod check_git;
 mod diff;
+mod hook;
 mod inventory;
+mod pre_receive;
 mod schema;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,6 +55,11 @@ enum Command {
     Approve(approve::Args),
     /// Show what changed in stale components since they were approved.
     Diff(diff::Args),
+    /// Install vigil's git hooks.
+    Hook(hook::Args),
+    /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
+    /// tip fails the check of the profiles it carries.
+    PreReceive(pre_receive::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
 }
@@ -117,6 +124,8 @@ pub fn main() -> i32 {
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
         Command::Schema(a) => schema::run(a),
+        Command::Hook(a) => hook::run(a),
+        Command::PreReceive(a) => pre_receive::run(a),
     };
     match result {
         Ok(code) => code,

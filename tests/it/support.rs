@@ -227,3 +227,46 @@ impl Sandbox {
         re_time.replace_all(&out, "[TIME]").into_owned()
     }
 }
+
+impl Run {
+    /// stdout and stderr together (git sends hook output to stderr, and `remote:` lines too).
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl Sandbox {
+    /// `git commit -q -m msg ARGS...` with hooks enabled (unlike [`Sandbox::commit_all`]).
+    pub fn commit(&self, msg: &str, args: &[&str]) -> Run {
+        let mut a = vec!["commit", "-q", "-m", msg];
+        a.extend_from_slice(args);
+        self.git(&a)
+    }
+
+    /// A bare repository beside the workspace, registered as remote `origin`; returns its path.
+    pub fn bare_origin(&self) -> PathBuf {
+        let bare = self.outside().join("origin.git");
+        let mut c = Command::new("git");
+        c.args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&bare)
+            .stdin(Stdio::null());
+        self.env(&mut c);
+        assert!(c.status().unwrap().success());
+        self.git_ok(&["remote", "add", "origin", bare.to_str().unwrap()]);
+        bare
+    }
+
+    /// Runs git in another folder (such as a bare repository).
+    pub fn git_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut c = Command::new("git");
+        c.args(args).current_dir(cwd).stdin(Stdio::null());
+        self.env(&mut c);
+        Run::from(c.output().expect("git runs"))
+    }
+}
+
+impl Sandbox {
+    pub fn chmod_abs(&self, p: &Path, mode: u32) {
+        fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
