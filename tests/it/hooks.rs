@@ -308,3 +308,77 @@ fn install_honours_core_hooks_path() {
     let r = s.commit("first", &[]).expect(1);
     assert!(r.all().contains("unapproved"), "{}", r.all());
 }
+
+// --- the pre-commit framework --------------------------------------------------------------------
+
+/// `.pre-commit-hooks.yaml` used by the pre-commit framework (https://pre-commit.com) for a real
+/// `git commit`. The framework builds vigil with `cargo install` (`language: rust`), a release build of
+/// a few minutes the first time; builds go to target/pre-commit so later runs reuse them. Skipped when
+/// `pre-commit` is not installed (`pip install pre-commit`) or this source is not a git checkout.
+#[test]
+fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
+    use std::process::Command;
+    let have = Command::new("pre-commit").arg("--version").output();
+    if !have.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: `pre-commit` is not installed");
+        return;
+    }
+    let src = env!("CARGO_MANIFEST_DIR");
+    let rev = Command::new("git")
+        .args(["-C", src, "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let Some(rev) = rev else {
+        eprintln!("skipped: {src} is not a git checkout");
+        return;
+    };
+    let s = Sandbox::git_repo();
+    ca(&s);
+    s.file(
+        ".pre-commit-config.yaml",
+        &format!("repos:\n- repo: {src}\n  rev: {rev}\n  hooks:\n  - id: vigil\n"),
+    );
+    // The sandbox's HOME is empty: keep the real cargo and rustup homes, so nothing is downloaded twice.
+    let real_home = std::env::var("HOME").unwrap_or_default();
+    let run = |args: &[&str]| {
+        let mut c = Command::new(args[0]);
+        c.args(&args[1..]).current_dir(&s.root);
+        s.env(&mut c);
+        c.env("PRE_COMMIT_HOME", s.outside().join("pre-commit-home"))
+            .env("CARGO_TARGET_DIR", format!("{src}/target/pre-commit"))
+            .env(
+                "CARGO_HOME",
+                std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")),
+            )
+            .env(
+                "RUSTUP_HOME",
+                std::env::var("RUSTUP_HOME").unwrap_or(format!("{real_home}/.rustup")),
+            );
+        // pyenv's shims find their interpreters through PYENV_ROOT, by default below the real HOME.
+        let pyenv = std::env::var("PYENV_ROOT").unwrap_or(format!("{real_home}/.pyenv"));
+        if std::path::Path::new(&pyenv).is_dir() {
+            c.env("PYENV_ROOT", pyenv);
+        }
+        let o = c.output().expect("runs");
+        (
+            o.status.code().unwrap_or(-1),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        )
+    };
+    let (code, out) = run(&["pre-commit", "install"]);
+    assert_eq!(code, 0, "{out}");
+    s.git_ok(&["add", "-A"]);
+    let (code, out) = run(&["git", "commit", "-q", "-m", "first"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("unapproved"), "{out}");
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let (code, out) = run(&["git", "commit", "-q", "-m", "first"]);
+    assert_eq!(code, 0, "{out}");
+}
