@@ -143,92 +143,107 @@ pub fn config_label(repo: &Repository, snap: &Snap, prefix: &[u8]) -> PathBuf {
     }
 }
 
-/// The workspace paths that differ between HEAD and the index (both sides of a rename, additions and
-/// deletions), limited to the workspace folder `prefix`. Before the first commit, every staged path.
-pub fn staged_changes(
-    repo: &Repository,
-    index: &git2::Index,
-    prefix: &[u8],
-) -> Result<Vec<WsPath>, git2::Error> {
-    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
-    let mut opts = git2::DiffOptions::new();
-    opts.include_typechange(true);
-    if !prefix.is_empty() {
-        opts.pathspec(OsStr::from_bytes(prefix));
-    }
-    let diff = repo.diff_tree_to_index(head.as_ref(), Some(index), Some(&mut opts))?;
-    let mut out = Vec::new();
-    for d in diff.deltas() {
-        for f in [d.old_file(), d.new_file()] {
-            let Some(p) = f.path_bytes() else { continue };
-            let rel = if prefix.is_empty() {
-                p
-            } else if p.len() > prefix.len() && p.starts_with(prefix) && p[prefix.len()] == b'/' {
-                &p[prefix.len() + 1..]
-            } else {
-                continue;
-            };
-            out.push(WsPath::from_normal_bytes(rel));
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-/// Whether any changed path can change the outcome of a check of `config` over `source`.
+/// Whether the commit being made (the index) can change the result of checking `config`, compared
+/// with HEAD. `false` means no profile can be affected, and the check may be skipped.
 ///
-/// The check's outcome depends only on `vigil.toml`, the manifests, and the paths the inventory
-/// examines: each path it looks up or reads, and each folder it lists (a glob, a declared folder, an
-/// OpenSSL folder include). So the inventory is run over a recording [`Source`] (it reads only the
-/// components, and hashes nothing), and a changed path matters when it is one of those paths, lies
-/// below one (a path that was missing became a folder), is a folder above one (a folder replaced by a
-/// symlink), or sits in a listed folder (a file added to a globbed or included folder).
-pub fn affects(
+/// The check's result depends only on `vigil.toml`, the manifests, and what the inventory examines:
+/// each path it looks up or reads, and each folder it lists (a glob, a declared folder, an OpenSSL
+/// folder include). So the inventory runs over a recording [`Source`] (it reads only the components,
+/// and hashes nothing), and then only those paths (and the folders above them) and the listings of
+/// those folders are compared between HEAD and the index. This costs what the profiles touch, not
+/// what the repository holds: a full tree-to-index diff of a 100,000-file repository costs more than
+/// the whole check (see bench/pre-commit.sh).
+pub fn index_affects(
+    repo: &Repository,
+    index: &crate::source::GitIndex,
+    prefix: &[u8],
     config: &Config,
-    source: &dyn Source,
     root: Option<&Path>,
-    changed: &[WsPath],
 ) -> bool {
-    if changed.is_empty() {
-        return false;
-    }
+    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
+        return true; // The first commit: everything is new.
+    };
+    let ws_tree = if prefix.is_empty() {
+        head
+    } else {
+        match head.get_path(Path::new(OsStr::from_bytes(prefix))) {
+            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => match repo.find_tree(e.id()) {
+                Ok(t) => t,
+                Err(_) => return true,
+            },
+            _ => return true,
+        }
+    };
+    let in_head = |p: &WsPath| -> Option<(u32, Oid)> {
+        if p.is_root() {
+            return Some((0o040000, Oid::zero()));
+        }
+        let e = ws_tree.get_path(p.as_path()).ok()?;
+        let mode = e.filemode() as u32;
+        Some(if mode == 0o040000 {
+            (mode, Oid::zero())
+        } else {
+            (mode, e.id())
+        })
+    };
+    let differs = |p: &WsPath| in_head(p) != index.staged_entry(p);
+
     let mut fixed = vec![WsPath::from_normal_bytes(CONFIG_FILE.as_bytes())];
     for name in config.profiles.keys() {
         fixed.extend(WsPath::normalize(Path::new(&config.manifest_path(name))));
     }
-    if changed.iter().any(|p| fixed.contains(p)) {
+    if fixed.iter().any(differs) {
         return true;
     }
     let rec = Recording {
-        inner: source,
+        inner: index,
         looked: RefCell::default(),
         listed: RefCell::default(),
     };
     for p in config.profiles.values() {
         crate::inventory::inventory(&rec, p, root);
     }
-    let looked = rec.looked.into_inner();
-    let listed = rec.listed.into_inner();
-    let mut above: HashSet<WsPath> = HashSet::new();
-    for l in &looked {
+    let mut paths: HashSet<WsPath> = HashSet::new();
+    for l in rec.looked.into_inner() {
         let mut a = l.parent();
-        while !a.is_root() && above.insert(a.clone()) {
+        while !a.is_root() && paths.insert(a.clone()) {
             a = a.parent();
         }
+        paths.insert(l);
     }
-    changed.iter().any(|p| {
-        if looked.contains(p) || above.contains(p) || listed.contains(&p.parent()) {
-            return true;
-        }
-        let mut a = p.parent();
-        while !a.is_root() {
-            if looked.contains(&a) {
-                return true;
+    if paths.iter().any(differs) {
+        return true;
+    }
+    rec.listed.into_inner().iter().any(|d| {
+        let head_children: Vec<(Vec<u8>, u32, Oid)> = match in_head(d) {
+            Some((0o040000, _)) => {
+                let tree = if d.is_root() {
+                    Some(ws_tree.clone())
+                } else {
+                    ws_tree
+                        .get_path(d.as_path())
+                        .ok()
+                        .and_then(|e| repo.find_tree(e.id()).ok())
+                };
+                let mut v: Vec<_> = tree
+                    .iter()
+                    .flat_map(|t| t.iter())
+                    .map(|e| {
+                        let mode = e.filemode() as u32;
+                        let id = if mode == 0o040000 {
+                            Oid::zero()
+                        } else {
+                            e.id()
+                        };
+                        (e.name_bytes().to_vec(), mode, id)
+                    })
+                    .collect();
+                v.sort();
+                v
             }
-            a = a.parent();
-        }
-        false
+            _ => Vec::new(),
+        };
+        head_children != index.staged_children(d)
     })
 }
 

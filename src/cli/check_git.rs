@@ -96,15 +96,14 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
             let source = GitIndex::new(&repo, index, &prefix, Some(WorkTree::new(&root)));
             // A commit that changes nothing any profile uses cannot change any profile's verdict:
             // accept it without hashing. Machine-readable formats always get the full report.
-            if a.format == Format::Human {
-                let changed = snapshot::staged_changes(&repo, index, &prefix).map_err(vcs_err)?;
-                if !snapshot::affects(&config, &source, Some(&root), &changed) {
-                    println!(
-                        "vigil: index of {}: no staged change touches a profile; nothing to check",
-                        root.display()
-                    );
-                    return Ok(OK);
-                }
+            if a.format == Format::Human
+                && !snapshot::index_affects(&repo, &source, &prefix, &config, Some(&root))
+            {
+                println!(
+                    "vigil: index of {}: no staged change touches a profile; nothing to check",
+                    root.display()
+                );
+                return Ok(OK);
             }
             let vcs = GitStaged {
                 repo: &repo,

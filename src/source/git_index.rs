@@ -97,6 +97,39 @@ impl<'r> GitIndex<'r> {
         self.find(path.as_bytes()).is_some()
     }
 
+    /// What the index holds at `path`: `(mode, blob id)` for a staged file, `(0o040000, zero)` for a
+    /// folder of staged files, `None` when nothing is staged there.
+    pub fn staged_entry(&self, path: &WsPath) -> Option<(u32, Oid)> {
+        if path.is_root() || !self.below(path).is_empty() {
+            return Some((super::git_tree::MODE_TREE, Oid::zero()));
+        }
+        self.find(path.as_bytes()).map(|e| (e.mode, e.id))
+    }
+
+    /// The staged children of a folder: `(name, mode, id)`, folders as `(name, 0o040000, zero)`.
+    pub fn staged_children(&self, dir: &WsPath) -> Vec<(Vec<u8>, u32, Oid)> {
+        let skip = if dir.is_root() {
+            0
+        } else {
+            dir.as_bytes().len() + 1
+        };
+        let mut out: Vec<(Vec<u8>, u32, Oid)> = Vec::new();
+        for e in self.below(dir) {
+            let rest = &e.path[skip..];
+            match rest.iter().position(|&b| b == b'/') {
+                Some(i) => {
+                    if out.last().is_none_or(|l| l.0 != rest[..i]) {
+                        out.push((rest[..i].to_vec(), super::git_tree::MODE_TREE, Oid::zero()));
+                    }
+                }
+                None => out.push((rest.to_vec(), e.mode, e.id)),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// How many entries the index holds below the workspace.
     pub fn len(&self) -> usize {
         self.entries.len()
