@@ -15,15 +15,30 @@ pub struct Args {
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    pub(super) format: Format,
 
     /// Write the report to FILE (atomically: readers never see half a report) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
 
-    /// Which severities apply: `nightly` (the default for a run by hand or from cron), `hook` or `gate`.
-    #[arg(long, value_enum, default_value_t = ModeArg::Nightly)]
-    mode: ModeArg,
+    /// Which severities apply: `nightly` (the default for a run by hand or from cron), `hook` (the
+    /// default with --staged and --rev) or `gate`.
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
+
+    /// Check what is staged, as `git commit` will record it (the pre-commit hook): components,
+    /// vigil.toml and manifests are read from the index (GIT_INDEX_FILE is honoured).
+    #[arg(long, conflicts_with = "rev")]
+    pub(super) staged: bool,
+
+    /// Check the tree of a git commit (pre-receive, CI): present in the commit means tracked.
+    #[arg(long, value_name = "REV")]
+    pub(super) rev: Option<String>,
+
+    /// With --staged or --rev: the folder holding vigil.toml, as a path inside the repository
+    /// (default: the nearest one at or above the current folder, or the top of the repository).
+    #[arg(long, value_name = "PATH-IN-REPO")]
+    pub(super) workspace: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -34,6 +49,23 @@ enum ModeArg {
 }
 
 pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+    let snapshot = a.staged || a.rev.is_some();
+    let mode = match a.mode {
+        Some(ModeArg::Hook) => Mode::Hook,
+        Some(ModeArg::Nightly) => Mode::Nightly,
+        Some(ModeArg::Gate) => Mode::Gate,
+        None if snapshot => Mode::Hook,
+        None => Mode::Nightly,
+    };
+    if snapshot {
+        return super::check_git::run(g, &a, mode);
+    }
+    if a.workspace.is_some() {
+        eprintln!(
+            "vigil: error: --workspace needs --staged or --rev (use --config for the working tree)"
+        );
+        return Ok(ERROR);
+    }
     let ws = match g.workspace() {
         Ok(ws) => ws,
         Err(e) => {
@@ -49,11 +81,6 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         }
     };
     let source = WorkTree::new(&ws.root);
-    let mode = match a.mode {
-        ModeArg::Hook => Mode::Hook,
-        ModeArg::Nightly => Mode::Nightly,
-        ModeArg::Gate => Mode::Gate,
-    };
     let cx = Context {
         config: &ws.config,
         root: Some(&ws.root),
@@ -61,8 +88,13 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         vcs: vcs.as_ref(),
         mode,
     };
+    finish(g, &a, &cx)
+}
+
+/// Runs the check and writes the report: shared by the working-tree and the git-snapshot checks.
+pub(super) fn finish(g: &Globals, a: &Args, cx: &Context) -> anyhow::Result<i32> {
     let mut progress = ProgressLine::new();
-    let report = check::run(&cx, &a.profiles, &mut |p| progress.update(p));
+    let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
     progress.finish();
     let report = match report {
         Ok(r) => r,

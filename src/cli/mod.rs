@@ -2,9 +2,12 @@
 
 mod approve;
 mod check;
+mod check_git;
 mod diff;
 mod gate;
+mod hook;
 mod inventory;
+mod pre_receive;
 mod schema;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -56,6 +59,11 @@ enum Command {
     /// Release gate: the strictest check of the named profiles, with a PASS/FAIL summary for a change
     /// ticket. Exit status 0 only on PASS.
     Gate(gate::Args),
+    /// Install vigil's git hooks.
+    Hook(hook::Args),
+    /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
+    /// tip fails the check of the profiles it carries.
+    PreReceive(pre_receive::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
 }
@@ -121,6 +129,8 @@ pub fn main() -> i32 {
         Command::Diff(a) => diff::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
         Command::Schema(a) => schema::run(a),
+        Command::Hook(a) => hook::run(a),
+        Command::PreReceive(a) => pre_receive::run(a),
     };
     match result {
         Ok(code) => code,

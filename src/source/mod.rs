@@ -1,8 +1,17 @@
 //! Sources: where component bytes are read from (the working tree, the git index, a git commit, an SVN
 //! transaction). The inventory and the hashing run over this small trait, so one pipeline serves every mode.
 
+mod git_index;
+mod git_tree;
 mod worktree;
 
+pub use git_index::GitIndex;
+pub use git_tree::GitTree;
+
+/// Whether a git file mode (index or tree entry) is a regular file.
+pub fn is_regular_git_mode(mode: u32) -> bool {
+    git_tree::is_regular_mode(mode)
+}
 pub use worktree::WorkTree;
 
 use crate::path::WsPath;

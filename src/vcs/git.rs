@@ -42,6 +42,19 @@ impl GitWorkTree {
     }
 }
 
+/// `Name <email>` from git's configuration, as far as it is set.
+pub fn config_user(repo: &Repository) -> Option<String> {
+    let cfg = repo.config().ok()?;
+    let name = cfg.get_string("user.name").ok();
+    let email = cfg.get_string("user.email").ok();
+    match (name, email) {
+        (Some(n), Some(e)) => Some(format!("{n} <{e}>")),
+        (Some(n), None) => Some(n),
+        (None, Some(e)) => Some(format!("<{e}>")),
+        (None, None) => None,
+    }
+}
+
 /// `prefix/path`, or `path` at the top.
 pub fn join_prefix(prefix: &[u8], p: &WsPath) -> Vec<u8> {
     if prefix.is_empty() {
@@ -126,15 +139,7 @@ impl Vcs for GitWorkTree {
     }
 
     fn user(&self) -> Option<String> {
-        let cfg = self.repo.config().ok()?;
-        let name = cfg.get_string("user.name").ok();
-        let email = cfg.get_string("user.email").ok();
-        match (name, email) {
-            (Some(n), Some(e)) => Some(format!("{n} <{e}>")),
-            (Some(n), None) => Some(n),
-            (None, Some(e)) => Some(format!("<{e}>")),
-            (None, None) => None,
-        }
+        config_user(&self.repo)
     }
 
     fn approved_content(

@@ -3,6 +3,8 @@
 //! One [`Vcs`] answers for all the paths of a run in one query, never a process or a status call per file.
 
 pub mod git;
+pub mod git_index;
+pub mod git_tree;
 
 use crate::path::WsPath;
 use std::collections::HashMap;

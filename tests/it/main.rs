@@ -9,6 +9,7 @@ mod discovery;
 mod examples;
 mod findings;
 mod gate;
+mod hooks;
 mod nightly;
 mod policy;
 mod schema;

@@ -360,6 +360,13 @@ impl Run {
     }
 }
 
+impl Run {
+    /// stdout and stderr together (git sends hook output to stderr, and `remote:` lines too).
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
 impl Sandbox {
     /// Writes `vigil.toml`.
     pub fn config(&self, toml: &str) -> &Self {
@@ -449,6 +456,34 @@ impl Sandbox {
         r.stderr = r.stderr.replace(&format!("{line}\n"), "");
         (r, kib)
     }
+
+    /// `git commit -q -m msg ARGS...` with hooks enabled (unlike [`Sandbox::commit_all`]).
+    pub fn commit(&self, msg: &str, args: &[&str]) -> Run {
+        let mut a = vec!["commit", "-q", "-m", msg];
+        a.extend_from_slice(args);
+        self.git(&a)
+    }
+
+    /// A bare repository beside the workspace, registered as remote `origin`; returns its path.
+    pub fn bare_origin(&self) -> PathBuf {
+        let bare = self.outside().join("origin.git");
+        let mut c = Command::new("git");
+        c.args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&bare)
+            .stdin(Stdio::null());
+        self.env(&mut c);
+        assert!(c.status().unwrap().success());
+        self.git_ok(&["remote", "add", "origin", bare.to_str().unwrap()]);
+        bare
+    }
+
+    /// Runs git in another folder (such as a bare repository).
+    pub fn git_in(&self, cwd: &Path, args: &[&str]) -> Run {
+        let mut c = Command::new("git");
+        c.args(args).current_dir(cwd).stdin(Stdio::null());
+        self.env(&mut c);
+        Run::from(c.output().expect("git runs"))
+    }
 }
 
 impl Sandbox {
@@ -460,5 +495,9 @@ impl Sandbox {
         assert!(re.is_match(&text), "no approved-at in {rel}:\n{text}");
         let pinned = re.replace(&text, r#"approved-at = "2020-09-01T12:00:00Z""#);
         self.file(rel, &pinned)
+    }
+
+    pub fn chmod_abs(&self, p: &Path, mode: u32) {
+        fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
     }
 }

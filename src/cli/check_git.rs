@@ -1,0 +1,163 @@
+//! `vigil check --staged` (the pre-commit hook) and `vigil check --rev REV`: the check over a git
+//! snapshot instead of the working tree.
+
+use super::check::{finish, Args};
+use super::{Globals, ERROR, FINDINGS, OK};
+use std::path::Path;
+use vigil::check::Context;
+use vigil::config::Mode;
+use vigil::report::Format;
+use vigil::snapshot::{self, Snap};
+use vigil::source::{GitIndex, WorkTree};
+use vigil::vcs::git_index::GitStaged;
+
+pub fn run(g: &Globals, a: &Args, mode: Mode) -> anyhow::Result<i32> {
+    match run_inner(g, a, mode) {
+        Ok(code) => Ok(code),
+        Err(Failure::Error(e)) => {
+            eprintln!("vigil: error: {e}");
+            Ok(ERROR)
+        }
+        Err(Failure::Io(e)) => Err(e),
+    }
+}
+
+enum Failure {
+    Error(vigil::Error),
+    Io(anyhow::Error),
+}
+
+impl From<vigil::Error> for Failure {
+    fn from(e: vigil::Error) -> Self {
+        Failure::Error(e)
+    }
+}
+
+fn vcs_err(e: git2::Error) -> Failure {
+    Failure::Error(vigil::Error::Vcs(e.message().to_string()))
+}
+
+fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| vigil::Error::Io(format!("cannot read the current folder: {e}")))?;
+    // --config names the workspace folder on disk; the repository is found from there.
+    let config_dir = g.config.as_ref().map(|c| {
+        let c = cwd.join(c);
+        if c.is_dir() {
+            c
+        } else {
+            c.parent().map(Path::to_path_buf).unwrap_or(c)
+        }
+    });
+    let start = config_dir.clone().unwrap_or_else(|| cwd.clone());
+    let repo = snapshot::open_repo(&start)?;
+    let snap = if a.staged {
+        if repo.is_bare() {
+            return Err(vigil::Error::Usage(
+                "--staged needs a repository with a work tree; use --rev REV in a bare repository"
+                    .into(),
+            )
+            .into());
+        }
+        Snap::Index(repo.index().map_err(vcs_err)?)
+    } else {
+        let rev = a.rev.as_deref().expect("--staged or --rev");
+        let commit = repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|e| vigil::Error::Usage(format!("--rev {rev}: {}", e.message())))?;
+        Snap::Commit(commit)
+    };
+
+    let prefix = match &a.workspace {
+        Some(w) => Some(snapshot::parse_workspace(w)?).filter(|p| {
+            snap.blob(&snapshot::join(p, vigil::config::CONFIG_FILE.as_bytes()))
+                .is_some()
+        }),
+        None => {
+            let from = snapshot::repo_relative(&repo, &cwd, &start).unwrap_or_default();
+            snapshot::find_workspace(&snap, &from)
+        }
+    };
+    let Some(prefix) = prefix else {
+        return Ok(no_config(a, &snap, &cwd, config_dir.as_deref()));
+    };
+
+    match &snap {
+        Snap::Commit(commit) => {
+            let r = snapshot::with_commit(&repo, commit, &prefix, mode, |cx| finish(g, a, cx))?;
+            r.expect("vigil.toml was found").map_err(Failure::Io)
+        }
+        Snap::Index(index) => {
+            let label = snapshot::config_label(&repo, &snap, &prefix);
+            let config = snapshot::load_config(&repo, &snap, &prefix, &label)?
+                .expect("vigil.toml was found");
+            let root = snapshot::display_root(&repo, &prefix);
+            let source = GitIndex::new(&repo, index, &prefix, Some(WorkTree::new(&root)));
+            // A commit that changes nothing any profile uses cannot change any profile's verdict:
+            // accept it without hashing. Machine-readable formats always get the full report.
+            if a.format == Format::Human
+                && !snapshot::index_affects(&repo, &source, &prefix, &config, Some(&root))
+            {
+                println!(
+                    "vigil: index of {}: no staged change touches a profile; nothing to check",
+                    root.display()
+                );
+                return Ok(OK);
+            }
+            let vcs = GitStaged {
+                repo: &repo,
+                index: &source,
+                prefix: prefix.clone(),
+            };
+            let cx = Context {
+                config: &config,
+                root: Some(&root),
+                source: &source,
+                vcs: &vcs,
+                mode,
+            };
+            finish(g, a, &cx).map_err(Failure::Io)
+        }
+    }
+}
+
+/// No `vigil.toml` in the snapshot. For a commit being made that is fine (nothing to check), unless
+/// one sits on disk unstaged: then the profiles it declares are not under version control.
+fn no_config(a: &Args, snap: &Snap, cwd: &Path, config_dir: Option<&Path>) -> i32 {
+    let what = match snap {
+        Snap::Index(_) => "the index".to_string(),
+        Snap::Commit(c) => format!("commit {}", &c.id().to_string()[..12]),
+    };
+    let where_ = a
+        .workspace
+        .as_deref()
+        .unwrap_or("the current folder or above");
+    match snap {
+        Snap::Index(_) => {
+            let on_disk = match (a.workspace.as_deref(), config_dir) {
+                (Some(_), _) => None,
+                (None, Some(d)) => Some(d.join(vigil::config::CONFIG_FILE)).filter(|p| p.is_file()),
+                (None, None) => vigil::config::discover(cwd),
+            };
+            match on_disk {
+                Some(p) => {
+                    eprintln!(
+                        "vigil: {} is on disk but not staged: the profiles it declares are not under \
+                         version control (`git add` it)",
+                        p.display()
+                    );
+                    FINDINGS
+                }
+                None => {
+                    eprintln!("vigil: no vigil.toml in {what} ({where_}); nothing to check");
+                    OK
+                }
+            }
+        }
+        Snap::Commit(_) => {
+            eprintln!("vigil: error: no vigil.toml in {what} ({where_})");
+            ERROR
+        }
+    }
+}

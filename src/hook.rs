@@ -1,0 +1,128 @@
+//! Installing vigil's git hooks into a repository: the scripts shipped in `hooks/`, with the path of
+//! the vigil binary that installed them, in the folder git runs hooks from (`core.hooksPath` when set).
+//!
+//! An installed hook carries a marker line. A file with the marker is vigil's own and is updated in
+//! place (so installing twice is harmless); any other file is someone else's hook and is never
+//! overwritten unless forced, and even then it is kept beside the new one.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The line that marks a hook as written by vigil.
+pub const MARKER: &str = "# vigil-managed-hook:";
+
+/// The shipped scripts.
+pub const PRE_COMMIT: &str = include_str!("../hooks/pre-commit");
+pub const PRE_RECEIVE: &str = include_str!("../hooks/pre-receive");
+
+/// The line of a shipped script that chooses the binary; installation pins it to an absolute path,
+/// because hooks often run with a smaller `PATH` than the shell that installed them.
+const BIN_LINE: &str = "VIGIL_BIN=\"${VIGIL_BIN:-vigil}\"";
+
+/// The folder git runs hooks from: `core.hooksPath` (relative to the work tree, or to the git folder
+/// of a bare repository, as git resolves it), else `hooks/` in the common git folder (shared by all
+/// linked worktrees).
+pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
+    let configured = repo
+        .config()
+        .ok()
+        .and_then(|c| c.get_path("core.hooksPath").ok());
+    match configured {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+        None => repo.commondir().join("hooks"),
+    }
+}
+
+/// A shipped script with the binary pinned to `vigil_bin` (still overridable with `VIGIL_BIN`).
+pub fn script(template: &str, vigil_bin: &Path) -> String {
+    let quoted = format!(
+        "'{}'",
+        vigil_bin.display().to_string().replace('\'', "'\\''")
+    );
+    template.replace(
+        BIN_LINE,
+        &format!("if [ -z \"${{VIGIL_BIN:-}}\" ]; then VIGIL_BIN={quoted}; fi"),
+    )
+}
+
+/// What installing one hook did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installed {
+    Created,
+    /// vigil's own hook, rewritten with the new content.
+    Updated,
+    /// vigil's own hook, already identical.
+    Unchanged,
+    /// Someone else's hook, replaced because forced; the old file was moved to the path given.
+    Replaced(PathBuf),
+}
+
+/// Why a hook was not installed.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{0} exists and was not written by vigil; not overwriting it (use --force to replace it; the old hook is kept as {0}.before-vigil)")]
+    Foreign(PathBuf),
+    #[error("{0}: {1}")]
+    Io(PathBuf, io::Error),
+}
+
+/// Writes hook `name` with `content` into `dir`, atomically and executable.
+pub fn install(
+    dir: &Path,
+    name: &str,
+    content: &str,
+    force: bool,
+) -> Result<Installed, InstallError> {
+    let path = dir.join(name);
+    let io_err = |e: io::Error| InstallError::Io(path.clone(), e);
+    let outcome = match fs::read(&path) {
+        Ok(old) if old == content.as_bytes() => return Ok(Installed::Unchanged),
+        Ok(old) if is_vigil_hook(&old) => Installed::Updated,
+        Ok(_) if !force => return Err(InstallError::Foreign(path)),
+        Ok(_) => {
+            let backup = dir.join(format!("{name}.before-vigil"));
+            fs::rename(&path, &backup).map_err(io_err)?;
+            Installed::Replaced(backup)
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Installed::Created,
+        Err(e) => return Err(io_err(e)),
+    };
+    fs::create_dir_all(dir).map_err(io_err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}-"))
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(content.as_bytes()).map_err(io_err)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o755))
+        .map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    tmp.persist(&path).map_err(|e| io_err(e.error))?;
+    Ok(outcome)
+}
+
+/// Whether a hook file carries vigil's marker line.
+pub fn is_vigil_hook(content: &[u8]) -> bool {
+    content
+        .split(|&b| b == b'\n')
+        .take(5)
+        .any(|l| l.starts_with(MARKER.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_scripts_carry_the_marker_and_the_binary_line() {
+        for s in [PRE_COMMIT, PRE_RECEIVE] {
+            assert!(is_vigil_hook(s.as_bytes()));
+            assert!(s.contains(BIN_LINE), "{s}");
+        }
+        let s = script(PRE_COMMIT, Path::new("/opt/it's/vigil"));
+        assert!(s.contains("VIGIL_BIN='/opt/it'\\''s/vigil'; fi"), "{s}");
+    }
+}
