@@ -208,7 +208,19 @@ pub fn run(
                 total: hashable.len(),
             });
         }
-        let h = hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string());
+        // Where Subversion translates content (svn:keywords, svn:eol-style), hash the repository form,
+        // so that the working copy and the server hook agree on one hash.
+        let h = match cx.vcs.repository_form(p).filter(|_| kinds[p].is_regular()) {
+            Some(form) => {
+                let mut bytes = Vec::new();
+                cx.source
+                    .open(p)
+                    .and_then(|mut r| r.read_to_end(&mut bytes))
+                    .map(|_| hash::hash_bytes(&form.to_repository_form(&bytes)))
+            }
+            None => hash::hash_component(cx.source, p, kinds[p]),
+        }
+        .map_err(|e| e.to_string());
         hashes.insert((*p).clone(), h);
     }
     progress(Progress::Hashing {
@@ -282,9 +294,13 @@ pub fn run(
                                 path.to_string(),
                                 via.clone(),
                                 format!(
-                                    "changed since approval (approved {}, now {})",
+                                    "changed since approval (approved {}, now {}){}",
                                     short(want),
-                                    short(got)
+                                    short(got),
+                                    cx.vcs
+                                        .repository_form(path)
+                                        .map(|f| format!("; {}", f.note()))
+                                        .unwrap_or_default()
                                 ),
                             ));
                         } else if kind != Some(*want_kind) {

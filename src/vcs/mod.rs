@@ -3,6 +3,7 @@
 //! One [`Vcs`] answers for all the paths of a run in one query, never a process or a status call per file.
 
 pub mod git;
+pub mod svn;
 
 use crate::path::WsPath;
 use std::collections::HashMap;
@@ -42,6 +43,12 @@ pub trait Vcs {
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError>;
     /// Who the user is, as the version control knows them (`Name <email>` for git).
     fn user(&self) -> Option<String> {
+        None
+    }
+    /// How version control changes this component's bytes between the working copy and the repository
+    /// (`svn:keywords`, `svn:eol-style`), when it does; the component is then hashed in its repository form.
+    /// Known only for paths already passed to [`Vcs::status`].
+    fn repository_form(&self, _path: &WsPath) -> Option<svn::subst::Subst> {
         None
     }
     /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the
@@ -126,10 +133,7 @@ pub fn detect(dir: &Path) -> Detected {
 pub fn open(ws_root: &Path) -> Result<Box<dyn Vcs>, VcsError> {
     match detect(ws_root) {
         Detected::Git(_) => Ok(Box::new(git::GitWorkTree::open(ws_root)?)),
-        Detected::Svn(wc) => Err(VcsError::Other(format!(
-            "{} is a Subversion working copy, which this build does not support yet",
-            wc.display()
-        ))),
+        Detected::Svn(wc) => Ok(Box::new(svn::SvnWorkingCopy::open(ws_root, &wc)?)),
         Detected::None => Ok(Box::new(NoVcs {
             root: ws_root.to_path_buf(),
         })),
