@@ -22,6 +22,7 @@ pub mod path;
 pub mod report;
 pub mod schema;
 pub mod source;
+pub mod svn_hook;
 pub mod vcs;
 pub mod workspace;
 

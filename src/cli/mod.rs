@@ -5,6 +5,7 @@ mod check;
 mod diff;
 mod inventory;
 mod schema;
+mod svn_pre_commit;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -54,6 +55,8 @@ enum Command {
     Diff(diff::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
+    /// Subversion pre-commit hook: check a transaction before it becomes a revision.
+    SvnPreCommit(svn_pre_commit::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +119,7 @@ pub fn main() -> i32 {
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
         Command::Schema(a) => schema::run(a),
+        Command::SvnPreCommit(a) => svn_pre_commit::run(a),
     };
     match result {
         Ok(code) => code,

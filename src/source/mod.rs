@@ -1,8 +1,10 @@
 //! Sources: where component bytes are read from (the working tree, the git index, a git commit, an SVN
 //! transaction). The inventory and the hashing run over this small trait, so one pipeline serves every mode.
 
+mod svn_txn;
 mod worktree;
 
+pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 pub use worktree::WorkTree;
 
 use crate::path::WsPath;
