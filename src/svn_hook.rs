@@ -164,10 +164,7 @@ fn check_workspace(
             }
             Some(r) => {
                 if let Some(path) = WsPath::normalize(Path::new(r)) {
-                    changes.push(Change {
-                        path,
-                        is_dir,
-                    });
+                    changes.push(Change { path, is_dir });
                 }
             }
             None => {
@@ -223,10 +220,7 @@ fn check_workspace(
         let manifest = match check::read_manifest(&cfg, &source, name) {
             Ok(m) => m,
             Err(Error::Config(e)) => {
-                let file = PathBuf::from(format!(
-                    "^/{}",
-                    repo_join(ws, &cfg.manifest_path(name))
-                ));
+                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
                 return Ok(Err(parse_rejection(&e.to_string(), &file)));
             }
             Err(e) => return Err(e),
@@ -340,12 +334,7 @@ fn rejection(cfg: &Config, ws: &str, findings: &[Finding]) -> String {
         let manifest = repo_join(ws, &cfg.manifest_path(profile));
         let _ = writeln!(out, "\nprofile `{profile}` (manifest /{manifest}):");
         for f in fs {
-            let _ = writeln!(
-                out,
-                "  {:<12} /{}",
-                f.code.as_str(),
-                repo_join(ws, &f.path)
-            );
+            let _ = writeln!(out, "  {:<12} /{}", f.code.as_str(), repo_join(ws, &f.path));
             let _ = writeln!(out, "               {}", f.message);
             if !f.via.is_empty() {
                 let _ = writeln!(out, "               reached by: {}", chain_text(&f.via));
@@ -382,6 +371,9 @@ impl Vcs for TxnVcs {
         }
     }
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
-        Ok(paths.iter().map(|p| (p.clone(), Status::Committed)).collect())
+        Ok(paths
+            .iter()
+            .map(|p| (p.clone(), Status::Committed))
+            .collect())
     }
 }

@@ -61,7 +61,9 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
         Err(e) => {
             // Any non-zero exit rejects the commit; say that it was vigil that failed, not the commit.
-            eprintln!("vigil: error: the pre-commit check could not run, so the commit is rejected: {e}");
+            eprintln!(
+                "vigil: error: the pre-commit check could not run, so the commit is rejected: {e}"
+            );
             Ok(ERROR)
         }
     }

@@ -4,3 +4,7 @@
 mod support;
 
 mod core;
+mod svn_support;
+
+mod svn;
+mod svn_pre_commit;
