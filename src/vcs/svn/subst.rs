@@ -245,8 +245,11 @@ mod tests {
 
     #[test]
     fn fixed_width_keeps_its_width() {
-        assert_eq!(kw("Rev", "$Rev:: 12     $"), "$Rev::        $");
-        assert_eq!(kw("Rev", "$Rev:: 1234567#$"), "$Rev::        $");
+        for input in ["$Rev:: 12     $", "$Rev:: 1234567#$"] {
+            let out = kw("Rev", input);
+            assert_eq!(out.len(), input.len(), "{out:?}");
+            assert_eq!(out, format!("$Rev::{}$", " ".repeat(input.len() - 7)));
+        }
     }
 
     #[test]
