@@ -50,7 +50,9 @@ done
   done
 } >"$wc/vigil.toml"
 (cd "$wc" && svn add -q --force . && svn commit -q -m files)
-(cd "$wc" && "$VIGIL" approve --by bench >/dev/null && svn add -q --force . && svn commit -q -m approve && svn update -q)
+names=$(seq -f 'p%g' 0 $((PROFILES - 1)))
+# shellcheck disable=SC2086
+(cd "$wc" && "$VIGIL" approve $names --by bench >/dev/null && svn add -q --force . && svn commit -q -m approve && svn update -q)
 "$VIGIL" --version >&2
 
 echo "== vigil check next to svn status on the same working copy ($FILES files, $REFS components)" >&2
