@@ -228,6 +228,26 @@ pub fn run(
         .status(&asked)
         .map_err(|e| Error::Vcs(e.to_string()))?;
 
+    // Where Subversion translates content (svn:keywords, svn:eol-style), hash the repository form, so
+    // that the working copy and the server hook agree on one hash. The status query is what tells which
+    // files are translated, so these few are hashed again now.
+    for p in &unique {
+        let Some(form) = cx.vcs.repository_form(p).filter(|_| kinds[p].is_regular()) else {
+            continue;
+        };
+        if matches!(hashes.get(p), Some(Err(_))) {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        let h = cx
+            .source
+            .open(p)
+            .and_then(|mut r| r.read_to_end(&mut bytes))
+            .map(|_| hash::hash_bytes(&form.to_repository_form(&bytes)))
+            .map_err(|e| e.to_string());
+        hashes.insert(p.clone(), h);
+    }
+
     let mut findings = Vec::new();
     let mut results = Vec::new();
     for (profile, inv) in profiles.iter().zip(inventories) {
@@ -294,9 +314,13 @@ pub fn run(
                                 path.to_string(),
                                 via.clone(),
                                 format!(
-                                    "changed since approval (approved {}, now {})",
+                                    "changed since approval (approved {}, now {}){}",
                                     short(want),
-                                    short(got)
+                                    short(got),
+                                    cx.vcs
+                                        .repository_form(path)
+                                        .map(|f| format!("; {}", f.note()))
+                                        .unwrap_or_default()
                                 ),
                             ));
                         } else if kind != Some(*want_kind) {

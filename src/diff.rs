@@ -99,7 +99,11 @@ pub fn diff(
                     .open(&c.path)
                     .and_then(|mut r| r.read_to_end(&mut v))
                     .map_err(|e| Error::Io(format!("{}: {e}", c.path)))?;
-                v
+                // Compare like with like: the approved bytes are in repository form.
+                match vcs.repository_form(&c.path) {
+                    Some(form) => form.to_repository_form(&v),
+                    None => v,
+                }
             }
         };
         let change = match old {

@@ -25,6 +25,7 @@ pub mod report;
 pub mod schema;
 pub mod snapshot;
 pub mod source;
+pub mod svn_hook;
 pub mod vcs;
 pub mod workspace;
 

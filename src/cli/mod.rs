@@ -9,6 +9,7 @@ mod hook;
 mod inventory;
 mod pre_receive;
 mod schema;
+mod svn_pre_commit;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
@@ -66,6 +67,8 @@ enum Command {
     PreReceive(pre_receive::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
+    /// Subversion pre-commit hook: check a transaction before it becomes a revision.
+    SvnPreCommit(svn_pre_commit::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,6 +134,7 @@ pub fn main() -> i32 {
         Command::Schema(a) => schema::run(a),
         Command::Hook(a) => hook::run(a),
         Command::PreReceive(a) => pre_receive::run(a),
+        Command::SvnPreCommit(a) => svn_pre_commit::run(a),
     };
     match result {
         Ok(code) => code,

@@ -3,10 +3,12 @@
 
 mod git_index;
 mod git_tree;
+mod svn_txn;
 mod worktree;
 
 pub use git_index::GitIndex;
 pub use git_tree::GitTree;
+pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 
 /// Whether a git file mode (index or tree entry) is a regular file.
 pub fn is_regular_git_mode(mode: u32) -> bool {

@@ -5,6 +5,7 @@
 pub mod git;
 pub mod git_index;
 pub mod git_tree;
+pub mod svn;
 
 use crate::path::WsPath;
 use std::collections::HashMap;
@@ -54,6 +55,12 @@ pub trait Vcs {
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError>;
     /// Who the user is, as the version control knows them (`Name <email>` for git).
     fn user(&self) -> Option<String> {
+        None
+    }
+    /// How version control changes this component's bytes between the working copy and the repository
+    /// (`svn:keywords`, `svn:eol-style`), when it does; the component is then hashed in its repository form.
+    /// Known only for paths already passed to [`Vcs::status`].
+    fn repository_form(&self, _path: &WsPath) -> Option<svn::subst::Subst> {
         None
     }
     /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the
@@ -148,10 +155,7 @@ pub fn detect(dir: &Path) -> Detected {
 pub fn open(ws_root: &Path) -> Result<Box<dyn Vcs>, VcsError> {
     match detect(ws_root) {
         Detected::Git(_) => Ok(Box::new(git::GitWorkTree::open(ws_root)?)),
-        Detected::Svn(wc) => Err(VcsError::Other(format!(
-            "{} is a Subversion working copy, which this build does not support yet",
-            wc.display()
-        ))),
+        Detected::Svn(wc) => Ok(Box::new(svn::SvnWorkingCopy::open(ws_root, &wc)?)),
         Detected::None => Ok(Box::new(NoVcs {
             root: ws_root.to_path_buf(),
         })),

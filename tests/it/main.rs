@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod core;
+
 mod discovery;
 mod examples;
 mod findings;
@@ -14,3 +15,6 @@ mod nightly;
 mod policy;
 mod schema;
 mod snapshots;
+mod svn;
+mod svn_pre_commit;
+mod svn_support;

@@ -1,0 +1,70 @@
+//! `vigil svn-pre-commit`: the Subversion server-side pre-commit hook (see `hooks/svn-pre-commit`).
+
+use super::{ERROR, FINDINGS, OK};
+use std::path::PathBuf;
+use vigil::source::TxnOrRev;
+use vigil::svn_hook::{self, Options, Verdict};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The repository's path on the server (the hook's first argument).
+    #[arg(value_name = "REPOS")]
+    repos: PathBuf,
+
+    /// The transaction name (the hook's second argument).
+    #[arg(value_name = "TXN", required_unless_present = "revision")]
+    txn: Option<String>,
+
+    /// Check a committed revision instead of a transaction (to try the hook on existing history).
+    #[arg(long, short = 'r', value_name = "REV", conflicts_with = "txn")]
+    revision: Option<String>,
+
+    /// A workspace folder in the repository, holding vigil.toml (repeatable). Default: the repository
+    /// root and trunk/, wherever a vigil.toml is.
+    #[arg(long = "workspace", value_name = "PATH-IN-REPO")]
+    workspaces: Vec<String>,
+
+    /// Absolute path of svnlook. Default: $VIGIL_SVNLOOK, then PATH, then /usr/bin, /usr/local/bin,
+    /// /opt/homebrew/bin, /opt/local/bin (hooks run without PATH).
+    #[arg(long, value_name = "PATH")]
+    svnlook: Option<PathBuf>,
+
+    /// Also say what was checked when the commit is accepted.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+pub fn run(a: Args) -> anyhow::Result<i32> {
+    let txn = match (a.txn, a.revision) {
+        (_, Some(r)) => TxnOrRev::Rev(r),
+        (Some(t), None) => TxnOrRev::Txn(t),
+        (None, None) => unreachable!("clap requires one"),
+    };
+    let o = Options {
+        repos: a.repos,
+        txn,
+        workspaces: a.workspaces,
+        svnlook: a.svnlook,
+    };
+    match svn_hook::pre_commit(&o) {
+        Ok(Verdict::Accept(notes)) => {
+            if a.verbose {
+                for n in notes {
+                    eprintln!("vigil: accepted: {n}");
+                }
+            }
+            Ok(OK)
+        }
+        Ok(Verdict::Reject(msg)) => {
+            eprint!("{msg}");
+            Ok(FINDINGS)
+        }
+        Err(e) => {
+            // Any non-zero exit rejects the commit; say that it was vigil that failed, not the commit.
+            eprintln!(
+                "vigil: error: the pre-commit check could not run, so the commit is rejected: {e}"
+            );
+            Ok(ERROR)
+        }
+    }
+}

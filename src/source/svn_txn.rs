@@ -1,0 +1,304 @@
+//! A Subversion transaction (or revision) read through `svnlook`: what a commit will contain, before it
+//! exists. The server-side pre-commit hook checks profiles over this source.
+//!
+//! The tree is listed once (`svnlook tree --full-paths`); a component's bytes and properties are read when
+//! the inventory first asks for it (`svnlook cat`, `svnlook proplist`), and kept. Bytes are the
+//! repository's normal form (keywords contracted, line endings as stored), which is the form vigil hashes
+//! for files with `svn:keywords` or `svn:eol-style` in a working copy too.
+
+use super::{DirEntry, Kind, Lookup, Meta, Source};
+use crate::path::WsPath;
+use crate::vcs::svn::{run_tool, tool_command, ToolError};
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ffi::OsString;
+use std::io::{self, Cursor, Read};
+use std::os::unix::ffi::OsStringExt;
+use std::path::PathBuf;
+
+/// Which tree `svnlook` reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxnOrRev {
+    Txn(String),
+    Rev(String),
+}
+
+/// Runs `svnlook` against one transaction or revision of a repository.
+#[derive(Debug, Clone)]
+pub struct Svnlook {
+    pub bin: PathBuf,
+    pub repos: PathBuf,
+    pub at: TxnOrRev,
+}
+
+impl Svnlook {
+    fn run(&self, sub: &str, extra: &[&str], path: Option<&str>) -> Result<Vec<u8>, ToolError> {
+        let mut c = tool_command(&self.bin);
+        c.arg(sub);
+        match &self.at {
+            TxnOrRev::Txn(t) => c.args(["-t", t]),
+            TxnOrRev::Rev(r) => c.args(["-r", r]),
+        };
+        c.args(extra).arg(&self.repos);
+        if let Some(p) = path {
+            c.arg(p);
+        }
+        run_tool(c)
+    }
+
+    /// The changed paths: `(action, path)`, folders ending in `/`, paths relative to the repository root.
+    pub fn changed(&self) -> Result<Vec<(String, String)>, ToolError> {
+        let out = self.run("changed", &[], None)?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .filter(|l| l.len() > 4)
+            .map(|l| (l[..3].trim().to_string(), l[4..].to_string()))
+            .collect())
+    }
+
+    /// A file's bytes, or `None` when the path is not a file in the tree.
+    pub fn cat(&self, path: &str) -> Result<Option<Vec<u8>>, ToolError> {
+        match self.run("cat", &[], Some(&format!("/{path}"))) {
+            Ok(b) => Ok(Some(b)),
+            // E160013: path not found; E160017: not a file (a folder).
+            Err(e) if e.has("E160013") || e.has("E160017") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A path's properties (names and values).
+    pub fn proplist(&self, path: &str) -> Result<BTreeMap<String, String>, ToolError> {
+        let out = self.run("proplist", &["--xml", "-v"], Some(&format!("/{path}")))?;
+        let text = String::from_utf8_lossy(&out);
+        let doc = roxmltree::Document::parse(&text).map_err(|e| ToolError {
+            code: None,
+            stderr: format!("svnlook proplist printed XML vigil cannot read: {e}"),
+        })?;
+        Ok(doc
+            .descendants()
+            .filter(|n| n.has_tag_name("property"))
+            .filter_map(|n| {
+                Some((
+                    n.attribute("name")?.to_string(),
+                    n.text().unwrap_or("").to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// Every path below `path` (included), relative to the repository root; folders end in `/`.
+    pub fn tree(&self, path: &str) -> Result<Vec<String>, ToolError> {
+        let out = self.run("tree", &["--full-paths"], Some(&format!("/{path}")))?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(|l| l.trim_start_matches('/').to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// Says which tree this is, for reports.
+    pub fn label(&self) -> String {
+        match &self.at {
+            TxnOrRev::Txn(t) => format!("Subversion transaction {t}"),
+            TxnOrRev::Rev(r) => format!("Subversion revision r{r}"),
+        }
+    }
+}
+
+/// One file of the tree, loaded.
+#[derive(Debug, Clone)]
+struct Node {
+    kind: Kind,
+    bytes: Vec<u8>,
+}
+
+/// The workspace folder `prefix` of a transaction, as a [`Source`].
+pub struct SvnTxn {
+    look: Svnlook,
+    /// The workspace's path in the repository, without slashes at either end ("" for the root).
+    prefix: String,
+    tree: OnceCell<Result<Tree, String>>,
+    nodes: RefCell<HashMap<WsPath, Result<Node, String>>>,
+}
+
+#[derive(Debug, Default)]
+struct Tree {
+    files: BTreeSet<Vec<u8>>,
+    /// Folder → its entries (name, is folder).
+    dirs: BTreeMap<Vec<u8>, Vec<(Vec<u8>, bool)>>,
+}
+
+impl SvnTxn {
+    pub fn new(look: Svnlook, prefix: &str) -> Self {
+        SvnTxn {
+            look,
+            prefix: prefix.trim_matches('/').to_string(),
+            tree: OnceCell::new(),
+            nodes: RefCell::new(HashMap::new()),
+        }
+    }
+
+    pub fn svnlook(&self) -> &Svnlook {
+        &self.look
+    }
+
+    /// The repository path of a workspace path.
+    pub fn repo_path(&self, p: &WsPath) -> String {
+        let rel = String::from_utf8_lossy(p.as_bytes());
+        match (self.prefix.is_empty(), rel.is_empty()) {
+            (true, _) => rel.into_owned(),
+            (false, true) => self.prefix.clone(),
+            (false, false) => format!("{}/{rel}", self.prefix),
+        }
+    }
+
+    fn tree(&self) -> Result<&Tree, String> {
+        self.tree
+            .get_or_init(|| {
+                let lines = self.look.tree(&self.prefix).map_err(|e| e.stderr)?;
+                let mut t = Tree::default();
+                let strip = if self.prefix.is_empty() {
+                    0
+                } else {
+                    self.prefix.len() + 1
+                };
+                t.dirs.insert(Vec::new(), Vec::new());
+                for l in lines {
+                    let is_dir = l.ends_with('/');
+                    let full = l.trim_end_matches('/');
+                    if full.len() < strip {
+                        continue; // the workspace folder itself
+                    }
+                    let rel = full.as_bytes()[strip..].to_vec();
+                    let (parent, name) = match rel.iter().rposition(|&b| b == b'/') {
+                        Some(i) => (rel[..i].to_vec(), rel[i + 1..].to_vec()),
+                        None => (Vec::new(), rel.clone()),
+                    };
+                    t.dirs.entry(parent).or_default().push((name, is_dir));
+                    if is_dir {
+                        t.dirs.entry(rel).or_default();
+                    } else {
+                        t.files.insert(rel);
+                    }
+                }
+                Ok(t)
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Loads a file's bytes and properties once.
+    fn node(&self, p: &WsPath) -> Result<Node, String> {
+        if let Some(n) = self.nodes.borrow().get(p) {
+            return n.clone();
+        }
+        let rp = self.repo_path(p);
+        let loaded = (|| {
+            let props = self.look.proplist(&rp).map_err(|e| e.stderr)?;
+            let bytes = self
+                .look
+                .cat(&rp)
+                .map_err(|e| e.stderr)?
+                .ok_or_else(|| format!("{rp} is not in the transaction"))?;
+            let kind = if props.contains_key("svn:special") && bytes.starts_with(b"link ") {
+                Kind::Symlink(bytes[5..].to_vec())
+            } else if props.contains_key("svn:executable") {
+                Kind::Executable
+            } else {
+                Kind::File
+            };
+            Ok(Node { kind, bytes })
+        })();
+        self.nodes.borrow_mut().insert(p.clone(), loaded.clone());
+        loaded
+    }
+}
+
+impl Source for SvnTxn {
+    fn label(&self) -> String {
+        self.look.label()
+    }
+
+    fn lookup(&self, path: &WsPath) -> Lookup {
+        let tree = match self.tree() {
+            Ok(t) => t,
+            Err(e) => return Lookup::Unreadable(e),
+        };
+        if path.is_root() || tree.dirs.contains_key(path.as_bytes()) {
+            return Lookup::Found(Meta {
+                kind: Kind::Dir,
+                size: 0,
+            });
+        }
+        if tree.files.contains(path.as_bytes()) {
+            return match self.node(path) {
+                Ok(n) => Lookup::Found(Meta {
+                    size: match &n.kind {
+                        Kind::Symlink(t) => t.len() as u64,
+                        _ => n.bytes.len() as u64,
+                    },
+                    kind: n.kind,
+                }),
+                Err(e) => Lookup::Unreadable(e),
+            };
+        }
+        // A folder on the way may be a symlink (a special file in Subversion).
+        let mut a = path.parent();
+        while !a.is_root() {
+            if tree.files.contains(a.as_bytes()) {
+                if let Ok(Node {
+                    kind: Kind::Symlink(target),
+                    ..
+                }) = self.node(&a)
+                {
+                    return Lookup::ThroughSymlink { link: a, target };
+                }
+                return Lookup::Missing;
+            }
+            a = a.parent();
+        }
+        Lookup::Missing
+    }
+
+    fn list_dir(&self, path: &WsPath) -> io::Result<Vec<DirEntry>> {
+        let tree = self.tree().map_err(io::Error::other)?;
+        let entries = tree
+            .dirs
+            .get(path.as_bytes())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such folder"))?;
+        let mut out: Vec<DirEntry> = entries
+            .iter()
+            .map(|(name, is_dir)| DirEntry {
+                name: OsString::from_vec(name.clone()),
+                // A file's exact kind (symlink, executable) is known once it is looked up.
+                kind: if *is_dir { Kind::Dir } else { Kind::File },
+            })
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>> {
+        let in_tree = self
+            .tree()
+            .map_err(io::Error::other)?
+            .files
+            .contains(path.as_bytes());
+        if !in_tree {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{} is not in the {}", self.repo_path(path), self.label()),
+            ));
+        }
+        match self.node(path).map_err(io::Error::other)? {
+            Node {
+                kind: Kind::File | Kind::Executable,
+                bytes,
+            } => Ok(Box::new(Cursor::new(bytes))),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )),
+        }
+    }
+}

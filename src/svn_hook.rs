@@ -1,0 +1,379 @@
+//! The Subversion server-side pre-commit hook: checks a commit before it exists.
+//!
+//! Rules: a commit is rejected when, in the transaction, a profile references a component that is not in
+//! the transaction's tree (`missing`: referenced, never committed), a component differs from the profile's
+//! approved manifest in the same transaction (`stale`, `unapproved`: re-approve and commit the manifest in
+//! the same commit), or `vigil.toml` or a manifest does not parse. More generally any finding at `error`
+//! severity in `hook` mode rejects it, so `[severity.hook]` relaxes the rules (e.g. `stale = "warning"` for
+//! two-step approval).
+//!
+//! A commit that touches nothing a profile uses is accepted after one `svnlook changed`, a read of
+//! `vigil.toml` and of the manifests: a changed path matters to a profile when it is `vigil.toml`, the
+//! profile's manifest, a component the manifest names (or a folder holding one), a file beside such a
+//! component (a new file in a folder that an OpenSSL `.include` loads), or a path a declared pattern could
+//! match. Only the profiles it matters to are checked in full. This assumes what the previous revision
+//! held was already consistent, which the hook itself guarantees once it is installed; run `vigil check`
+//! on a working copy once when installing it.
+
+use crate::check::{self, Context};
+use crate::config::{self, Config, Mode};
+use crate::finding::{Code, Finding, Severity};
+use crate::inventory::chain_text;
+use crate::path::WsPath;
+use crate::source::{SvnTxn, Svnlook, TxnOrRev};
+use crate::vcs::svn::find_tool;
+use crate::vcs::{Revision, Status, Vcs, VcsError};
+use crate::Error;
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// Where `vigil.toml` is looked for when no `--workspace` is given.
+pub const DEFAULT_WORKSPACES: [&str; 2] = ["", "trunk"];
+
+/// What the hook was asked to check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub repos: PathBuf,
+    pub txn: TxnOrRev,
+    /// Workspace folders in the repository (`trunk`, `trunk/ca`); empty: [`DEFAULT_WORKSPACES`].
+    pub workspaces: Vec<String>,
+    /// Absolute path of `svnlook`; default: `PATH`, then `/usr/bin`, `/usr/local/bin`, ...
+    pub svnlook: Option<PathBuf>,
+}
+
+/// The hook's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted; each line says what was checked (for `--verbose` runs and tests).
+    Accept(Vec<String>),
+    /// Rejected, with the message for the committer.
+    Reject(String),
+}
+
+/// One changed path of the commit, relative to a workspace.
+#[derive(Debug, Clone)]
+struct Change {
+    path: WsPath,
+    is_dir: bool,
+}
+
+/// Checks a transaction (or, for testing a repository, a revision).
+pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
+    let bin = find_tool("svnlook", o.svnlook.as_deref(), "VIGIL_SVNLOOK")
+        .map_err(|e| Error::Vcs(e.to_string()))?;
+    let look = Svnlook {
+        bin,
+        repos: o.repos.clone(),
+        at: o.txn.clone(),
+    };
+    let svn_err = |e: crate::vcs::svn::ToolError| Error::Vcs(format!("svnlook: {}", e.stderr));
+    let changed = look.changed().map_err(svn_err)?;
+
+    let explicit = !o.workspaces.is_empty();
+    let mut workspaces: Vec<String> = Vec::new();
+    if explicit {
+        workspaces = o
+            .workspaces
+            .iter()
+            .map(|w| w.trim_matches('/').to_string())
+            .collect();
+    } else {
+        for w in DEFAULT_WORKSPACES {
+            if look
+                .cat(&repo_join(w, config::CONFIG_FILE))
+                .map_err(svn_err)?
+                .is_some()
+            {
+                workspaces.push(w.to_string());
+            }
+        }
+        if workspaces.is_empty() {
+            // A commit that deletes the configuration must not switch the hook off silently.
+            for (action, path) in &changed {
+                let p = path.trim_end_matches('/');
+                if action.starts_with('D')
+                    && ["vigil.toml", "trunk/vigil.toml", "trunk"].contains(&p)
+                {
+                    return Ok(Verdict::Reject(format!(
+                        "vigil: this commit is rejected: it deletes /{p}, which holds vigil's configuration.\n\
+                         What to do: keep vigil.toml; to retire vigil, first remove the pre-commit hook from the repository.\n"
+                    )));
+                }
+            }
+            return Ok(Verdict::Accept(vec![
+                "no vigil.toml at the repository root or under trunk/".into(),
+            ]));
+        }
+    }
+
+    let mut notes = Vec::new();
+    let mut rejections = String::new();
+    for ws in &workspaces {
+        match check_workspace(&look, ws, &changed)? {
+            Ok(note) => notes.push(note),
+            Err(msg) => rejections.push_str(&msg),
+        }
+    }
+    if rejections.is_empty() {
+        Ok(Verdict::Accept(notes))
+    } else {
+        Ok(Verdict::Reject(rejections))
+    }
+}
+
+/// `prefix/rel` as a repository path (no leading slash).
+fn repo_join(prefix: &str, rel: &str) -> String {
+    match (prefix.is_empty(), rel.is_empty()) {
+        (true, _) => rel.to_string(),
+        (false, true) => prefix.to_string(),
+        (false, false) => format!("{prefix}/{rel}"),
+    }
+}
+
+fn shown_ws(ws: &str) -> String {
+    format!("/{ws}")
+}
+
+/// Checks one workspace: `Ok(Ok(note))` accepts, `Ok(Err(message))` rejects.
+fn check_workspace(
+    look: &Svnlook,
+    ws: &str,
+    changed: &[(String, String)],
+) -> Result<Result<String, String>, Error> {
+    // The changes inside the workspace, relative to it; a change above it (the folder itself deleted,
+    // replaced or copied) touches everything.
+    let mut changes = Vec::new();
+    let mut everything = false;
+    for (action, path) in changed {
+        let is_dir = path.ends_with('/');
+        let p = path.trim_end_matches('/');
+        let rel = if ws.is_empty() {
+            Some(p)
+        } else if p == ws {
+            Some("")
+        } else {
+            p.strip_prefix(ws).and_then(|r| r.strip_prefix('/'))
+        };
+        match rel {
+            Some("") => {
+                // Only a property change on the workspace folder itself leaves its content alone.
+                if action.starts_with('A') || action.starts_with('D') || action.starts_with('R') {
+                    everything = true;
+                }
+            }
+            Some(r) => {
+                if let Some(path) = WsPath::normalize(Path::new(r)) {
+                    changes.push(Change { path, is_dir });
+                }
+            }
+            None => {
+                if is_dir && (ws.starts_with(&format!("{p}/")) || p.is_empty()) {
+                    everything |= !action.starts_with('_');
+                }
+            }
+        }
+    }
+    if changes.is_empty() && !everything {
+        return Ok(Ok(format!(
+            "{}: the commit changes nothing in the workspace",
+            shown_ws(ws)
+        )));
+    }
+
+    let config_path = repo_join(ws, config::CONFIG_FILE);
+    let label = PathBuf::from(format!("^/{config_path}"));
+    let text = match look.cat(&config_path) {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return Ok(Err(format!(
+                "vigil: this commit is rejected: the workspace {} has no {} in it.\n\
+                 What to do: keep {} in the commit (or fix the hook's --workspace setting).\n",
+                shown_ws(ws),
+                config::CONFIG_FILE,
+                label.display()
+            )))
+        }
+        Err(e) => return Err(Error::Vcs(format!("svnlook: {}", e.stderr))),
+    };
+    let text = match String::from_utf8(text) {
+        Ok(t) => t,
+        Err(_) => {
+            return Ok(Err(parse_rejection(
+                &format!("{}: not valid UTF-8", label.display()),
+                &label,
+            )))
+        }
+    };
+    let cfg = match config::parse(&label, &text) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(parse_rejection(&e.to_string(), &label))),
+    };
+
+    let source = SvnTxn::new(look.clone(), ws);
+    let all_touched = everything
+        || changes
+            .iter()
+            .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
+    let mut names = Vec::new();
+    for name in cfg.profiles.keys() {
+        let manifest = match check::read_manifest(&cfg, &source, name) {
+            Ok(m) => m,
+            Err(Error::Config(e)) => {
+                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
+                return Ok(Err(parse_rejection(&e.to_string(), &file)));
+            }
+            Err(e) => return Err(e),
+        };
+        if all_touched || profile_touched(&cfg, name, manifest.as_ref(), &changes) {
+            names.push(name.clone());
+        }
+    }
+    if names.is_empty() {
+        return Ok(Ok(format!(
+            "{}: the commit touches nothing any profile uses",
+            shown_ws(ws)
+        )));
+    }
+
+    let vcs = TxnVcs {
+        label: look.label(),
+    };
+    let cx = Context {
+        config: &cfg,
+        root: None,
+        source: &source,
+        vcs: &vcs,
+        mode: Mode::Hook,
+    };
+    let report = match check::run(&cx, &names, &mut |_| {}) {
+        Ok(r) => r,
+        Err(Error::Config(e)) => return Ok(Err(parse_rejection(&e.to_string(), &e.file))),
+        Err(e) => return Err(e),
+    };
+    if !report.failed() {
+        return Ok(Ok(format!(
+            "{}: checked profiles {}",
+            shown_ws(ws),
+            names.join(", ")
+        )));
+    }
+    Ok(Err(rejection(&cfg, ws, &report.findings)))
+}
+
+/// Whether a change can alter what `profile` references or its approval.
+fn profile_touched(
+    cfg: &Config,
+    name: &str,
+    manifest: Option<&check::ManifestInfo>,
+    changes: &[Change],
+) -> bool {
+    let manifest_path = WsPath::normalize(Path::new(&cfg.manifest_path(name)));
+    let profile = &cfg.profiles[name];
+    let entries: Vec<&WsPath> = manifest
+        .map(|m| m.manifest.components.iter().map(|e| &e.path).collect())
+        .unwrap_or_default();
+    changes.iter().any(|c| {
+        let on = |p: &WsPath| {
+            &c.path == p
+                || (c.is_dir && p.starts_with(&c.path))
+                // Something new beside a component: a folder include, a glob, a reference now satisfied.
+                || c.path.parent() == p.parent()
+        };
+        if manifest_path.as_ref() == Some(&c.path) || entries.iter().any(|e| on(e)) {
+            return true;
+        }
+        profile.components.iter().any(|pattern| {
+            let trimmed = pattern.trim_end_matches('/');
+            let literal: Vec<&str> = trimmed
+                .split('/')
+                .take_while(|part| !part.contains(['*', '?', '[', '{']))
+                .collect();
+            let Some(lit) = WsPath::normalize(Path::new(&literal.join("/"))) else {
+                return true;
+            };
+            c.path.starts_with(&lit) || lit.starts_with(&c.path)
+        })
+    })
+}
+
+/// The message for a configuration or manifest that does not parse.
+fn parse_rejection(error: &str, file: &Path) -> String {
+    format!(
+        "vigil: this commit is rejected: vigil's configuration in it does not parse.\n\n{error}\n\n\
+         What to do: fix {} and commit again (`vigil check` in a working copy shows the same error).\n",
+        file.display()
+    )
+}
+
+/// The message naming each profile, component and chain that rejects the commit, and what to do.
+fn rejection(cfg: &Config, ws: &str, findings: &[Finding]) -> String {
+    let mut out = String::new();
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    let _ = writeln!(
+        out,
+        "vigil: this commit is rejected: {} in workspace {} would not be under change control.",
+        if errors.len() == 1 {
+            "a profile component".to_string()
+        } else {
+            format!("{} profile components", errors.len())
+        },
+        shown_ws(ws)
+    );
+    let mut by_profile: Vec<(&str, Vec<&Finding>)> = Vec::new();
+    for f in errors {
+        match by_profile.iter_mut().find(|(p, _)| *p == f.profile) {
+            Some((_, v)) => v.push(f),
+            None => by_profile.push((&f.profile, vec![f])),
+        }
+    }
+    for (profile, fs) in by_profile {
+        let manifest = repo_join(ws, &cfg.manifest_path(profile));
+        let _ = writeln!(out, "\nprofile `{profile}` (manifest /{manifest}):");
+        for f in fs {
+            let _ = writeln!(out, "  {:<12} /{}", f.code.as_str(), repo_join(ws, &f.path));
+            let _ = writeln!(out, "               {}", f.message);
+            if !f.via.is_empty() {
+                let _ = writeln!(out, "               reached by: {}", chain_text(&f.via));
+            }
+            let todo = match f.code {
+                Code::Missing => "add it (`svn add`) and commit it in this same commit, or remove the reference to it".to_string(),
+                Code::Stale | Code::Unapproved => format!(
+                    "review the change (`vigil diff {profile}` in a working copy), run `vigil approve {profile}`, and commit /{manifest} in this same commit"
+                ),
+                other => other.remedy().to_string(),
+            };
+            let _ = writeln!(out, "               what to do: {todo}");
+        }
+    }
+    out
+}
+
+/// Version control as seen from inside a transaction: whatever is in it is committed.
+struct TxnVcs {
+    label: String,
+}
+
+impl Vcs for TxnVcs {
+    fn name(&self) -> &'static str {
+        "svn"
+    }
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+    fn revision(&self) -> Revision {
+        Revision {
+            vcs: "svn".into(),
+            id: None,
+        }
+    }
+    fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
+        Ok(paths
+            .iter()
+            .map(|p| (p.clone(), Status::Committed))
+            .collect())
+    }
+}

@@ -1,0 +1,577 @@
+//! Subversion: the working-copy backend (status, revision, approved content) and the helpers that run the
+//! Subversion command-line tools.
+//!
+//! Status comes from `svn status --xml -v --no-ignore --depth empty` with the components as explicit
+//! targets, in as few processes as the argument limit allows (one for a few thousand components), plus one
+//! more for the folders of components that Subversion does not know at all (inside an unversioned or
+//! ignored folder), and one `svn proplist` for the components that have properties, to find
+//! `svn:keywords` and `svn:eol-style`. Explicit targets cost in proportion to the profile, not to the
+//! working copy, and each target is answered by the working copy that holds it, so a component inside an
+//! `svn:externals` checkout gets that checkout's status. Reading `.svn/wc.db` directly would need SQLite
+//! and would tie vigil to one working-copy format; the client reads every format it supports and says
+//! clearly when it cannot.
+//!
+//! Every tool runs with `LANG=C.UTF-8` and `LC_ALL=C.UTF-8`, so paths arrive as UTF-8 whatever the caller's
+//! locale (hooks run with none), and with `--non-interactive`.
+
+pub mod subst;
+
+use super::{Revision, Status, Vcs, VcsError};
+use crate::path::WsPath;
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use subst::Subst;
+
+/// Folders searched for a Subversion tool when `PATH` does not have it (hooks run without `PATH`).
+pub const DEFAULT_TOOL_DIRS: [&str; 4] = [
+    "/usr/bin",
+    "/usr/local/bin",
+    "/opt/homebrew/bin",
+    "/opt/local/bin",
+];
+
+/// Bytes of target arguments per `svn` process; far below Linux's limits for one command line.
+const ARG_BUDGET: usize = 96 * 1024;
+
+/// Finds a Subversion tool: `explicit` when given (it must exist), else the environment variable
+/// `env_var` (`VIGIL_SVN`, `VIGIL_SVNLOOK`), else `PATH`, else [`DEFAULT_TOOL_DIRS`].
+pub fn find_tool(name: &str, explicit: Option<&Path>, env_var: &str) -> Result<PathBuf, VcsError> {
+    if let Some(p) = explicit {
+        return if p.is_file() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(VcsError::Other(format!(
+                "`{}` does not exist: give the absolute path of `{name}`",
+                p.display()
+            )))
+        };
+    }
+    if let Some(p) = std::env::var_os(env_var).filter(|v| !v.is_empty()) {
+        return find_tool(name, Some(Path::new(&p)), env_var);
+    }
+    let path_dirs = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    path_dirs
+        .into_iter()
+        .chain(DEFAULT_TOOL_DIRS.iter().map(PathBuf::from))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            VcsError::Other(format!(
+                "cannot find `{name}` in PATH or in {}: install Subversion, or set {env_var} to its absolute path",
+                DEFAULT_TOOL_DIRS.join(", ")
+            ))
+        })
+}
+
+/// A command for a Subversion tool with a fixed UTF-8 locale and no terminal interaction.
+pub fn tool_command(bin: &Path) -> Command {
+    let mut c = Command::new(bin);
+    c.env("LANG", "C.UTF-8")
+        .env("LC_ALL", "C.UTF-8")
+        .stdin(Stdio::null());
+    c
+}
+
+/// What a Subversion tool printed when it failed.
+#[derive(Debug, Clone)]
+pub struct ToolError {
+    pub code: Option<i32>,
+    pub stderr: String,
+}
+
+impl ToolError {
+    /// True when the error text carries Subversion error code `code` (`E155010`, ...).
+    pub fn has(&self, code: &str) -> bool {
+        self.stderr.contains(code)
+    }
+}
+
+/// Runs a command and returns its stdout, or its stderr when it fails.
+pub fn run_tool(mut c: Command) -> Result<Vec<u8>, ToolError> {
+    match c.output() {
+        Ok(o) if o.status.success() => Ok(o.stdout),
+        Ok(o) => Err(ToolError {
+            code: o.status.code(),
+            stderr: String::from_utf8_lossy(&o.stderr).trim().to_string(),
+        }),
+        Err(e) => Err(ToolError {
+            code: None,
+            stderr: format!("cannot run {:?}: {e}", c.get_program()),
+        }),
+    }
+}
+
+/// A target argument: `path@`, so that an `@` inside the name is never read as a peg revision.
+fn target(p: &str) -> OsString {
+    OsString::from(format!("{p}@"))
+}
+
+/// A workspace inside a Subversion working copy.
+pub struct SvnWorkingCopy {
+    svn: PathBuf,
+    ws_root: PathBuf,
+    wc_root: PathBuf,
+    url: String,
+    revision: Option<String>,
+    /// Components whose properties translate their content, learned by [`Vcs::status`].
+    substs: Mutex<HashMap<WsPath, Subst>>,
+}
+
+impl SvnWorkingCopy {
+    /// Opens the working copy holding `ws_root`; `wc_dir` is the folder holding the nearest `.svn`.
+    pub fn open(ws_root: &Path, wc_dir: &Path) -> Result<Self, VcsError> {
+        let svn = find_tool("svn", None, "VIGIL_SVN")?;
+        let info = |dir: &Path| {
+            let mut c = tool_command(&svn);
+            c.args(["info", "--xml", "--non-interactive", "--"])
+                .arg(format!("{}@", dir.display()));
+            run_tool(c)
+        };
+        // The workspace folder itself may be unversioned inside the working copy: then ask its root.
+        let out = info(ws_root).or_else(|e| {
+            if e.has("E155010") || e.has("W155010") {
+                info(wc_dir)
+            } else {
+                Err(e)
+            }
+        });
+        let out = out.map_err(|e| wc_error(wc_dir, &e))?;
+        let text = String::from_utf8_lossy(&out);
+        let doc = roxmltree::Document::parse(&text)
+            .map_err(|e| VcsError::Other(format!("svn info printed XML vigil cannot read: {e}")))?;
+        let entry = doc
+            .descendants()
+            .find(|n| n.has_tag_name("entry"))
+            .ok_or_else(|| VcsError::Other("svn info printed no entry".into()))?;
+        let child_text = |tag: &str| {
+            entry
+                .descendants()
+                .find(|n| n.has_tag_name(tag))
+                .and_then(|n| n.text())
+                .map(str::to_string)
+        };
+        let wc_root = child_text("wcroot-abspath")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| wc_dir.to_path_buf());
+        Ok(SvnWorkingCopy {
+            svn,
+            ws_root: ws_root.to_path_buf(),
+            wc_root,
+            url: child_text("url").unwrap_or_default(),
+            revision: entry
+                .attribute("revision")
+                .filter(|r| !r.starts_with('-'))
+                .map(str::to_string),
+            substs: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn command(&self) -> Command {
+        let mut c = tool_command(&self.svn);
+        c.current_dir(&self.ws_root);
+        c
+    }
+
+    /// `svn status` of the given workspace-relative targets, batched; `(path, item, props, tree-conflict)`.
+    fn status_of(&self, targets: &[&str]) -> Result<HashMap<String, WcStatus>, VcsError> {
+        let mut out = HashMap::with_capacity(targets.len());
+        for batch in batches(targets) {
+            let mut c = self.command();
+            c.args([
+                "status",
+                "--xml",
+                "-v",
+                "--no-ignore",
+                "--depth",
+                "empty",
+                "--non-interactive",
+                "--",
+            ]);
+            c.args(batch.iter().map(|t| target(t)));
+            let xml = run_tool(c).map_err(|e| wc_error(&self.wc_root, &e))?;
+            parse_status(&xml, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// `svn:keywords` and `svn:eol-style` of the given targets, in one `svn proplist` per batch.
+    fn translations(&self, targets: &[&str]) -> Result<HashMap<String, Subst>, VcsError> {
+        let mut out = HashMap::new();
+        for batch in batches(targets) {
+            let mut c = self.command();
+            c.args([
+                "proplist",
+                "--xml",
+                "-v",
+                "--depth",
+                "empty",
+                "--non-interactive",
+                "--",
+            ]);
+            c.args(batch.iter().map(|t| target(t)));
+            let xml = run_tool(c).map_err(|e| wc_error(&self.wc_root, &e))?;
+            let text = String::from_utf8_lossy(&xml);
+            let doc = roxmltree::Document::parse(&text)
+                .map_err(|e| VcsError::Other(format!("svn proplist printed bad XML: {e}")))?;
+            for t in doc.descendants().filter(|n| n.has_tag_name("target")) {
+                let Some(path) = t.attribute("path") else {
+                    continue;
+                };
+                let prop = |name: &str| {
+                    t.children()
+                        .find(|p| p.has_tag_name("property") && p.attribute("name") == Some(name))
+                        .map(|p| p.text().unwrap_or("").to_string())
+                };
+                let keywords = prop("svn:keywords");
+                let eol = prop("svn:eol-style");
+                if let Some(s) = Subst::from_props(keywords.as_deref(), eol.as_deref()) {
+                    out.insert(path.to_string(), s);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `svn cat --ignore-keywords -r REV path@`: the repository form of a file at a revision.
+    fn cat(&self, rev: &str, path: &str) -> Option<Vec<u8>> {
+        let mut c = self.command();
+        c.args([
+            "cat",
+            "--ignore-keywords",
+            "--non-interactive",
+            "-r",
+            rev,
+            "--",
+        ])
+        .arg(target(path));
+        run_tool(c).ok()
+    }
+}
+
+/// What `svn status` says of one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct WcStatus {
+    item: String,
+    props: String,
+    tree_conflicted: bool,
+}
+
+/// Splits targets into groups that fit on one command line.
+fn batches<'a>(targets: &'a [&'a str]) -> Vec<&'a [&'a str]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, t) in targets.iter().enumerate() {
+        if bytes + t.len() + 2 > ARG_BUDGET && i > start {
+            out.push(&targets[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += t.len() + 2;
+    }
+    if start < targets.len() {
+        out.push(&targets[start..]);
+    }
+    out
+}
+
+fn parse_status(xml: &[u8], out: &mut HashMap<String, WcStatus>) -> Result<(), VcsError> {
+    let text = String::from_utf8_lossy(xml);
+    let doc = roxmltree::Document::parse(&text)
+        .map_err(|e| VcsError::Other(format!("svn status printed XML vigil cannot read: {e}")))?;
+    for e in doc.descendants().filter(|n| n.has_tag_name("entry")) {
+        let (Some(path), Some(st)) = (
+            e.attribute("path"),
+            e.children().find(|n| n.has_tag_name("wc-status")),
+        ) else {
+            continue;
+        };
+        out.insert(
+            path.to_string(),
+            WcStatus {
+                item: st.attribute("item").unwrap_or("none").to_string(),
+                props: st.attribute("props").unwrap_or("none").to_string(),
+                tree_conflicted: st.attribute("tree-conflicted") == Some("true"),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// A clear error for a working copy the client cannot use.
+fn wc_error(wc: &Path, e: &super::svn::ToolError) -> VcsError {
+    let why = if e.has("E155021") {
+        "it was written by a newer Subversion than the installed client; use a client of that version"
+    } else if e.has("E155036") {
+        "it uses an older working-copy format; run `svn upgrade` in it"
+    } else if e.has("E155007") {
+        "it is not a usable working copy"
+    } else if e.has("E200030") || e.has("SQLite") {
+        "its database .svn/wc.db cannot be read"
+    } else {
+        "svn failed"
+    };
+    VcsError::Other(format!(
+        "cannot read the Subversion working copy at {}: {why}\n{}",
+        wc.display(),
+        e.stderr
+    ))
+}
+
+/// Maps `svn status` to a component status.
+fn map_status(s: &WcStatus) -> Status {
+    if s.tree_conflicted {
+        return Status::Uncommitted("in a tree conflict; resolve it and commit".into());
+    }
+    match s.item.as_str() {
+        "unversioned" => Status::Untracked(None),
+        "ignored" => Status::Ignored,
+        "normal" | "external" | "none" => match s.props.as_str() {
+            "modified" => Status::Uncommitted("properties modified, not committed".into()),
+            "conflicted" => Status::Uncommitted("properties in conflict".into()),
+            _ => Status::Committed,
+        },
+        "added" => Status::Uncommitted("added, not committed".into()),
+        "modified" => Status::Uncommitted("modified, not committed".into()),
+        "deleted" => Status::Uncommitted("scheduled for deletion, not committed".into()),
+        "replaced" => Status::Uncommitted("replaced, not committed".into()),
+        "missing" => Status::Uncommitted("missing from the working copy".into()),
+        "conflicted" => Status::Uncommitted("in conflict; resolve it and commit".into()),
+        "obstructed" => Status::Uncommitted(
+            "obstructed: something of another kind is in its place in the working copy".into(),
+        ),
+        "incomplete" => Status::Uncommitted("incomplete; run `svn update`".into()),
+        "merged" => Status::Uncommitted("merged, not committed".into()),
+        other => Status::Uncommitted(format!("svn status `{other}`")),
+    }
+}
+
+impl Vcs for SvnWorkingCopy {
+    fn name(&self) -> &'static str {
+        "svn"
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "Subversion working copy at {} ({})",
+            self.wc_root.display(),
+            self.url
+        )
+    }
+
+    fn revision(&self) -> Revision {
+        Revision {
+            vcs: "svn".into(),
+            id: self.revision.clone(),
+        }
+    }
+
+    fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
+        let mut out = HashMap::with_capacity(paths.len());
+        let mut asked: Vec<(&str, &WsPath)> = Vec::with_capacity(paths.len());
+        for p in paths {
+            match std::str::from_utf8(p.as_bytes()) {
+                Ok(s) => asked.push((s, p)),
+                Err(_) => {
+                    out.insert(
+                        p.clone(),
+                        Status::Untracked(Some(
+                            "Subversion cannot version a file name that is not valid UTF-8".into(),
+                        )),
+                    );
+                }
+            }
+        }
+        if asked.is_empty() {
+            return Ok(out);
+        }
+        let targets: Vec<&str> = asked.iter().map(|(s, _)| *s).collect();
+        let found = self.status_of(&targets)?;
+
+        // Subversion says nothing of a file inside an unversioned or ignored folder: ask the folders.
+        let unanswered: Vec<&(&str, &WsPath)> = asked
+            .iter()
+            .filter(|(s, _)| !found.contains_key(*s))
+            .collect();
+        let mut folders = HashMap::new();
+        if !unanswered.is_empty() {
+            let dirs: BTreeSet<String> = unanswered
+                .iter()
+                .flat_map(|(_, p)| {
+                    let mut v = Vec::new();
+                    let mut d = p.parent();
+                    loop {
+                        v.push(if d.is_root() {
+                            ".".to_string()
+                        } else {
+                            String::from_utf8_lossy(d.as_bytes()).into_owned()
+                        });
+                        if d.is_root() {
+                            break;
+                        }
+                        d = d.parent();
+                    }
+                    v
+                })
+                .collect();
+            let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+            folders = self.status_of(&dirs)?;
+        }
+
+        let mut with_props = Vec::new();
+        for (s, p) in &asked {
+            let status = match found.get(*s) {
+                Some(st) => {
+                    if st.props != "none" && st.item != "unversioned" && st.item != "ignored" {
+                        with_props.push(*s);
+                    }
+                    map_status(st)
+                }
+                None => folder_status(p, &folders),
+            };
+            out.insert((*p).clone(), status);
+        }
+        if !with_props.is_empty() {
+            let t = self.translations(&with_props)?;
+            let by_str: HashMap<&str, &WsPath> = asked.iter().copied().collect();
+            let mut substs = self.substs.lock().expect("not poisoned");
+            for (path, s) in t {
+                if let Some(p) = by_str.get(path.as_str()) {
+                    substs.insert((*p).clone(), s);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn repository_form(&self, path: &WsPath) -> Option<Subst> {
+        self.substs.lock().expect("not poisoned").get(path).cloned()
+    }
+
+    fn approved_content(
+        &self,
+        manifest: &WsPath,
+        recorded: Option<&str>,
+        path: &WsPath,
+        blake3: &str,
+    ) -> Result<Option<Vec<u8>>, VcsError> {
+        let (Ok(path), Ok(manifest)) = (
+            std::str::from_utf8(path.as_bytes()),
+            std::str::from_utf8(manifest.as_bytes()),
+        ) else {
+            return Ok(None);
+        };
+        let mut revs: Vec<String> = recorded.map(str::to_string).into_iter().collect();
+        let mut c = self.command();
+        c.args([
+            "info",
+            "--show-item",
+            "last-changed-revision",
+            "--non-interactive",
+            "--",
+        ])
+        .arg(target(manifest));
+        if let Ok(o) = run_tool(c) {
+            let r = String::from_utf8_lossy(&o).trim().to_string();
+            if !r.is_empty() {
+                revs.push(r);
+            }
+        }
+        revs.push("BASE".into());
+        for rev in revs {
+            if let Some(bytes) = self.cat(&rev, path) {
+                if crate::hash::hash_bytes(&bytes) == blake3 {
+                    return Ok(Some(bytes));
+                }
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The status of a file Subversion said nothing about, from its nearest folder that it did answer for.
+fn folder_status(p: &WsPath, folders: &HashMap<String, WcStatus>) -> Status {
+    let mut d = p.parent();
+    loop {
+        let key = if d.is_root() {
+            ".".to_string()
+        } else {
+            String::from_utf8_lossy(d.as_bytes()).into_owned()
+        };
+        if let Some(st) = folders.get(&key) {
+            let shown = if d.is_root() {
+                "the workspace folder".to_string()
+            } else {
+                format!("its folder {d}")
+            };
+            return match st.item.as_str() {
+                "ignored" => Status::Ignored,
+                "unversioned" => {
+                    Status::Untracked(Some(format!("{shown} is not under version control")))
+                }
+                _ => Status::Untracked(Some(format!(
+                    "Subversion reports nothing for it (svn status of {shown}: {})",
+                    st.item
+                ))),
+            };
+        }
+        if d.is_root() {
+            return Status::Untracked(Some("Subversion reports nothing for it".into()));
+        }
+        d = d.parent();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_respect_the_budget() {
+        let long = "x".repeat(40 * 1024);
+        let t = [long.as_str(), long.as_str(), long.as_str(), "a"];
+        let b = batches(&t);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].len(), 2);
+        assert_eq!(b[1].len(), 2);
+        assert!(batches(&[]).is_empty());
+    }
+
+    #[test]
+    fn status_mapping() {
+        let st = |item: &str, props: &str| WcStatus {
+            item: item.into(),
+            props: props.into(),
+            tree_conflicted: false,
+        };
+        assert_eq!(map_status(&st("normal", "none")), Status::Committed);
+        assert_eq!(
+            map_status(&st("unversioned", "none")),
+            Status::Untracked(None)
+        );
+        assert_eq!(map_status(&st("ignored", "none")), Status::Ignored);
+        assert!(matches!(
+            map_status(&st("normal", "modified")),
+            Status::Uncommitted(_)
+        ));
+        for item in [
+            "added",
+            "modified",
+            "deleted",
+            "replaced",
+            "missing",
+            "conflicted",
+            "obstructed",
+        ] {
+            assert!(
+                matches!(map_status(&st(item, "none")), Status::Uncommitted(_)),
+                "{item}"
+            );
+        }
+    }
+}
