@@ -221,6 +221,21 @@ pub fn run(
             .filter_map(|p| WsPath::parse_escaped(&p.path).ok())
             .filter(|p| !p.is_root()),
     );
+    // The manifests too: an approval that is not committed is not under change control either. The gate
+    // checks them itself, with its own wording.
+    let manifests: HashMap<String, WsPath> = if cx.mode == Mode::Gate {
+        HashMap::new()
+    } else {
+        profiles
+            .iter()
+            .filter_map(|p| {
+                let path = WsPath::normalize(Path::new(&cx.config.manifest_path(&p.name)))?;
+                matches!(cx.source.lookup(&path), crate::source::Lookup::Found(_))
+                    .then(|| (p.name.clone(), path))
+            })
+            .collect()
+    };
+    asked.extend(manifests.values().cloned());
     let asked: Vec<WsPath> = asked.into_iter().collect();
     progress(Progress::Status { paths: asked.len() });
     let statuses = cx
@@ -374,6 +389,29 @@ pub fn run(
                 "the profile has no approved manifest".into(),
             )),
             Some(m) => {
+                let manifest_status = manifests.get(&profile.name).and_then(|p| statuses.get(p));
+                let path = m.path.to_string();
+                match manifest_status {
+                    Some(Status::Untracked(_)) => raw.push((
+                        Code::Untracked,
+                        path,
+                        Vec::new(),
+                        "the approved manifest itself is not under version control: commit it".into(),
+                    )),
+                    Some(Status::Ignored) => raw.push((
+                        Code::Ignored,
+                        path,
+                        Vec::new(),
+                        "the approved manifest itself is matched by an ignore rule: it cannot be committed".into(),
+                    )),
+                    Some(Status::Uncommitted(how)) => raw.push((
+                        Code::Uncommitted,
+                        path,
+                        Vec::new(),
+                        format!("the approved manifest itself is {how}: commit it"),
+                    )),
+                    Some(Status::Committed) | None => {}
+                }
                 let present: BTreeSet<&WsPath> = inv.components.iter().map(|c| &c.path).collect();
                 let problem_paths: BTreeSet<&str> =
                     inv.problems.iter().map(|p| p.path.as_str()).collect();

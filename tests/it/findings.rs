@@ -775,3 +775,19 @@ fn gate_mode_makes_orphaned_an_error_and_overrides_apply() {
     let a = s.vigil(&["approve", "p"]).expect(1);
     assert!(a.stderr.contains("p untracked: c.cnf"), "{}", a.stderr);
 }
+
+/// The approval itself must be under change control: a manifest edited after it was committed is
+/// `uncommitted` in the nightly check, and committing it clears that.
+#[test]
+fn an_edited_manifest_is_uncommitted() {
+    let s = approved_server();
+    let m = s.read("approved/server.toml");
+    s.file(
+        "approved/server.toml",
+        &m.replace("approved-by = ", "reason = \"hand edit\"\napproved-by = "),
+    );
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(r.finding_codes(), ["uncommitted approved/server.toml"]);
+    s.commit_all("commit the edit");
+    s.vigil(&["check"]).expect(0);
+}

@@ -56,8 +56,9 @@ fn uncommitted_manifest_fails() {
     .file("profiles/server.cnf", "[server]\n");
     s.commit_all("profiles");
     s.vigil(&["approve", "server"]).expect(0);
-    // Approved but the manifest was never committed.
-    s.vigil(&["check"]).expect(0);
+    // Approved but the manifest was never committed: the nightly check says so too.
+    let c = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(c.finding_codes(), ["untracked approved/server.toml"]);
     let r = s.vigil(&["gate", "server"]).expect(1);
     insta::assert_snapshot!("gate_fail_manifest_untracked", summary(&s, &r));
 
