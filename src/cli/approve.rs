@@ -20,20 +20,8 @@ pub struct Args {
 }
 
 pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
-    let ws = match g.workspace() {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
-    let vcs = match ws.vcs() {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let ws = g.workspace()?;
+    let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
     let outcome = approve::approve(&ws, vcs.as_ref(), &a.profiles, a.by, a.reason, &mut |p| {
         progress.update(p)

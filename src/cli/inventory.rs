@@ -24,13 +24,7 @@ enum Format {
 }
 
 pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
-    let ws = match g.workspace() {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let ws = g.workspace()?;
     let profiles = match ws.config.select(&a.profiles) {
         Ok(p) => p,
         Err(e) => {
