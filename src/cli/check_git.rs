@@ -109,6 +109,7 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
                 repo: &repo,
                 index: &source,
                 prefix: prefix.clone(),
+                autocrlf: vigil::vcs::git_attr::autocrlf(&repo),
             };
             let cx = Context {
                 config: &config,
