@@ -540,3 +540,81 @@ fn core_autocrlf_is_named_and_files_without_transformation_are_unaffected() {
     s.git_ok(&["add", "-A"]);
     s.commit("byte-exact", &[]).expect(0);
 }
+
+// --- a workspace in a subfolder ------------------------------------------------------------------
+
+/// The CA profile of [`ca`], in folder `ca/` of the repository.
+fn ca_in_subfolder(s: &Sandbox) {
+    s.file(
+        "ca/vigil.toml",
+        "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n",
+    )
+    .file("ca/profiles/server.cnf", ".include validity/398.cnf\n[ext]\n")
+    .file("ca/validity/398.cnf", "default_days = 397\n")
+    .file("README", "unrelated\n");
+}
+
+#[test]
+fn hook_installed_with_workspace_checks_a_subfolder_through_commit_and_push() {
+    let s = Sandbox::git_repo();
+    ca_in_subfolder(&s);
+    let ca = s.path("ca");
+    // Installed at the top without --workspace, the hook finds no vigil.toml where git runs it, and
+    // says where one is staged.
+    s.vigil(&["hook", "install"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("unchecked", &[]).expect(0);
+    assert!(r.all().contains("--workspace ca"), "{}", r.all());
+    // `check --staged` run from inside the folder finds it there.
+    let r = s
+        .vigil_in(&ca, &["check", "--staged", "--format", "json"])
+        .expect(1);
+    assert_eq!(r.finding_codes(), ["unapproved approved/server.toml"]);
+
+    let r = s.vigil(&["hook", "install", "--workspace", "ca"]).expect(0);
+    assert!(r.stdout.contains("updated"), "{}", r.stdout);
+    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("check --staged '--workspace' 'ca'"), "{hook}");
+    s.vigil_in(&ca, &["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("approved", &[]).expect(0);
+    s.file("ca/validity/398.cnf", "default_days = 825\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("longer validity", &[]).expect(1);
+    assert!(r.all().contains("stale"), "{}", r.all());
+    assert!(r.all().contains("validity/398.cnf"), "{}", r.all());
+    s.vigil_in(&ca, &["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("longer validity, approved", &[]).expect(0);
+
+    // The server hook takes the same option.
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install", "--workspace", "ca"])
+        .expect(0);
+    let hook = fs::read_to_string(bare.join("hooks/pre-receive")).unwrap();
+    assert!(hook.contains("pre-receive '--workspace' 'ca'"), "{hook}");
+    s.git(&["push", "-q", "origin", "main"]).expect(0);
+    s.file("ca/validity/398.cnf", "default_days = 3650\n");
+    s.commit_all("unapproved");
+    let r = s.git(&["push", "origin", "main"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("stale validity/398.cnf"), "{}", r.all());
+}
+
+#[test]
+fn hook_install_inside_the_workspace_folder_defaults_to_it() {
+    let s = Sandbox::git_repo();
+    ca_in_subfolder(&s);
+    let r = s
+        .vigil_in(&s.path("ca/profiles"), &["hook", "install"])
+        .expect(0);
+    assert!(r.stdout.contains("--workspace ca"), "{}", r.stdout);
+    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("'--workspace' 'ca'"), "{hook}");
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("first", &[]).expect(1);
+    assert!(r.all().contains("unapproved"), "{}", r.all());
+    // A path outside the repository is refused.
+    s.vigil(&["hook", "install", "--workspace", "../elsewhere"])
+        .expect(2);
+}
