@@ -52,6 +52,9 @@ pub struct CheckedComponent {
     pub status: Option<Status>,
     /// The approved hash, when the manifest has this component.
     pub approved: Option<String>,
+    /// How version control transforms its bytes between disk and the repository, when it does
+    /// (see [`Vcs::transform`]).
+    pub transform: Option<crate::vcs::git_attr::Transform>,
 }
 
 /// What a profile's manifest says about who approved it.
@@ -263,6 +266,14 @@ pub fn run(
         hashes.insert(p.clone(), h);
     }
 
+    // Where git converts content (core.autocrlf, .gitattributes), the working tree and a snapshot can
+    // hash differently: not reproduced, but detected per regular file and reported.
+    let transforms: HashMap<&WsPath, Option<crate::vcs::git_attr::Transform>> = unique
+        .iter()
+        .filter(|p| kinds[p].is_regular())
+        .map(|p| (p, cx.vcs.transform(p)))
+        .collect();
+
     let mut findings = Vec::new();
     let mut results = Vec::new();
     for (profile, inv) in profiles.iter().zip(inventories) {
@@ -271,6 +282,7 @@ pub fn run(
         let mut components = Vec::new();
         for Component { path, via, meta } in &inv.components {
             let status = statuses.get(path).cloned();
+            let transform = transforms.get(path).cloned().flatten();
             match &status {
                 Some(Status::Untracked(hint)) => raw.push((
                     Code::Untracked,
@@ -335,6 +347,9 @@ pub fn run(
                                     cx.vcs
                                         .repository_form(path)
                                         .map(|f| format!("; {}", f.note()))
+                                        .or_else(|| transform
+                                            .as_ref()
+                                            .map(|t| format!("; {}", t.note())))
                                         .unwrap_or_default()
                                 ),
                             ));
@@ -362,6 +377,7 @@ pub fn run(
                 blake3,
                 status,
                 approved: approved.map(|a| a.0),
+                transform,
             });
         }
         for p in &inv.problems {

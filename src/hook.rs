@@ -36,17 +36,37 @@ pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
     }
 }
 
-/// A shipped script with the binary pinned to `vigil_bin` (still overridable with `VIGIL_BIN`).
-pub fn script(template: &str, vigil_bin: &Path) -> String {
-    let quoted = format!(
-        "'{}'",
-        vigil_bin.display().to_string().replace('\'', "'\\''")
-    );
-    template.replace(
+/// Quotes a word for `sh`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A shipped script with the binary pinned to `vigil_bin` (still overridable with `VIGIL_BIN`), and
+/// `args` appended to the vigil command it runs (such as `--workspace ca`).
+pub fn script(template: &str, vigil_bin: &Path, args: &[String]) -> String {
+    let quoted = sh_quote(&vigil_bin.display().to_string());
+    let pinned = template.replace(
         BIN_LINE,
         &format!("if [ -z \"${{VIGIL_BIN:-}}\" ]; then VIGIL_BIN={quoted}; fi"),
-    )
+    );
+    if args.is_empty() {
+        return pinned;
+    }
+    let extra: String = args.iter().map(|a| format!(" {}", sh_quote(a))).collect();
+    pinned
+        .lines()
+        .map(|l| {
+            if l.starts_with(EXEC_LINE) {
+                format!("{l}{extra}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect()
 }
+
+/// How the line of a shipped script that runs vigil begins.
+const EXEC_LINE: &str = "exec \"$VIGIL_BIN\" ";
 
 /// What installing one hook did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,8 +141,19 @@ mod tests {
         for s in [PRE_COMMIT, PRE_RECEIVE] {
             assert!(is_vigil_hook(s.as_bytes()));
             assert!(s.contains(BIN_LINE), "{s}");
+            assert_eq!(s.lines().filter(|l| l.starts_with(EXEC_LINE)).count(), 1);
         }
-        let s = script(PRE_COMMIT, Path::new("/opt/it's/vigil"));
+        let s = script(PRE_COMMIT, Path::new("/opt/it's/vigil"), &[]);
         assert!(s.contains("VIGIL_BIN='/opt/it'\\''s/vigil'; fi"), "{s}");
+        assert_eq!(s, script(PRE_COMMIT, Path::new("/opt/it's/vigil"), &[]));
+        let s = script(
+            PRE_COMMIT,
+            Path::new("/v"),
+            &["--workspace".into(), "c a".into()],
+        );
+        assert!(
+            s.contains("exec \"$VIGIL_BIN\" check --staged '--workspace' 'c a'\n"),
+            "{s}"
+        );
     }
 }

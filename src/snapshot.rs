@@ -308,10 +308,7 @@ pub fn with_commit<T>(
     let source = crate::source::GitTree::new(repo, commit, prefix)
         .map_err(|e| Error::Vcs(e.message().to_string()))?
         .ok_or_else(|| Error::Vcs("the workspace folder is not in the commit".into()))?;
-    let vcs = crate::vcs::git_tree::GitCommit {
-        repo,
-        commit: commit.id(),
-    };
+    let vcs = crate::vcs::git_tree::GitCommit::new(repo, commit.id(), prefix);
     let cx = crate::check::Context {
         config: &config,
         root: root.as_deref(),

@@ -109,6 +109,7 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
                 repo: &repo,
                 index: &source,
                 prefix: prefix.clone(),
+                autocrlf: vigil::vcs::git_attr::autocrlf(&repo),
             };
             let cx = Context {
                 config: &config,
@@ -119,6 +120,31 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
             };
             finish(g, a, &cx).map_err(Failure::Io)
         }
+    }
+}
+
+/// When the index holds a `vigil.toml` in a subfolder that the search (the current folder and above)
+/// did not reach, says how to check it: a hook installed without `--workspace` would otherwise pass
+/// every commit of that workspace unchecked.
+fn staged_elsewhere_hint(snap: &Snap) {
+    let Snap::Index(index) = snap else { return };
+    let suffix = format!("/{}", vigil::config::CONFIG_FILE);
+    let folders: Vec<String> = index
+        .iter()
+        .filter(|e| e.path.ends_with(suffix.as_bytes()))
+        .map(|e| String::from_utf8_lossy(&e.path[..e.path.len() - suffix.len()]).into_owned())
+        .take(4)
+        .collect();
+    if let Some(first) = folders.first() {
+        eprintln!(
+            "vigil: note: the index holds vigil.toml in {}; check it with `--workspace {first}`, or \
+             install the hook with `vigil hook install --workspace {first}`",
+            folders
+                .iter()
+                .map(|f| format!("{f}/"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
 }
 
@@ -151,6 +177,9 @@ fn no_config(a: &Args, snap: &Snap, cwd: &Path, config_dir: Option<&Path>) -> i3
                 }
                 None => {
                     eprintln!("vigil: no vigil.toml in {what} ({where_}); nothing to check");
+                    if a.workspace.is_none() {
+                        staged_elsewhere_hint(snap);
+                    }
                     OK
                 }
             }

@@ -1,7 +1,30 @@
 //! `vigil hook install`: writes vigil's git hooks into a repository.
 
 use super::{ERROR, OK};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+use vigil::config::CONFIG_FILE;
 use vigil::hook::{self, Installed};
+
+/// The workspace folder when `--workspace` is not given: the nearest folder at or above `cwd`, inside
+/// the work tree, that holds vigil.toml on disk. `None` at the top or when there is none (the hooks
+/// then look at the top, their default).
+fn default_workspace(repo: &git2::Repository, cwd: &Path) -> Option<Vec<u8>> {
+    let wd = repo.workdir()?;
+    let wd = wd.canonicalize().unwrap_or_else(|_| wd.to_path_buf());
+    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+    let mut dir = cwd.as_path();
+    while let Ok(rel) = dir.strip_prefix(&wd) {
+        if rel.as_os_str().is_empty() {
+            return None;
+        }
+        if dir.join(CONFIG_FILE).is_file() {
+            return Some(rel.as_os_str().as_bytes().to_vec());
+        }
+        dir = dir.parent()?;
+    }
+    None
+}
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -29,6 +52,11 @@ struct InstallArgs {
     /// Replace a hook that vigil did not write (it is kept as HOOK.before-vigil).
     #[arg(long)]
     force: bool,
+    /// The folder holding vigil.toml, as a path inside the repository, written into the hooks so they
+    /// pass it on (`--workspace`). Default: the folder at or above the current one that holds
+    /// vigil.toml on disk, when it is not the top of the repository; else the top.
+    #[arg(long, value_name = "PATH-IN-REPO")]
+    workspace: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<i32> {
@@ -47,6 +75,35 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         pre_commit = true;
     }
     let pre_receive = pre_receive || (both_unset && repo.is_bare());
+    let workspace = match &a.workspace {
+        Some(w) => match vigil::snapshot::parse_workspace(w) {
+            Ok(p) => {
+                let on_disk = repo
+                    .workdir()
+                    .map(|wd| wd.join(std::ffi::OsStr::from_bytes(&p)).join(CONFIG_FILE));
+                if let Some(f) = on_disk.filter(|f| !f.is_file()) {
+                    eprintln!(
+                        "vigil: warning: {} does not exist (yet); the hooks will look for it there",
+                        f.display()
+                    );
+                }
+                Some(p)
+            }
+            Err(e) => {
+                eprintln!("vigil: error: {e}");
+                return Ok(ERROR);
+            }
+        },
+        None => default_workspace(&repo, &cwd),
+    };
+    let args: Vec<String> = match &workspace {
+        Some(p) if !p.is_empty() => {
+            let w = String::from_utf8_lossy(p).into_owned();
+            println!("hooks check the workspace {w}/ (--workspace {w})");
+            vec!["--workspace".into(), w]
+        }
+        _ => Vec::new(),
+    };
     let bin = std::env::current_exe()?;
     let bin = bin.canonicalize().unwrap_or(bin);
     let dir = hook::hooks_dir(&repo);
@@ -59,7 +116,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             continue;
         }
         let path = dir.join(name);
-        match hook::install(&dir, name, &hook::script(template, &bin), a.force) {
+        match hook::install(&dir, name, &hook::script(template, &bin, &args), a.force) {
             Ok(Installed::Created) => println!("installed {}", path.display()),
             Ok(Installed::Updated) => println!("updated {}", path.display()),
             Ok(Installed::Unchanged) => println!("{} is up to date", path.display()),

@@ -39,7 +39,18 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         .collect();
     match a.format {
         Format::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
-        Format::Json => emit(&json::render_inventory(&invs))?,
+        Format::Json => {
+            // Only git is asked: its attributes are read in process, without a status query.
+            let git = match vigil::vcs::detect(&ws.root) {
+                vigil::vcs::Detected::Git(_) => vigil::vcs::git::GitWorkTree::open(&ws.root).ok(),
+                _ => None,
+            };
+            let transform = |p: &vigil::path::WsPath| {
+                use vigil::vcs::Vcs;
+                git.as_ref().and_then(|g| g.transform(p)).map(|t| t.what())
+            };
+            emit(&json::render_inventory(&invs, &transform))?
+        }
     }
     Ok(OK)
 }

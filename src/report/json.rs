@@ -82,6 +82,11 @@ pub struct JsonComponent {
     /// `committed`, `untracked`, `ignored` or `uncommitted`; absent in an inventory.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vcs_status: Option<String>,
+    /// What makes git transform its bytes between disk and the repository (`core.autocrlf`,
+    /// `.gitattributes` `text`, `eol`, `ident`, `filter`, `working-tree-encoding`), so that the file on
+    /// disk and its blob can hash differently; absent when git stores it byte for byte.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transform: Option<String>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -161,6 +166,7 @@ fn component(c: &CheckedComponent) -> JsonComponent {
         blake3: c.blake3.clone(),
         approved_blake3: c.approved.clone(),
         vcs_status: c.status.as_ref().map(|s| status_text(s).to_string()),
+        transform: c.transform.as_ref().map(|t| t.what()),
     }
 }
 
@@ -223,8 +229,12 @@ pub fn render(r: &Report) -> Vec<u8> {
     v
 }
 
-/// The JSON inventory as bytes.
-pub fn render_inventory(invs: &[Inventory]) -> Vec<u8> {
+/// The JSON inventory as bytes. `transform` says how version control transforms a component's bytes
+/// (see [`crate::vcs::Vcs::transform`]).
+pub fn render_inventory(
+    invs: &[Inventory],
+    transform: &dyn Fn(&WsPath) -> Option<String>,
+) -> Vec<u8> {
     let j = JsonInventory {
         schema_version: SCHEMA_VERSION,
         profiles: invs
@@ -245,6 +255,12 @@ pub fn render_inventory(invs: &[Inventory]) -> Vec<u8> {
                             blake3: None,
                             approved_blake3: None,
                             vcs_status: None,
+                            transform: c
+                                .meta
+                                .kind
+                                .is_regular()
+                                .then(|| transform(&c.path))
+                                .flatten(),
                         }
                     })
                     .collect(),

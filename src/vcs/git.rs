@@ -13,6 +13,8 @@ pub struct GitWorkTree {
     /// The workspace's folder relative to the repository's work tree (empty at the top).
     pub prefix: Vec<u8>,
     workdir: PathBuf,
+    /// `core.autocrlf`, read once.
+    autocrlf: Option<&'static str>,
 }
 
 impl GitWorkTree {
@@ -29,10 +31,12 @@ impl GitWorkTree {
             .ok_or_else(|| VcsError::Other("the git repository is bare".into()))?
             .to_path_buf();
         let prefix = relative_prefix(&workdir, ws_root)?;
+        let autocrlf = super::git_attr::autocrlf(&repo);
         Ok(GitWorkTree {
             repo,
             prefix,
             workdir,
+            autocrlf,
         })
     }
 
@@ -140,6 +144,16 @@ impl Vcs for GitWorkTree {
 
     fn user(&self) -> Option<String> {
         config_user(&self.repo)
+    }
+
+    /// The attributes git applies on the next `git add`: `.gitattributes` on disk, then in the index.
+    fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
+        super::git_attr::transform(
+            &self.repo,
+            &self.repo_path(path),
+            git2::AttrCheckFlags::FILE_THEN_INDEX,
+            self.autocrlf,
+        )
     }
 
     fn approved_content(

@@ -20,6 +20,8 @@ pub struct GitStaged<'a> {
     pub index: &'a GitIndex<'a>,
     /// The workspace's folder in the repository (empty at the top).
     pub prefix: Vec<u8>,
+    /// `core.autocrlf` (see [`super::git_attr::autocrlf`]).
+    pub autocrlf: Option<&'static str>,
 }
 
 impl Vcs for GitStaged<'_> {
@@ -52,6 +54,16 @@ impl Vcs for GitStaged<'_> {
 
     fn user(&self) -> Option<String> {
         super::git::config_user(self.repo)
+    }
+
+    /// The attributes of the commit being made: `.gitattributes` as staged, then on disk.
+    fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
+        super::git_attr::transform(
+            self.repo,
+            &super::git::join_prefix(&self.prefix, path),
+            git2::AttrCheckFlags::INDEX_THEN_FILE,
+            self.autocrlf,
+        )
     }
 
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {

@@ -3,6 +3,7 @@
 //! One [`Vcs`] answers for all the paths of a run in one query, never a process or a status call per file.
 
 pub mod git;
+pub mod git_attr;
 pub mod git_index;
 pub mod git_tree;
 pub mod svn;
@@ -61,6 +62,13 @@ pub trait Vcs {
     /// (`svn:keywords`, `svn:eol-style`), when it does; the component is then hashed in its repository form.
     /// Known only for paths already passed to [`Vcs::status`].
     fn repository_form(&self, _path: &WsPath) -> Option<svn::subst::Subst> {
+        None
+    }
+    /// How version control may transform this component's bytes between disk and the repository
+    /// without vigil reproducing it (git's `core.autocrlf` and `.gitattributes` `text`, `eol`, `ident`,
+    /// `filter`, `working-tree-encoding`): the working tree and a snapshot can then hash differently,
+    /// and reports say so. Cheap: answered per path, in process.
+    fn transform(&self, _path: &WsPath) -> Option<git_attr::Transform> {
         None
     }
     /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the

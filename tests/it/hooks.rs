@@ -382,3 +382,239 @@ fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
     let (code, out) = run(&["git", "commit", "-q", "-m", "first"]);
     assert_eq!(code, 0, "{out}");
 }
+
+// --- content transformed by git ------------------------------------------------------------------
+
+/// The `transform` of component `path` in a JSON report or inventory (first profile).
+fn transform_of(r: &crate::support::Run, path: &str) -> Option<String> {
+    let j = r.json();
+    let c = j["profiles"][0]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .find(|c| c["path"] == path)
+        .unwrap_or_else(|| panic!("no component {path} in {j:#}"))
+        .clone();
+    c["transform"].as_str().map(str::to_string)
+}
+
+#[test]
+fn eol_attribute_is_named_when_a_component_is_stale_through_commit_rev_and_push() {
+    let s = Sandbox::git_repo();
+    s.vigil(&["hook", "install"]).expect(0);
+    ca(&s);
+    s.file(".gitattributes", "validity/*.cnf text eol=crlf\n");
+    // On disk as a checkout with eol=crlf writes it; `git add` stores LF.
+    s.file("validity/398.cnf", "default_days = 397\r\n");
+    s.git_ok(&["add", "-A"]);
+    // Approved on the working tree: the hash of the CRLF bytes on disk.
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("first", &[]).expect(1);
+    let out = r.all();
+    for want in [
+        "stale",
+        "validity/398.cnf",
+        "transforms",
+        "`text` `eol=crlf`",
+        "`-text`",
+    ] {
+        assert!(out.contains(want), "missing `{want}` in:\n{out}");
+    }
+    // The component without attributes is untouched: not stale, no transformation reported.
+    let r = s
+        .vigil(&["check", "--staged", "--format", "json"])
+        .expect(1);
+    assert_eq!(r.finding_codes(), ["stale validity/398.cnf"]);
+    assert_eq!(
+        transform_of(&r, "validity/398.cnf").as_deref(),
+        Some(".gitattributes `text` `eol=crlf`")
+    );
+    assert_eq!(transform_of(&r, "profiles/server.cnf"), None);
+    // The working tree agrees with the approval, and still says the file is transformed.
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert!(
+        !r.finding_codes().iter().any(|f| f.starts_with("stale")),
+        "{:?}",
+        r.finding_codes()
+    );
+    assert!(transform_of(&r, "validity/398.cnf").is_some());
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    assert!(transform_of(&r, "validity/398.cnf").is_some());
+    assert_eq!(transform_of(&r, "profiles/server.cnf"), None);
+
+    // Committed anyway: --rev reads the attributes from the commit.
+    s.commit("first", &["--no-verify"]).expect(0);
+    let r = s
+        .vigil(&["check", "--rev", "HEAD", "--format", "json"])
+        .expect(1);
+    let m = r.message("stale", "validity/398.cnf");
+    assert!(m.contains("`eol=crlf`"), "{m}");
+    // And so does the pre-receive hook of a bare server, inside the push quarantine.
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install"]).expect(0);
+    let r = s.git(&["push", "origin", "main"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("`eol=crlf`"), "{}", r.all());
+
+    // The fix the message gives: -text, renormalize, approve. Disk and blob are then the same bytes.
+    s.file(".gitattributes", "validity/*.cnf -text\n");
+    s.git_ok(&["add", "--renormalize", "-A"]);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("byte-exact", &[]).expect(0);
+    let r = s
+        .vigil(&["check", "--rev", "HEAD", "--format", "json"])
+        .expect(0);
+    assert_eq!(transform_of(&r, "validity/398.cnf"), None);
+    s.git(&["push", "-q", "origin", "main"]).expect(0);
+}
+
+#[test]
+fn ident_expansion_is_named_for_the_working_tree_and_the_commit() {
+    let s = Sandbox::git_repo();
+    s.vigil(&["hook", "install"]).expect(0);
+    ca(&s);
+    s.file(".gitattributes", "*.cnf ident\n")
+        .file("validity/398.cnf", "# $Id$\ndefault_days = 397\n");
+    s.git_ok(&["add", "-A"]);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    // Disk and blob both hold `$Id$` until a checkout expands it.
+    s.commit("first", &[]).expect(0);
+    s.remove("validity/398.cnf");
+    s.git_ok(&["checkout", "--", "validity/398.cnf"]);
+    assert!(s.read("validity/398.cnf").contains("$Id: "));
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(r.finding_codes(), ["stale validity/398.cnf"]);
+    let m = r.message("stale", "validity/398.cnf");
+    assert!(m.contains("`ident`") && m.contains("`-ident`"), "{m}");
+    // Approving the expanded bytes makes the commit stale instead: git stores `$Id$`.
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("approve expanded", &[]).expect(1);
+    assert!(r.all().contains("stale"), "{}", r.all());
+    assert!(r.all().contains("`ident`"), "{}", r.all());
+}
+
+#[test]
+fn core_autocrlf_is_named_and_files_without_transformation_are_unaffected() {
+    // Without autocrlf or attributes, CRLF on disk is stored as is: approval and commit agree.
+    let s = Sandbox::git_repo();
+    s.vigil(&["hook", "install"]).expect(0);
+    ca(&s);
+    s.file("validity/398.cnf", "default_days = 397\r\n");
+    s.git_ok(&["add", "-A"]);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("first", &[]).expect(0);
+    let r = s.vigil(&["check", "--format", "json"]).expect(0);
+    assert_eq!(transform_of(&r, "validity/398.cnf"), None);
+    // A real edit is stale, and its message says nothing of transformations.
+    s.file("validity/398.cnf", "default_days = 825\r\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("edit", &[]).expect(1);
+    assert!(r.all().contains("stale"), "{}", r.all());
+    assert!(!r.all().contains("transforms"), "{}", r.all());
+
+    // The same with core.autocrlf=true: `git add` stores LF, the approval hashed CRLF.
+    let s = Sandbox::git_repo();
+    s.git_ok(&["config", "core.autocrlf", "true"]);
+    s.vigil(&["hook", "install"]).expect(0);
+    ca(&s);
+    s.file("validity/398.cnf", "default_days = 397\r\n");
+    s.git_ok(&["add", "-A"]);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("first", &[]).expect(1);
+    let out = r.all();
+    for want in ["stale", "validity/398.cnf", "core.autocrlf=true", "`-text`"] {
+        assert!(out.contains(want), "missing `{want}` in:\n{out}");
+    }
+    // `-text` in .gitattributes overrides core.autocrlf.
+    s.file(".gitattributes", "*.cnf -text\n");
+    s.git_ok(&["add", "--renormalize", "-A"]);
+    let r = s.vigil(&["check", "--staged", "--format", "json"]);
+    assert_eq!(transform_of(&r, "validity/398.cnf"), None);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("byte-exact", &[]).expect(0);
+}
+
+// --- a workspace in a subfolder ------------------------------------------------------------------
+
+/// The CA profile of [`ca`], in folder `ca/` of the repository.
+fn ca_in_subfolder(s: &Sandbox) {
+    s.file(
+        "ca/vigil.toml",
+        "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n",
+    )
+    .file("ca/profiles/server.cnf", ".include validity/398.cnf\n[ext]\n")
+    .file("ca/validity/398.cnf", "default_days = 397\n")
+    .file("README", "unrelated\n");
+}
+
+#[test]
+fn hook_installed_with_workspace_checks_a_subfolder_through_commit_and_push() {
+    let s = Sandbox::git_repo();
+    ca_in_subfolder(&s);
+    let ca = s.path("ca");
+    // Installed at the top without --workspace, the hook finds no vigil.toml where git runs it, and
+    // says where one is staged.
+    s.vigil(&["hook", "install"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("unchecked", &[]).expect(0);
+    assert!(r.all().contains("--workspace ca"), "{}", r.all());
+    // `check --staged` run from inside the folder finds it there.
+    let r = s
+        .vigil_in(&ca, &["check", "--staged", "--format", "json"])
+        .expect(1);
+    assert_eq!(r.finding_codes(), ["unapproved approved/server.toml"]);
+
+    let r = s.vigil(&["hook", "install", "--workspace", "ca"]).expect(0);
+    assert!(r.stdout.contains("updated"), "{}", r.stdout);
+    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("check --staged '--workspace' 'ca'"), "{hook}");
+    s.vigil_in(&ca, &["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("approved", &[]).expect(0);
+    s.file("ca/validity/398.cnf", "default_days = 825\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("longer validity", &[]).expect(1);
+    assert!(r.all().contains("stale"), "{}", r.all());
+    assert!(r.all().contains("validity/398.cnf"), "{}", r.all());
+    s.vigil_in(&ca, &["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    s.commit("longer validity, approved", &[]).expect(0);
+
+    // The server hook takes the same option.
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install", "--workspace", "ca"])
+        .expect(0);
+    let hook = fs::read_to_string(bare.join("hooks/pre-receive")).unwrap();
+    assert!(hook.contains("pre-receive '--workspace' 'ca'"), "{hook}");
+    s.git(&["push", "-q", "origin", "main"]).expect(0);
+    s.file("ca/validity/398.cnf", "default_days = 3650\n");
+    s.commit_all("unapproved");
+    let r = s.git(&["push", "origin", "main"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("stale validity/398.cnf"), "{}", r.all());
+}
+
+#[test]
+fn hook_install_inside_the_workspace_folder_defaults_to_it() {
+    let s = Sandbox::git_repo();
+    ca_in_subfolder(&s);
+    let r = s
+        .vigil_in(&s.path("ca/profiles"), &["hook", "install"])
+        .expect(0);
+    assert!(r.stdout.contains("--workspace ca"), "{}", r.stdout);
+    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("'--workspace' 'ca'"), "{hook}");
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("first", &[]).expect(1);
+    assert!(r.all().contains("unapproved"), "{}", r.all());
+    // A path outside the repository is refused.
+    s.vigil(&["hook", "install", "--workspace", "../elsewhere"])
+        .expect(2);
+}

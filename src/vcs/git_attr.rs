@@ -1,0 +1,228 @@
+//! git's content transformations: where the bytes of a file on disk and of its blob can differ.
+//!
+//! git converts content on `git add` (clean) and on checkout (smudge) when `.gitattributes` or the
+//! configuration asks for it: line endings (`text`, `text=auto`, `eol=`, the legacy `crlf`, or
+//! `core.autocrlf` for files with none of these), `$Id$` expansion (`ident`), filter drivers
+//! (`filter=`, such as Git LFS) and re-encoding (`working-tree-encoding`). vigil hashes the bytes the
+//! consumer reads: the file on disk in the working tree, the blob in the index or a commit. For a
+//! transformed file the two can differ, so an approval made on one side can look `stale` on the other.
+//! vigil does not guess the conversion: it detects it, per component, with libgit2's attribute
+//! lookup (in-process and cached, so cheap), and says so.
+
+use git2::{AttrCheckFlags, AttrValue, Repository};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+/// How git transforms one file between the work tree and the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transform {
+    /// What asks for it, as written: "`text`", "`eol=crlf`", "`ident`", "core.autocrlf=true", ...
+    pub causes: Vec<String>,
+    /// The `.gitattributes` settings that turn it off, such as `-text`.
+    pub fix: Vec<&'static str>,
+}
+
+impl Transform {
+    /// What transforms it, for reports: ".gitattributes `text`, `eol=crlf`" or "core.autocrlf=true".
+    pub fn what(&self) -> String {
+        self.causes.join(", ")
+    }
+
+    /// A sentence for a finding: what transforms the file, what that means, and how to stop it.
+    pub fn note(&self) -> String {
+        format!(
+            "git transforms this file's bytes between disk and the repository ({}), so the file on \
+             disk and its blob in the index or a commit can differ and hash differently; this may be \
+             the transformation rather than an edit. Configuration that must be byte-exact should not \
+             be transformed: mark it `{}` in .gitattributes, `git add --renormalize` it, and approve again",
+            self.what(),
+            self.fix.join(" ")
+        )
+    }
+}
+
+/// An owned attribute value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Attr {
+    Unspecified,
+    True,
+    False,
+    Value(String),
+}
+
+fn attr(repo: &Repository, path: &Path, name: &str, flags: AttrCheckFlags) -> Attr {
+    match repo.get_attr_bytes(path, name, flags) {
+        Ok(v) => match AttrValue::from_bytes(v) {
+            AttrValue::True => Attr::True,
+            AttrValue::False => Attr::False,
+            AttrValue::Unspecified => Attr::Unspecified,
+            AttrValue::String(s) => Attr::Value(s.to_string()),
+            AttrValue::Bytes(b) => Attr::Value(String::from_utf8_lossy(b).into_owned()),
+        },
+        Err(_) => Attr::Unspecified,
+    }
+}
+
+/// `core.autocrlf` as git reads it: `Some("true")`, `Some("input")`, or `None` when false or unset.
+pub fn autocrlf(repo: &Repository) -> Option<&'static str> {
+    let cfg = repo.config().ok()?;
+    match cfg.get_bool("core.autocrlf") {
+        Ok(true) => Some("true"),
+        Ok(false) => None,
+        Err(_) => cfg
+            .get_string("core.autocrlf")
+            .ok()
+            .filter(|s| s.eq_ignore_ascii_case("input"))
+            .map(|_| "input"),
+    }
+}
+
+/// The transformation git applies to repository path `path`, with attributes looked up in `attrs`
+/// (with `flags`) and `core.autocrlf` as given (see [`autocrlf`]); `None` when git stores the file
+/// byte for byte.
+///
+/// The line-ending rules follow git's `convert.c`: `-text` (or `binary`, or `-crlf`) turns conversion
+/// off; `text`, `text=auto` or an `eol=` value turn it on; without any of these, `core.autocrlf` true
+/// or input turns it on (for files git detects as text, which configuration files are).
+pub fn transform(
+    attrs: &Repository,
+    path: &[u8],
+    flags: AttrCheckFlags,
+    autocrlf: Option<&str>,
+) -> Option<Transform> {
+    let p = Path::new(OsStr::from_bytes(path));
+    let mut causes = Vec::new();
+    let mut fix = Vec::new();
+    let text = attr(attrs, p, "text", flags);
+    let crlf = attr(attrs, p, "crlf", flags);
+    let eol = attr(attrs, p, "eol", flags);
+    let binary = text == Attr::False || (text == Attr::Unspecified && crlf == Attr::False);
+    if !binary {
+        let mut eol_causes = Vec::new();
+        match &text {
+            Attr::True => eol_causes.push("`text`".to_string()),
+            Attr::Value(v) => eol_causes.push(format!("`text={v}`")),
+            _ => match &crlf {
+                Attr::True => eol_causes.push("`crlf`".to_string()),
+                Attr::Value(v) => eol_causes.push(format!("`crlf={v}`")),
+                _ => {}
+            },
+        }
+        if let Attr::Value(v) = &eol {
+            eol_causes.push(format!("`eol={v}`"));
+        }
+        if eol_causes.is_empty() {
+            if let Some(a) = autocrlf {
+                causes.push(format!("core.autocrlf={a}"));
+                fix.push("-text");
+            }
+        } else {
+            causes.push(format!(".gitattributes {}", eol_causes.join(" ")));
+            fix.push("-text");
+        }
+    }
+    let mut other = Vec::new();
+    if attr(attrs, p, "ident", flags) == Attr::True {
+        other.push("`ident`".to_string());
+        fix.push("-ident");
+    }
+    if let Attr::Value(v) = attr(attrs, p, "filter", flags) {
+        other.push(format!("`filter={v}`"));
+        fix.push("-filter");
+    }
+    if let Attr::Value(v) = attr(attrs, p, "working-tree-encoding", flags) {
+        // git does not re-encode to its own encoding.
+        let utf8 = v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8");
+        if !utf8 {
+            other.push(format!("`working-tree-encoding={v}`"));
+            fix.push("-working-tree-encoding");
+        }
+    }
+    if !other.is_empty() {
+        // Line-ending attributes already name the file; join the rest to them.
+        match causes.iter_mut().find(|c| c.starts_with(".gitattributes")) {
+            Some(c) => {
+                c.push(' ');
+                c.push_str(&other.join(" "));
+            }
+            None => causes.insert(0, format!(".gitattributes {}", other.join(" "))),
+        }
+    }
+    if causes.is_empty() {
+        None
+    } else {
+        Some(Transform { causes, fix })
+    }
+}
+
+/// The attributes of one commit: a repository view sharing the repository's objects, with an
+/// in-memory index that holds only the commit's `.gitattributes` files, so attributes are those a
+/// checkout of the commit applies, not a work tree's. Works in bare repositories and in the quarantine
+/// of a push. The `.gitattributes` of a component's folders are added before its lookup, so the cost
+/// is the depth of the components, not the size of the tree.
+pub struct CommitAttrs {
+    view: Repository,
+    index: std::cell::RefCell<git2::Index>,
+    tree: git2::Oid,
+    loaded: std::cell::RefCell<std::collections::HashSet<Vec<u8>>>,
+}
+
+impl CommitAttrs {
+    pub fn new(repo: &Repository, commit: git2::Oid) -> Result<Self, git2::Error> {
+        let view = Repository::from_odb(repo.odb()?)?;
+        let tree = repo.find_commit(commit)?.tree_id();
+        let mut index = git2::Index::new()?;
+        view.set_index(&mut index)?;
+        Ok(CommitAttrs {
+            view,
+            index: std::cell::RefCell::new(index),
+            tree,
+            loaded: Default::default(),
+        })
+    }
+
+    /// [`transform`] for repository path `path` in the commit.
+    pub fn transform(&self, path: &[u8], autocrlf: Option<&str>) -> Option<Transform> {
+        let tree = self.view.find_tree(self.tree).ok()?;
+        let mut dir: &[u8] = path;
+        loop {
+            dir = match dir.iter().rposition(|&b| b == b'/') {
+                Some(i) => &dir[..i],
+                None => b"",
+            };
+            if !self.loaded.borrow_mut().insert(dir.to_vec()) {
+                // Its parents were loaded with it.
+                break;
+            }
+            let file = if dir.is_empty() {
+                b".gitattributes".to_vec()
+            } else {
+                [dir, b"/.gitattributes"].concat()
+            };
+            if let Ok(e) = tree.get_path(Path::new(OsStr::from_bytes(&file))) {
+                if e.kind() == Some(git2::ObjectType::Blob) {
+                    let entry = git2::IndexEntry {
+                        ctime: git2::IndexTime::new(0, 0),
+                        mtime: git2::IndexTime::new(0, 0),
+                        dev: 0,
+                        ino: 0,
+                        mode: 0o100644,
+                        uid: 0,
+                        gid: 0,
+                        file_size: 0,
+                        id: e.id(),
+                        flags: 0,
+                        flags_extended: 0,
+                        path: file,
+                    };
+                    self.index.borrow_mut().add(&entry).ok()?;
+                }
+            }
+            if dir.is_empty() {
+                break;
+            }
+        }
+        transform(&self.view, path, AttrCheckFlags::INDEX_ONLY, autocrlf)
+    }
+}
