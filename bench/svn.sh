@@ -5,6 +5,7 @@
 #   FILES=5000 REFS=500 bench/svn.sh
 #
 # Needs svn, svnadmin, svnlook and hyperfine. Uses target/release/vigil (built here unless VIGIL is set).
+# BASELINE=/path/to/an/older/vigil also times that binary's hook on the same commit, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES=${FILES:-20000}
@@ -75,4 +76,5 @@ echo "    default: the node cache warm from an earlier run, as on every later co
 hyperfine -N --warmup 1 --runs 5 \
   "$VIGIL svn-pre-commit $repo -r $rev_none" \
   "$VIGIL svn-pre-commit $repo -r $rev_comp --no-cache" \
-  "$VIGIL svn-pre-commit $repo -r $rev_comp"
+  "$VIGIL svn-pre-commit $repo -r $rev_comp" \
+  ${BASELINE:+"$BASELINE svn-pre-commit $repo -r $rev_comp"}
