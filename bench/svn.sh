@@ -5,6 +5,7 @@
 #   FILES=5000 REFS=500 bench/svn.sh
 #
 # Needs svn, svnadmin, svnlook and hyperfine. Uses target/release/vigil (built here unless VIGIL is set).
+# BASELINE=/path/to/an/older/vigil also times that binary's hook on the same commit, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FILES=${FILES:-20000}
@@ -70,6 +71,10 @@ printf 'y\n' >>"$wc/d000/f0.cnf"
 (cd "$wc" && "$VIGIL" approve p0 --by bench >/dev/null && svn commit -q -m "touches a component of p0, re-approved")
 rev_comp=$(svnlook youngest "$repo")
 echo "== pre-commit hook: a commit touching no profile (r$rev_none) vs one touching a component (r$rev_comp)" >&2
+echo "   (--no-cache: every component of the profile read, as on the first commit after installing the hook;" >&2
+echo "    default: the node cache warm from an earlier run, as on every later commit touching the profile)" >&2
 hyperfine -N --warmup 1 --runs 5 \
   "$VIGIL svn-pre-commit $repo -r $rev_none" \
-  "$VIGIL svn-pre-commit $repo -r $rev_comp"
+  "$VIGIL svn-pre-commit $repo -r $rev_comp --no-cache" \
+  "$VIGIL svn-pre-commit $repo -r $rev_comp" \
+  ${BASELINE:+"$BASELINE svn-pre-commit $repo -r $rev_comp"}

@@ -199,7 +199,14 @@ pub fn run(
                 total: unique.len(),
             });
         }
-        let h = hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string());
+        let known = kinds[p]
+            .is_regular()
+            .then(|| cx.source.known_hash(p))
+            .flatten();
+        let h = match known {
+            Some(h) => Ok(h),
+            None => hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string()),
+        };
         hashes.insert(p.clone(), h);
     }
     progress(Progress::Hashing {

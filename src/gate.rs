@@ -130,7 +130,8 @@ pub fn gate(
                         vcs.name()
                     ))
                 } else {
-                    vcs.lineage(id).map_err(|e| Error::Vcs(e.to_string()))?
+                    vcs.lineage(&m.path, id)
+                        .map_err(|e| Error::Vcs(e.to_string()))?
                 };
                 if let Lineage::Outside(why) = &l {
                     extra.push((

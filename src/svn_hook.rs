@@ -14,19 +14,29 @@
 //! match. Only the profiles it matters to are checked in full. This assumes what the previous revision
 //! held was already consistent, which the hook itself guarantees once it is installed; run `vigil check`
 //! on a working copy once when installing it.
+//!
+//! A profile that a commit does touch is checked in full: every component is found in the transaction's
+//! tree (one `svnlook tree --show-ids`), and its kind and BLAKE3 compared with the manifest. What a
+//! component's bytes hash to is taken from the node cache ([`NodeCache`]) when its node revision is a
+//! committed one that an earlier run read; that is not an assumption about earlier commits (a node
+//! revision's content never changes), so the first commit after installing the hook reads everything,
+//! and every change, property change, copy or replacement in the commit is a new node revision, read
+//! with `svnlook proplist` and `svnlook cat`.
 
 use crate::check::{self, Context};
 use crate::config::{self, Config, Mode};
 use crate::finding::{Code, Finding, Severity};
 use crate::inventory::chain_text;
 use crate::path::WsPath;
-use crate::source::{SvnTxn, Svnlook, TxnOrRev};
+use crate::source::{NodeCache, SvnTxn, Svnlook, TxnOrRev};
 use crate::vcs::svn::find_tool;
 use crate::vcs::{Revision, Status, Vcs, VcsError};
 use crate::Error;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Where `vigil.toml` is looked for when no `--workspace` is given.
 pub const DEFAULT_WORKSPACES: [&str; 2] = ["", "trunk"];
@@ -40,6 +50,33 @@ pub struct Options {
     pub workspaces: Vec<String>,
     /// Absolute path of `svnlook`; default: `PATH`, then `/usr/bin`, `/usr/local/bin`, ...
     pub svnlook: Option<PathBuf>,
+    /// The node cache file ([`NodeCache`]); `None` reads every component on every commit.
+    pub cache: Option<PathBuf>,
+}
+
+/// Where the node cache lives by default: `REPOS/vigil/node-hashes`.
+pub fn default_cache(repos: &Path) -> PathBuf {
+    repos.join("vigil").join("node-hashes")
+}
+
+/// The node cache, loaded when the first workspace needs a full check.
+struct CacheSlot<'a> {
+    file: Option<&'a Path>,
+    cache: OnceCell<Rc<RefCell<NodeCache>>>,
+}
+
+impl CacheSlot<'_> {
+    fn get(&self, look: &Svnlook) -> Rc<RefCell<NodeCache>> {
+        self.cache
+            .get_or_init(|| {
+                let c = match (self.file, look.youngest()) {
+                    (Some(f), Ok(y)) => NodeCache::load(f, y),
+                    _ => NodeCache::disabled(),
+                };
+                Rc::new(RefCell::new(c))
+            })
+            .clone()
+    }
 }
 
 /// The hook's decision.
@@ -107,12 +144,22 @@ pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
         }
     }
 
+    let slot = CacheSlot {
+        file: o.cache.as_deref(),
+        cache: OnceCell::new(),
+    };
     let mut notes = Vec::new();
     let mut rejections = String::new();
     for ws in &workspaces {
-        match check_workspace(&look, ws, &changed)? {
+        match check_workspace(&look, ws, &changed, &slot)? {
             Ok(note) => notes.push(note),
             Err(msg) => rejections.push_str(&msg),
+        }
+    }
+    if let Some(c) = slot.cache.get() {
+        // Only facts about committed node revisions are kept, so they hold whatever the verdict.
+        if let Err(e) = c.borrow_mut().save() {
+            notes.push(format!("the node cache could not be written: {e}"));
         }
     }
     if rejections.is_empty() {
@@ -140,6 +187,7 @@ fn check_workspace(
     look: &Svnlook,
     ws: &str,
     changed: &[(String, String)],
+    slot: &CacheSlot,
 ) -> Result<Result<String, String>, Error> {
     // The changes inside the workspace, relative to it; a change above it (the folder itself deleted,
     // replaced or copied) touches everything.
@@ -236,6 +284,7 @@ fn check_workspace(
         )));
     }
 
+    source.use_cache(slot.get(look));
     let vcs = TxnVcs {
         label: look.label(),
     };
@@ -253,9 +302,10 @@ fn check_workspace(
     };
     if !report.failed() {
         return Ok(Ok(format!(
-            "{}: checked profiles {}",
+            "{}: checked profiles {} ({} files known from the node cache)",
             shown_ws(ws),
-            names.join(", ")
+            names.join(", "),
+            source.cached_files()
         )));
     }
     Ok(Err(rejection(&cfg, ws, &report.findings)))

@@ -29,6 +29,17 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     svnlook: Option<PathBuf>,
 
+    /// Where to keep what earlier runs learned about committed node revisions (kind, size, BLAKE3,
+    /// keyed by node-revision id, which never changes once committed), so that a component is read
+    /// once per node revision instead of on every commit. Default: REPOS/vigil/node-hashes. An
+    /// unreadable or unwritable file is ignored.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_cache")]
+    cache: Option<PathBuf>,
+
+    /// Keep no node cache: read every component of every profile a commit touches.
+    #[arg(long)]
+    no_cache: bool,
+
     /// Also say what was checked when the commit is accepted.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -40,7 +51,13 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         (Some(t), None) => TxnOrRev::Txn(t),
         (None, None) => unreachable!("clap requires one"),
     };
+    let cache = match (a.no_cache, a.cache) {
+        (true, _) => None,
+        (false, Some(f)) => Some(f),
+        (false, None) => Some(svn_hook::default_cache(&a.repos)),
+    };
     let o = Options {
+        cache,
         repos: a.repos,
         txn,
         workspaces: a.workspaces,

@@ -3,11 +3,13 @@
 
 mod git_index;
 mod git_tree;
+mod svn_node_cache;
 mod svn_txn;
 mod worktree;
 
 pub use git_index::GitIndex;
 pub use git_tree::GitTree;
+pub use svn_node_cache::NodeCache;
 pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 
 /// Whether a git file mode (index or tree entry) is a regular file.
@@ -81,6 +83,13 @@ pub trait Source {
 
     /// Opens a regular file for streaming. Implementations must never block on a FIFO or device.
     fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>>;
+
+    /// The BLAKE3 of a regular file already looked up, when the source knows it without reading the
+    /// file again: computed from the bytes it read, or recorded for an immutable object (a committed
+    /// Subversion node revision). Never from stat data. The default knows nothing.
+    fn known_hash(&self, _path: &WsPath) -> Option<String> {
+        None
+    }
 
     /// Whether the source re-reads the disk (so stat data could be cached); false for blobs.
     fn is_worktree(&self) -> bool {

@@ -1,11 +1,15 @@
 //! A Subversion transaction (or revision) read through `svnlook`: what a commit will contain, before it
 //! exists. The server-side pre-commit hook checks profiles over this source.
 //!
-//! The tree is listed once (`svnlook tree --full-paths`); a component's bytes and properties are read when
-//! the inventory first asks for it (`svnlook cat`, `svnlook proplist`), and kept. Bytes are the
+//! The tree is listed once, with node-revision ids (`svnlook tree --full-paths --show-ids`): that one
+//! process answers existence and folder listings for every path. A file's bytes and properties are read
+//! when the inventory first asks for it (`svnlook cat`, `svnlook proplist`), and kept, unless its node
+//! revision is a committed one whose kind, size and BLAKE3 an earlier run learned ([`NodeCache`]): then
+//! neither process runs, and its bytes are read only if the inventory scans it for references. Bytes are the
 //! repository's normal form (keywords contracted, line endings as stored), which is the form vigil hashes
 //! for files with `svn:keywords` or `svn:eol-style` in a working copy too.
 
+use super::svn_node_cache::{NodeCache, NodeFacts};
 use super::{DirEntry, Kind, Lookup, Meta, Source};
 use crate::path::WsPath;
 use crate::vcs::svn::{run_tool, tool_command, ToolError};
@@ -15,6 +19,7 @@ use std::ffi::OsString;
 use std::io::{self, Cursor, Read};
 use std::os::unix::ffi::OsStringExt;
 use std::path::PathBuf;
+use std::rc::Rc;
 
 /// Which tree `svnlook` reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,14 +91,40 @@ impl Svnlook {
             .collect())
     }
 
-    /// Every path below `path` (included), relative to the repository root; folders end in `/`.
-    pub fn tree(&self, path: &str) -> Result<Vec<String>, ToolError> {
-        let out = self.run("tree", &["--full-paths"], Some(&format!("/{path}")))?;
+    /// Every path below `path` (included), relative to the repository root, with its node-revision
+    /// id; folders end in `/`.
+    pub fn tree(&self, path: &str) -> Result<Vec<(String, String)>, ToolError> {
+        let out = self.run(
+            "tree",
+            &["--full-paths", "--show-ids"],
+            Some(&format!("/{path}")),
+        )?;
         Ok(String::from_utf8_lossy(&out)
             .lines()
-            .map(|l| l.trim_start_matches('/').to_string())
-            .filter(|l| !l.is_empty())
+            .filter_map(|l| {
+                // `path <id>`: the id has no ` <`, a path may.
+                let (p, id) = match l.strip_suffix('>').and_then(|r| r.rsplit_once(" <")) {
+                    Some((p, id)) => (p, id.to_string()),
+                    None => (l, String::new()),
+                };
+                let p = p.trim_start_matches('/');
+                (!p.is_empty()).then(|| (p.to_string(), id))
+            })
             .collect())
+    }
+
+    /// The youngest revision of the repository.
+    pub fn youngest(&self) -> Result<u64, ToolError> {
+        let mut c = tool_command(&self.bin);
+        c.arg("youngest").arg(&self.repos);
+        let out = run_tool(c)?;
+        String::from_utf8_lossy(&out)
+            .trim()
+            .parse()
+            .map_err(|_| ToolError {
+                code: None,
+                stderr: "svnlook youngest printed no revision number".into(),
+            })
     }
 
     /// Says which tree this is, for reports.
@@ -112,6 +143,14 @@ struct Node {
     bytes: Vec<u8>,
 }
 
+/// What is known of one file: its kind and size, its hash when known without reading it again.
+#[derive(Debug, Clone)]
+struct Known {
+    kind: Kind,
+    size: u64,
+    blake3: Option<String>,
+}
+
 /// The workspace folder `prefix` of a transaction, as a [`Source`].
 pub struct SvnTxn {
     look: Svnlook,
@@ -119,23 +158,47 @@ pub struct SvnTxn {
     prefix: String,
     tree: OnceCell<Result<Tree, String>>,
     nodes: RefCell<HashMap<WsPath, Result<Node, String>>>,
+    known: RefCell<HashMap<WsPath, Known>>,
+    cache: RefCell<Rc<RefCell<NodeCache>>>,
+    /// Files whose kind, size and hash came from the cache, for reports.
+    cached: RefCell<usize>,
 }
 
 #[derive(Debug, Default)]
 struct Tree {
     files: BTreeSet<Vec<u8>>,
+    /// File → its node-revision id.
+    ids: HashMap<Vec<u8>, String>,
     /// Folder → its entries (name, is folder).
     dirs: BTreeMap<Vec<u8>, Vec<(Vec<u8>, bool)>>,
 }
 
 impl SvnTxn {
     pub fn new(look: Svnlook, prefix: &str) -> Self {
+        Self::with_cache(look, prefix, Rc::new(RefCell::new(NodeCache::disabled())))
+    }
+
+    /// A source that takes what it can from `cache` and teaches it every committed file it reads.
+    pub fn with_cache(look: Svnlook, prefix: &str, cache: Rc<RefCell<NodeCache>>) -> Self {
         SvnTxn {
             look,
             prefix: prefix.trim_matches('/').to_string(),
             tree: OnceCell::new(),
             nodes: RefCell::new(HashMap::new()),
+            known: RefCell::new(HashMap::new()),
+            cache: RefCell::new(cache),
+            cached: RefCell::new(0),
         }
+    }
+
+    /// From now on, takes what it can from `cache` and teaches it every committed file it reads.
+    pub fn use_cache(&self, cache: Rc<RefCell<NodeCache>>) {
+        *self.cache.borrow_mut() = cache;
+    }
+
+    /// How many files were answered from the node cache without being read.
+    pub fn cached_files(&self) -> usize {
+        *self.cached.borrow()
     }
 
     pub fn svnlook(&self) -> &Svnlook {
@@ -163,7 +226,7 @@ impl SvnTxn {
                     self.prefix.len() + 1
                 };
                 t.dirs.insert(Vec::new(), Vec::new());
-                for l in lines {
+                for (l, id) in lines {
                     let is_dir = l.ends_with('/');
                     let full = l.trim_end_matches('/');
                     if full.len() < strip {
@@ -178,6 +241,7 @@ impl SvnTxn {
                     if is_dir {
                         t.dirs.entry(rel).or_default();
                     } else {
+                        t.ids.insert(rel.clone(), id);
                         t.files.insert(rel);
                     }
                 }
@@ -209,8 +273,96 @@ impl SvnTxn {
             };
             Ok(Node { kind, bytes })
         })();
+        if let Ok(n) = &loaded {
+            let blake3 = n
+                .kind
+                .is_regular()
+                .then(|| crate::hash::hash_bytes(&n.bytes));
+            if let (Some(id), Some(h)) = (self.id(p), &blake3) {
+                self.cache.borrow().borrow_mut().learn(
+                    &id,
+                    NodeFacts {
+                        kind: n.kind.clone(),
+                        size: n.bytes.len() as u64,
+                        blake3: h.clone(),
+                    },
+                );
+            }
+            self.known.borrow_mut().insert(
+                p.clone(),
+                Known {
+                    kind: n.kind.clone(),
+                    size: match &n.kind {
+                        Kind::Symlink(t) => t.len() as u64,
+                        _ => n.bytes.len() as u64,
+                    },
+                    blake3,
+                },
+            );
+        }
         self.nodes.borrow_mut().insert(p.clone(), loaded.clone());
         loaded
+    }
+
+    fn id(&self, p: &WsPath) -> Option<String> {
+        self.tree().ok()?.ids.get(p.as_bytes()).cloned()
+    }
+
+    /// Kind, size and hash of a file: from this run, else from the cache, else by reading it.
+    fn known(&self, p: &WsPath) -> Result<Known, String> {
+        if let Some(k) = self.known.borrow().get(p) {
+            return Ok(k.clone());
+        }
+        let facts = self
+            .id(p)
+            .and_then(|id| self.cache.borrow().borrow().get(&id).cloned());
+        if let Some(f) = facts {
+            let k = Known {
+                kind: f.kind,
+                size: f.size,
+                blake3: Some(f.blake3),
+            };
+            *self.cached.borrow_mut() += 1;
+            self.known.borrow_mut().insert(p.clone(), k.clone());
+            return Ok(k);
+        }
+        self.node(p)?;
+        Ok(self.known.borrow()[p].clone())
+    }
+
+    /// A file's bytes: `svnlook cat` once, without the properties when the kind is already known.
+    fn bytes(&self, p: &WsPath) -> Result<Vec<u8>, String> {
+        if let Some(n) = self.nodes.borrow().get(p) {
+            return n.clone().map(|n| n.bytes);
+        }
+        let cached = self.known.borrow().get(p).cloned();
+        match cached {
+            Some(k) if k.kind.is_regular() => {
+                let rp = self.repo_path(p);
+                let bytes = self
+                    .look
+                    .cat(&rp)
+                    .map_err(|e| e.stderr)?
+                    .ok_or_else(|| format!("{rp} is not in the transaction"))?;
+                // Read anyway (to scan for references): trust the bytes over the cache.
+                let h = crate::hash::hash_bytes(&bytes);
+                if k.blake3.as_deref() != Some(h.as_str()) {
+                    if let Some(known) = self.known.borrow_mut().get_mut(p) {
+                        known.blake3 = Some(h);
+                        known.size = bytes.len() as u64;
+                    }
+                }
+                self.nodes.borrow_mut().insert(
+                    p.clone(),
+                    Ok(Node {
+                        kind: k.kind,
+                        bytes: bytes.clone(),
+                    }),
+                );
+                Ok(bytes)
+            }
+            _ => self.node(p).map(|n| n.bytes),
+        }
     }
 }
 
@@ -231,13 +383,10 @@ impl Source for SvnTxn {
             });
         }
         if tree.files.contains(path.as_bytes()) {
-            return match self.node(path) {
-                Ok(n) => Lookup::Found(Meta {
-                    size: match &n.kind {
-                        Kind::Symlink(t) => t.len() as u64,
-                        _ => n.bytes.len() as u64,
-                    },
-                    kind: n.kind,
+            return match self.known(path) {
+                Ok(k) => Lookup::Found(Meta {
+                    size: k.size,
+                    kind: k.kind,
                 }),
                 Err(e) => Lookup::Unreadable(e),
             };
@@ -290,15 +439,23 @@ impl Source for SvnTxn {
                 format!("{} is not in the {}", self.repo_path(path), self.label()),
             ));
         }
-        match self.node(path).map_err(io::Error::other)? {
-            Node {
-                kind: Kind::File | Kind::Executable,
-                bytes,
-            } => Ok(Box::new(Cursor::new(bytes))),
-            _ => Err(io::Error::new(
+        if !self
+            .known(path)
+            .map_err(io::Error::other)?
+            .kind
+            .is_regular()
+        {
+            return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "not a regular file",
-            )),
+            ));
         }
+        Ok(Box::new(Cursor::new(
+            self.bytes(path).map_err(io::Error::other)?,
+        )))
+    }
+
+    fn known_hash(&self, path: &WsPath) -> Option<String> {
+        self.known.borrow().get(path).and_then(|k| k.blake3.clone())
     }
 }

@@ -202,7 +202,7 @@ impl Vcs for GitWorkTree {
 
     /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
     /// commit; that answers `Outside`, so the gate needs the history down to the approval.
-    fn lineage(&self, recorded: &str) -> Result<Lineage, VcsError> {
+    fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(Lineage::Outside(
                 "the repository has no commit yet, so no approval can be in its history".into(),

@@ -82,11 +82,13 @@ pub trait Vcs {
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
     }
-    /// Whether `recorded`, the revision a manifest says it was approved on, is in the history of the
-    /// working copy's revision. The release gate fails unless it is.
+    /// Whether `recorded`, the revision the manifest at `manifest` says it was approved on, is in the
+    /// history of the working copy's revision. The release gate fails unless it is. Backends that know
+    /// per-file revisions (a mixed-revision Subversion working copy) anchor on the manifest's own
+    /// revision; `manifest` was passed to [`Vcs::status`] before.
     ///
     /// The default answers `Outside`: a backend that cannot prove the lineage must not pass the gate.
-    fn lineage(&self, recorded: &str) -> Result<Lineage, VcsError> {
+    fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         Ok(Lineage::Outside(format!(
             "{} cannot tell whether revision {recorded} is in the working copy's history",
             self.describe()

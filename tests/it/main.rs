@@ -16,5 +16,6 @@ mod policy;
 mod schema;
 mod snapshots;
 mod svn;
+mod svn_gate;
 mod svn_pre_commit;
 mod svn_support;

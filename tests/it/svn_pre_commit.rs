@@ -195,3 +195,71 @@ fn deleting_the_configuration_is_rejected() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("vigil.toml"), "{}", r.stderr);
 }
+
+/// The node cache (`REPOS/vigil/node-hashes`) keeps the BLAKE3 of committed node revisions, whose
+/// content never changes: a component is read once per node revision, and every change still is.
+#[test]
+fn the_node_cache_spares_rereading_committed_components_but_never_a_change() {
+    let s = Svn::new(Layout::TrunkCheckout);
+    s.sb.file("vigil.toml", "[profiles.many]\ncomponents = [\"conf/\"]\n");
+    for i in 0..20 {
+        s.sb.file(&format!("conf/f{i}.cnf"), &format!("n = {i}\n"));
+    }
+    s.commit_all("profiles");
+    s.sb.vigil(&["approve", "many", "--by", "Ada"]).expect(0);
+    s.commit_all("approve");
+    s.install_hook("");
+    let cache = s.repos.join("vigil/node-hashes");
+    assert!(!cache.exists());
+
+    // The first commit after installing the hook reads every component: the cache is empty.
+    s.sb.file("conf/f0.cnf", "n = 100\n");
+    s.sb.vigil(&["approve", "many", "--by", "Ada"]).expect(0);
+    accepted(&s, "f0, approved");
+    let text = std::fs::read_to_string(&cache).unwrap();
+    assert!(
+        text.starts_with("vigil-node-hashes 1 youngest 3\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 19, "{text}");
+    // The revision again: f0's node revision is new, the other 19 are known.
+    let r = s.hook_on_rev(&s.youngest(), &[]).expect(0);
+    assert!(
+        r.stderr
+            .contains("checked profiles many (19 files known from the node cache)"),
+        "{}",
+        r.stderr
+    );
+    let r = s.hook_on_rev(&s.youngest(), &[]).expect(0);
+    assert!(
+        r.stderr.contains("(20 files known from the node cache)"),
+        "{}",
+        r.stderr
+    );
+
+    // A change is a new node revision: read, and rejected without approval.
+    s.sb.file("conf/f1.cnf", "n = 825\n");
+    let err = rejected(&s, "f1 unapproved");
+    assert!(err.contains("stale        /trunk/conf/f1.cnf"), "{err}");
+    s.svn_ok(&["revert", "-q", "conf/f1.cnf"]);
+    // So is a property change: executable now, approved as a file.
+    s.propset("svn:executable", "*", "conf/f2.cnf");
+    let err = rejected(&s, "f2 executable");
+    assert!(err.contains("stale        /trunk/conf/f2.cnf"), "{err}");
+    assert!(err.contains("approved as file, now executable"), "{err}");
+    s.svn_ok(&["revert", "-q", "conf/f2.cnf"]);
+    // And a copy of another (known) node over a component: f3 gets f4's bytes.
+    s.svn_ok(&["rm", "-q", "conf/f3.cnf"]);
+    s.svn_ok(&["cp", "-q", "conf/f4.cnf", "conf/f3.cnf"]);
+    let err = rejected(&s, "f3 replaced by a copy of f4");
+    assert!(err.contains("stale        /trunk/conf/f3.cnf"), "{err}");
+    s.svn_ok(&["revert", "-q", "-R", "conf"]);
+
+    // A cache that claims a revision the repository does not have yet is ignored, and so is
+    // `--no-cache`.
+    std::fs::write(&cache, "vigil-node-hashes 1 youngest 99\n").unwrap();
+    let r = s.hook_on_rev(&s.youngest(), &[]).expect(0);
+    assert!(r.stderr.contains("(0 files known"), "{}", r.stderr);
+    let r = s.hook_on_rev(&s.youngest(), &["--no-cache"]).expect(0);
+    assert!(r.stderr.contains("(0 files known"), "{}", r.stderr);
+}

@@ -16,7 +16,7 @@
 
 pub mod subst;
 
-use super::{Revision, Status, Vcs, VcsError};
+use super::{Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -120,6 +120,9 @@ pub struct SvnWorkingCopy {
     revision: Option<String>,
     /// Components whose properties translate their content, learned by [`Vcs::status`].
     substs: Mutex<HashMap<WsPath, Subst>>,
+    /// The working revision of each versioned path passed to [`Vcs::status`] (a working copy can be
+    /// at several revisions at once: a commit does not update the folders above what it committed).
+    revisions: Mutex<HashMap<WsPath, u64>>,
 }
 
 impl SvnWorkingCopy {
@@ -168,6 +171,7 @@ impl SvnWorkingCopy {
                 .filter(|r| !r.starts_with('-'))
                 .map(str::to_string),
             substs: Mutex::new(HashMap::new()),
+            revisions: Mutex::new(HashMap::new()),
         })
     }
 
@@ -259,6 +263,8 @@ struct WcStatus {
     item: String,
     props: String,
     tree_conflicted: bool,
+    /// The working revision; absent for unversioned paths, and for added ones (`-1`, `0`).
+    revision: Option<u64>,
 }
 
 /// Splits targets into groups that fit on one command line.
@@ -297,6 +303,10 @@ fn parse_status(xml: &[u8], out: &mut HashMap<String, WcStatus>) -> Result<(), V
                 item: st.attribute("item").unwrap_or("none").to_string(),
                 props: st.attribute("props").unwrap_or("none").to_string(),
                 tree_conflicted: st.attribute("tree-conflicted") == Some("true"),
+                revision: st
+                    .attribute("revision")
+                    .and_then(|r| r.parse::<u64>().ok())
+                    .filter(|r| *r > 0),
             },
         );
     }
@@ -424,9 +434,13 @@ impl Vcs for SvnWorkingCopy {
         }
 
         let mut with_props = Vec::new();
+        let mut revisions = self.revisions.lock().expect("not poisoned");
         for (s, p) in &asked {
             let status = match found.get(*s) {
                 Some(st) => {
+                    if let Some(r) = st.revision {
+                        revisions.insert((*p).clone(), r);
+                    }
                     if st.props != "none" && st.item != "unversioned" && st.item != "ignored" {
                         with_props.push(*s);
                     }
@@ -436,6 +450,7 @@ impl Vcs for SvnWorkingCopy {
             };
             out.insert((*p).clone(), status);
         }
+        drop(revisions);
         if !with_props.is_empty() {
             let t = self.translations(&with_props)?;
             let by_str: HashMap<&str, &WsPath> = asked.iter().copied().collect();
@@ -447,6 +462,55 @@ impl Vcs for SvnWorkingCopy {
             }
         }
         Ok(out)
+    }
+
+    /// Subversion's history is one line, so a revision is in the history of every later one: the
+    /// recorded revision must not be newer than the working copy's. A working copy can hold several
+    /// revisions at once (a commit leaves the folders above it at their old revision; `svn update PATH`
+    /// moves one path), so the anchor is the manifest file's own working revision: the approval must be
+    /// older than the manifest that carries it. An honest approval always is (it is made on a working
+    /// copy, then committed in a later revision), whatever revision the other paths are at; their
+    /// content is checked against the manifest by hash anyway. A recorded revision newer than that
+    /// was not made in this repository's history: the manifest was copied from another repository, or
+    /// its revision edited by hand. Without a working revision for the manifest (not committed, which
+    /// fails the gate on its own), the anchor is the workspace folder's revision.
+    ///
+    /// Revision numbers are not unique across repositories; a manifest copied from another repository
+    /// with an older revision number is not detected here (the manifest does not record the
+    /// repository's UUID).
+    fn lineage(&self, manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
+        let Ok(rec) = recorded.trim_start_matches('r').parse::<u64>() else {
+            return Ok(Lineage::Outside(format!(
+                "`{recorded}` is not a Subversion revision number"
+            )));
+        };
+        let own = self
+            .revisions
+            .lock()
+            .expect("not poisoned")
+            .get(manifest)
+            .copied();
+        let (anchor, what) = match own {
+            Some(r) => (
+                r,
+                format!("the manifest {manifest} itself, which this working copy has at r{r}"),
+            ),
+            None => match self.revision.as_deref().and_then(|r| r.parse::<u64>().ok()) {
+                Some(r) => (r, format!("the working copy, which is at r{r}")),
+                None => return Ok(Lineage::Outside(
+                    "the working copy has no revision yet, so no approval can be in its history"
+                        .into(),
+                )),
+            },
+        };
+        if rec <= anchor {
+            Ok(Lineage::InHistory)
+        } else {
+            Ok(Lineage::Outside(format!(
+                "r{rec} is newer than {what}: the approval was not made in this working copy's \
+                 history (copied from another repository, or edited by hand)"
+            )))
+        }
     }
 
     fn repository_form(&self, path: &WsPath) -> Option<Subst> {
@@ -548,6 +612,7 @@ mod tests {
             item: item.into(),
             props: props.into(),
             tree_conflicted: false,
+            revision: None,
         };
         assert_eq!(map_status(&st("normal", "none")), Status::Committed);
         assert_eq!(
