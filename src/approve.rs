@@ -32,6 +32,9 @@ pub struct Approved {
     pub manifest: Manifest,
     /// False when the components were identical to the existing manifest, so nothing was written.
     pub written: bool,
+    /// Components whose bytes git transforms between disk and the repository (line endings, `ident`,
+    /// filters): approved as they are on disk, they may look stale to a hook that reads the blob.
+    pub transformed: Vec<(crate::path::WsPath, String)>,
 }
 
 /// The result of an approval.
@@ -142,6 +145,11 @@ pub fn approve(
             .iter()
             .any(|c| matches!(c.status, Some(Status::Uncommitted(_))));
         let file = ws.root.join(ws.config.manifest_path(&p.name));
+        let transformed: Vec<_> = p
+            .components
+            .iter()
+            .filter_map(|c| c.transform.as_ref().map(|t| (c.path.clone(), t.what())))
+            .collect();
         if let Some(old) = &p.manifest {
             if old.manifest.components == components {
                 out.push(Approved {
@@ -149,6 +157,7 @@ pub fn approve(
                     file,
                     manifest: old.manifest.clone(),
                     written: false,
+                    transformed,
                 });
                 continue;
             }
@@ -174,6 +183,7 @@ pub fn approve(
             file,
             manifest,
             written: true,
+            transformed,
         });
     }
     Ok(Outcome::Approved(out))

@@ -45,6 +45,13 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         }
         Ok(Outcome::Approved(list)) => {
             for ap in list {
+                for (path, what) in &ap.transformed {
+                    eprintln!(
+                        "vigil: warning: {}: git transforms {path} between disk and the repository ({what}); \
+                         the hooks read the blob and may find it stale. Mark it `-text` in .gitattributes",
+                        ap.profile
+                    );
+                }
                 let rel = ap.file.strip_prefix(&ws.root).unwrap_or(&ap.file);
                 if ap.written {
                     let local = if ap.manifest.revision.local_changes {

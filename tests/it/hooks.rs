@@ -407,8 +407,16 @@ fn eol_attribute_is_named_when_a_component_is_stale_through_commit_rev_and_push(
     // On disk as a checkout with eol=crlf writes it; `git add` stores LF.
     s.file("validity/398.cnf", "default_days = 397\r\n");
     s.git_ok(&["add", "-A"]);
-    // Approved on the working tree: the hash of the CRLF bytes on disk.
-    s.vigil(&["approve", "server"]).expect(0);
+    // Approved on the working tree: the hash of the CRLF bytes on disk. approve warns at once.
+    let a = s.vigil(&["approve", "server"]).expect(0);
+    assert!(
+        a.stderr
+            .contains("warning: server: git transforms validity/398.cnf")
+            && a.stderr.contains("`eol=crlf`"),
+        "{}",
+        a.stderr
+    );
+    assert!(!a.stderr.contains("profiles/server.cnf"), "{}", a.stderr);
     s.git_ok(&["add", "-A"]);
     let r = s.commit("first", &[]).expect(1);
     let out = r.all();
