@@ -5,14 +5,13 @@ use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A workspace inside a git working tree.
 pub struct GitWorkTree {
     pub repo: Repository,
     /// The workspace's folder relative to the repository's work tree (empty at the top).
     pub prefix: Vec<u8>,
-    workdir: PathBuf,
     /// `core.autocrlf`, read once.
     autocrlf: Option<&'static str>,
 }
@@ -35,7 +34,6 @@ impl GitWorkTree {
         Ok(GitWorkTree {
             repo,
             prefix,
-            workdir,
             autocrlf,
         })
     }
@@ -57,6 +55,16 @@ pub fn config_user(repo: &Repository) -> Option<String> {
         (None, Some(e)) => Some(format!("<{e}>")),
         (None, None) => None,
     }
+}
+
+/// Where a repository is, for reports: its work tree, or its git folder when it is bare.
+pub fn location(repo: &Repository) -> String {
+    let at = repo
+        .workdir()
+        .unwrap_or_else(|| repo.path())
+        .display()
+        .to_string();
+    at.trim_end_matches('/').to_string()
 }
 
 /// `prefix/path`, or `path` at the top.
@@ -123,10 +131,7 @@ impl Vcs for GitWorkTree {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "git repository at {}",
-            self.workdir.display().to_string().trim_end_matches('/')
-        )
+        format!("git repository at {}", location(&self.repo))
     }
 
     fn revision(&self) -> Revision {

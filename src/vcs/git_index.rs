@@ -30,13 +30,7 @@ impl Vcs for GitStaged<'_> {
     }
 
     fn describe(&self) -> String {
-        let at = self
-            .repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.path())
-            .display()
-            .to_string();
-        format!("git index of {}", at.trim_end_matches('/'))
+        format!("git index of {}", super::git::location(self.repo))
     }
 
     /// HEAD: the parent of the commit being made; `None` for the first commit.

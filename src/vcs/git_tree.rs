@@ -37,13 +37,7 @@ impl Vcs for GitCommit<'_> {
     }
 
     fn describe(&self) -> String {
-        let at = self
-            .repo
-            .workdir()
-            .unwrap_or_else(|| self.repo.path())
-            .display()
-            .to_string();
-        format!("git repository at {}", at.trim_end_matches('/'))
+        format!("git repository at {}", super::git::location(self.repo))
     }
 
     fn revision(&self) -> Revision {
