@@ -192,6 +192,12 @@ pub fn run(
         .iter()
         .flat_map(|inv| inv.components.iter().map(|c| (&c.path, &c.meta.kind)))
         .collect();
+    // Files the inventory read whole to find references were hashed then, from the same bytes.
+    let scanned: HashMap<&WsPath, &String> = inventories
+        .iter()
+        .flat_map(|inv| inv.components.iter())
+        .filter_map(|c| c.blake3.as_ref().map(|h| (&c.path, h)))
+        .collect();
     for (i, p) in unique.iter().enumerate() {
         if i % 64 == 0 {
             progress(Progress::Hashing {
@@ -199,10 +205,12 @@ pub fn run(
                 total: unique.len(),
             });
         }
-        let known = kinds[p]
-            .is_regular()
-            .then(|| cx.source.known_hash(p))
-            .flatten();
+        let known = scanned.get(p).map(|h| (*h).clone()).or_else(|| {
+            kinds[p]
+                .is_regular()
+                .then(|| cx.source.known_hash(p))
+                .flatten()
+        });
         let h = match known {
             Some(h) => Ok(h),
             None => hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string()),
@@ -287,7 +295,10 @@ pub fn run(
         let manifest = read_manifest(cx.config, cx.source, &profile.name)?;
         let mut raw: Vec<(Code, String, Vec<Step>, String)> = Vec::new();
         let mut components = Vec::new();
-        for Component { path, via, meta } in &inv.components {
+        for Component {
+            path, via, meta, ..
+        } in &inv.components
+        {
             let status = statuses.get(path).cloned();
             let transform = transforms.get(path).cloned().flatten();
             match &status {

@@ -61,6 +61,9 @@ pub struct Component {
     pub path: WsPath,
     pub via: Vec<Step>,
     pub meta: Meta,
+    /// BLAKE3 of the whole content, when the inventory read all of it to look for references in this
+    /// run, so the check need not read it a second time.
+    pub blake3: Option<String>,
 }
 
 /// Something the inventory could not resolve into a component.
@@ -455,6 +458,7 @@ impl Walker<'_> {
                     path: p.path.clone(),
                     via: p.via.clone(),
                     meta,
+                    blake3: None,
                 });
                 self.problem(
                     Code::Unreadable,
@@ -470,6 +474,7 @@ impl Walker<'_> {
                     path: p.path.clone(),
                     via: p.via.clone(),
                     meta,
+                    blake3: None,
                 });
                 if self.symlink_loop(&p.path) {
                     self.problem(
@@ -507,23 +512,29 @@ impl Walker<'_> {
                     path: p.path.clone(),
                     via: p.via.clone(),
                     meta,
+                    blake3: None,
                 });
-                self.scan(&p, size);
+                let hash = self.scan(&p, size);
+                if let Some(c) = self.components.last_mut() {
+                    c.blake3 = hash;
+                }
             }
         }
     }
 
-    fn scan(&mut self, p: &Pending, size: u64) {
+    /// Scans a file for references; returns the BLAKE3 of its content when it read all of it.
+    fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
         if (self.profile.follow.is_empty() && self.profile.references.is_empty())
             || size > MAX_SCAN_BYTES
         {
-            return;
+            return None;
         }
         let mut content = Vec::with_capacity(size as usize);
+        // One byte more than the limit tells a file that grew past it since it was examined.
         let read = self
             .source
             .open(&p.path)
-            .and_then(|r| r.take(MAX_SCAN_BYTES).read_to_end(&mut content));
+            .and_then(|r| r.take(MAX_SCAN_BYTES + 1).read_to_end(&mut content));
         if let Err(e) = read {
             self.problem(
                 Code::Unreadable,
@@ -531,11 +542,14 @@ impl Walker<'_> {
                 p.via.clone(),
                 format!("cannot be read: {e}"),
             );
-            return;
+            return None;
         }
+        let hash =
+            (content.len() as u64 <= MAX_SCAN_BYTES).then(|| crate::hash::hash_bytes(&content));
+        content.truncate(MAX_SCAN_BYTES as usize);
         // Binary content holds no references.
         if content[..content.len().min(8192)].contains(&0) {
-            return;
+            return hash;
         }
         for r in discover::extract(self.profile, &p.path, &content) {
             let mut via = p.via.clone();
@@ -621,5 +635,6 @@ impl Walker<'_> {
             }
             self.push(target, via, p.depth + 1, 0, false);
         }
+        hash
     }
 }
