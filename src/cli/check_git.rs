@@ -110,6 +110,7 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
                 index: &source,
                 prefix: prefix.clone(),
                 autocrlf: vigil::vcs::git_attr::autocrlf(&repo),
+                attrs: vigil::vcs::git_attr::AttrGate::new(&repo),
             };
             let cx = Context {
                 config: &config,

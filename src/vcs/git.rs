@@ -14,6 +14,7 @@ pub struct GitWorkTree {
     pub prefix: Vec<u8>,
     /// `core.autocrlf`, read once.
     autocrlf: Option<&'static str>,
+    attrs: super::git_attr::AttrGate,
 }
 
 impl GitWorkTree {
@@ -31,10 +32,12 @@ impl GitWorkTree {
             .to_path_buf();
         let prefix = relative_prefix(&workdir, ws_root)?;
         let autocrlf = super::git_attr::autocrlf(&repo);
+        let attrs = super::git_attr::AttrGate::new(&repo);
         Ok(GitWorkTree {
             repo,
             prefix,
             autocrlf,
+            attrs,
         })
     }
 
@@ -153,7 +156,7 @@ impl Vcs for GitWorkTree {
 
     /// The attributes git applies on the next `git add`: `.gitattributes` on disk, then in the index.
     fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
-        super::git_attr::transform(
+        self.attrs.transform(
             &self.repo,
             &self.repo_path(path),
             git2::AttrCheckFlags::FILE_THEN_INDEX,

@@ -92,11 +92,16 @@ pub fn transform(
     autocrlf: Option<&str>,
 ) -> Option<Transform> {
     let p = Path::new(OsStr::from_bytes(path));
+    transform_with(|name| attr(attrs, p, name, flags), autocrlf)
+}
+
+/// [`transform`] over any attribute lookup.
+fn transform_with(attr_of: impl Fn(&str) -> Attr, autocrlf: Option<&str>) -> Option<Transform> {
     let mut causes = Vec::new();
     let mut fix = Vec::new();
-    let text = attr(attrs, p, "text", flags);
-    let crlf = attr(attrs, p, "crlf", flags);
-    let eol = attr(attrs, p, "eol", flags);
+    let text = attr_of("text");
+    let crlf = attr_of("crlf");
+    let eol = attr_of("eol");
     let binary = text == Attr::False || (text == Attr::Unspecified && crlf == Attr::False);
     if !binary {
         let mut eol_causes = Vec::new();
@@ -123,15 +128,15 @@ pub fn transform(
         }
     }
     let mut other = Vec::new();
-    if attr(attrs, p, "ident", flags) == Attr::True {
+    if attr_of("ident") == Attr::True {
         other.push("`ident`".to_string());
         fix.push("-ident");
     }
-    if let Attr::Value(v) = attr(attrs, p, "filter", flags) {
+    if let Attr::Value(v) = attr_of("filter") {
         other.push(format!("`filter={v}`"));
         fix.push("-filter");
     }
-    if let Attr::Value(v) = attr(attrs, p, "working-tree-encoding", flags) {
+    if let Attr::Value(v) = attr_of("working-tree-encoding") {
         // git does not re-encode to its own encoding.
         let utf8 = v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8");
         if !utf8 {
@@ -223,6 +228,99 @@ impl CommitAttrs {
                 break;
             }
         }
+        if self.index.borrow().is_empty() {
+            // No `.gitattributes` on the way to it in this commit: only core.autocrlf applies.
+            return transform_with(|_| Attr::Unspecified, autocrlf);
+        }
         transform(&self.view, path, AttrCheckFlags::INDEX_ONLY, autocrlf)
+    }
+}
+
+/// Tells whether any attribute file can apply to a path, so that the six attribute lookups per
+/// component (each of which stats attribute files and the index in libgit2) are made only where one
+/// can. Without such a file every attribute is unspecified and only `core.autocrlf` applies.
+pub struct AttrGate {
+    /// An attribute file outside the tree applies everywhere: `info/attributes`, `core.attributesFile`,
+    /// the user's or the system's.
+    global: bool,
+    workdir: Option<std::path::PathBuf>,
+    /// Folders (repository paths) already answered.
+    dirs: std::cell::RefCell<std::collections::HashMap<Vec<u8>, bool>>,
+}
+
+impl AttrGate {
+    pub fn new(repo: &Repository) -> AttrGate {
+        let cfg_file = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.attributesFile").ok());
+        let xdg = std::env::var_os("XDG_CONFIG_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".config")))
+            .map(|d| d.join("git/attributes"));
+        let global = repo.path().join("info/attributes").exists()
+            || cfg_file.is_some_and(|f| f.exists())
+            || xdg.is_some_and(|f| f.exists())
+            || Path::new("/etc/gitattributes").exists();
+        AttrGate {
+            global,
+            workdir: repo.workdir().map(Path::to_path_buf),
+            dirs: Default::default(),
+        }
+    }
+
+    /// True when some attribute file may set attributes for repository path `path`.
+    pub fn may_apply(&self, repo: &Repository, path: &[u8]) -> bool {
+        if self.global {
+            return true;
+        }
+        let mut dir: &[u8] = path;
+        loop {
+            dir = match dir.iter().rposition(|&b| b == b'/') {
+                Some(i) => &dir[..i],
+                None => b"",
+            };
+            let known = self.dirs.borrow().get(dir).copied();
+            if let Some(known) = known {
+                if known {
+                    return true;
+                }
+            } else {
+                let file = if dir.is_empty() {
+                    b".gitattributes".to_vec()
+                } else {
+                    [dir, b"/.gitattributes"].concat()
+                };
+                let rel = Path::new(OsStr::from_bytes(&file));
+                let on_disk = self.workdir.as_ref().is_some_and(|w| w.join(rel).exists());
+                let staged = on_disk
+                    || repo
+                        .index()
+                        .ok()
+                        .is_some_and(|i| i.get_path(rel, 0).is_some());
+                self.dirs.borrow_mut().insert(dir.to_vec(), staged);
+                if staged {
+                    return true;
+                }
+            }
+            if dir.is_empty() {
+                return false;
+            }
+        }
+    }
+
+    /// [`transform`], skipping the lookups where no attribute file applies.
+    pub fn transform(
+        &self,
+        repo: &Repository,
+        path: &[u8],
+        flags: AttrCheckFlags,
+        autocrlf: Option<&str>,
+    ) -> Option<Transform> {
+        if self.may_apply(repo, path) {
+            transform(repo, path, flags, autocrlf)
+        } else {
+            transform_with(|_| Attr::Unspecified, autocrlf)
+        }
     }
 }

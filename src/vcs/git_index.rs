@@ -22,6 +22,8 @@ pub struct GitStaged<'a> {
     pub prefix: Vec<u8>,
     /// `core.autocrlf` (see [`super::git_attr::autocrlf`]).
     pub autocrlf: Option<&'static str>,
+    /// Skips attribute lookups where no attribute file applies.
+    pub attrs: super::git_attr::AttrGate,
 }
 
 impl Vcs for GitStaged<'_> {
@@ -52,7 +54,7 @@ impl Vcs for GitStaged<'_> {
 
     /// The attributes of the commit being made: `.gitattributes` as staged, then on disk.
     fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
-        super::git_attr::transform(
+        self.attrs.transform(
             self.repo,
             &super::git::join_prefix(&self.prefix, path),
             git2::AttrCheckFlags::INDEX_THEN_FILE,

@@ -626,3 +626,25 @@ fn hook_install_inside_the_workspace_folder_defaults_to_it() {
     s.vigil(&["hook", "install", "--workspace", "../elsewhere"])
         .expect(2);
 }
+
+/// Attribute files are looked up only where one can apply, and every kind is still seen: a
+/// `.gitattributes` in a subfolder applies below it only, and `info/attributes` applies everywhere.
+#[test]
+fn attributes_apply_by_folder_and_from_info_attributes() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"a/\", \"b/\"]\n")
+        .file("a/.gitattributes", "*.cnf ident\n")
+        .file("a/x.cnf", "x\n")
+        .file("b/y.cnf", "y\n")
+        .commit_all("p");
+    let r = s.vigil(&["check", "--format", "json"]);
+    assert!(transform_of(&r, "a/x.cnf").is_some_and(|t| t.contains("`ident`")));
+    assert_eq!(transform_of(&r, "b/y.cnf"), None);
+    s.file(".git/info/attributes", "y.cnf eol=crlf\n");
+    let r = s.vigil(&["check", "--format", "json"]);
+    assert!(
+        transform_of(&r, "b/y.cnf").is_some_and(|t| t.contains("`eol=crlf`")),
+        "{}",
+        r.stdout
+    );
+}
