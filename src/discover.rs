@@ -45,6 +45,7 @@ pub fn extract(profile: &Profile, path: &WsPath, content: &[u8]) -> Vec<Referenc
         return out;
     }
     let mut include_dir: Option<Vec<u8>> = None;
+    let mut vars = Vars::default();
     for (i, line) in content.split(|&b| b == b'\n').enumerate() {
         let line_no = (i + 1) as u32;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -53,7 +54,7 @@ pub fn extract(profile: &Profile, path: &WsPath, content: &[u8]) -> Vec<Referenc
                 Some(Directive::Include(p)) => out.push(Reference {
                     line: line_no,
                     by: Builtin::OpensslInclude.as_str().into(),
-                    raw: p,
+                    raw: vars.expand(&p),
                     base: Base::Dir(
                         include_dir
                             .clone()
@@ -61,8 +62,8 @@ pub fn extract(profile: &Profile, path: &WsPath, content: &[u8]) -> Vec<Referenc
                     ),
                     openssl: true,
                 }),
-                Some(Directive::IncludeDir(d)) => include_dir = Some(d),
-                None => {}
+                Some(Directive::IncludeDir(d)) => include_dir = Some(vars.expand(&d)),
+                None => vars.line(line),
             }
         }
         for (n, r) in &users {
@@ -86,6 +87,128 @@ pub fn extract(profile: &Profile, path: &WsPath, content: &[u8]) -> Vec<Referenc
         }
     }
     out
+}
+
+/// The variables of an OpenSSL configuration file as far as it has been read, so that `$name`,
+/// `${name}`, `$(name)` and `$section::name` in an `.include` expand as OpenSSL expands them: from the
+/// current section, then the default section (the lines before any `[section]`). `$ENV::NAME` and
+/// names never assigned stay as written (vigil cannot know the CA software's environment), so such a
+/// reference is reported `missing` under its literal name rather than guessed.
+#[derive(Debug)]
+struct Vars {
+    section: Vec<u8>,
+    values: std::collections::HashMap<(Vec<u8>, Vec<u8>), Vec<u8>>,
+}
+
+impl Default for Vars {
+    fn default() -> Self {
+        Vars {
+            section: b"default".to_vec(),
+            values: Default::default(),
+        }
+    }
+}
+
+/// A byte of a variable name in an expansion (OpenSSL's `IS_ALNUM`: letters, digits, `_`).
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+impl Vars {
+    /// Takes note of a `[section]` header or a `name = value` assignment.
+    fn line(&mut self, line: &[u8]) {
+        let l = trim(line);
+        if l.is_empty() || l[0] == b'#' || l[0] == b'.' {
+            return;
+        }
+        if l[0] == b'[' {
+            if let Some(end) = l.iter().position(|&b| b == b']') {
+                self.section = trim(&l[1..end]).to_vec();
+            }
+            return;
+        }
+        let Some(eq) = l.iter().position(|&b| b == b'=') else {
+            return;
+        };
+        let name = trim(&l[..eq]);
+        // Assigned names may hold punctuation (`1.organizationName`); such names cannot be expanded
+        // anyway, and keeping them does no harm.
+        if name.is_empty() || name.iter().any(|b| b.is_ascii_whitespace()) {
+            return;
+        }
+        let mut rest = vec![b' '];
+        rest.extend_from_slice(&l[eq + 1..]);
+        let Some(value) = directive_value(&rest) else {
+            return;
+        };
+        let value = self.expand(&value);
+        let (section, name) = match name.windows(2).position(|w| w == b"::") {
+            Some(i) => (name[..i].to_vec(), name[i + 2..].to_vec()),
+            None => (self.section.clone(), name.to_vec()),
+        };
+        self.values.insert((section, name), value);
+    }
+
+    fn get(&self, section: Option<&[u8]>, name: &[u8]) -> Option<&Vec<u8>> {
+        match section {
+            Some(s) => self.values.get(&(s.to_vec(), name.to_vec())),
+            None => self
+                .values
+                .get(&(self.section.clone(), name.to_vec()))
+                .or_else(|| self.values.get(&(b"default".to_vec(), name.to_vec()))),
+        }
+    }
+
+    /// Expands the variables of a value; what cannot be expanded stays as written.
+    fn expand(&self, v: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(v.len());
+        let mut i = 0;
+        while i < v.len() {
+            if v[i] != b'$' {
+                out.push(v[i]);
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let (close, mut j) = match v.get(i + 1) {
+                Some(b'{') => (Some(b'}'), i + 2),
+                Some(b'(') => (Some(b')'), i + 2),
+                _ => (None, i + 1),
+            };
+            let name_start = j;
+            while j < v.len() && is_name_byte(v[j]) {
+                j += 1;
+            }
+            let mut section = None;
+            let mut name = &v[name_start..j];
+            if v[j..].starts_with(b"::") {
+                section = Some(name);
+                let k = j + 2;
+                j = k;
+                while j < v.len() && is_name_byte(v[j]) {
+                    j += 1;
+                }
+                name = &v[k..j];
+            }
+            if let Some(c) = close {
+                if v.get(j) != Some(&c) {
+                    out.extend_from_slice(&v[start..j]);
+                    i = j;
+                    continue;
+                }
+                j += 1;
+            }
+            match (name.is_empty(), section == Some(b"ENV".as_slice())) {
+                (false, false) => match self.get(section, name) {
+                    Some(val) => out.extend_from_slice(val),
+                    None => out.extend_from_slice(&v[start..j]),
+                },
+                _ => out.extend_from_slice(&v[start..j.max(start + 1)]),
+            }
+            i = j.max(start + 1);
+        }
+        out
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -193,6 +316,29 @@ mod tests {
         assert!(r
             .iter()
             .all(|r| r.openssl && r.base == Base::Dir(b".".to_vec())));
+    }
+
+    #[test]
+    fn variables_expand_like_openssl() {
+        let p = profile("follow = [\"openssl-include\"]");
+        let text =
+            b"dir = snippets\nbase = $dir/v # note\n.include $dir/a.cnf\n.include ${base}.cnf\n\
+[ ca ]\ndir = ca-local\n.include $(dir)/b.cnf\n.include $default::dir/c.cnf\n\
+.include $ENV::HOME/d.cnf\n.include $nope/e.cnf\n.include cost$/f.cnf\n.include $dir.cnf\n";
+        let r = extract(&p, &WsPath::from_normal_bytes(b"x.cnf"), text);
+        assert_eq!(
+            raws(&r),
+            [
+                "3:snippets/a.cnf",
+                "4:snippets/v.cnf",
+                "7:ca-local/b.cnf",
+                "8:snippets/c.cnf",
+                "9:$ENV::HOME/d.cnf",
+                "10:$nope/e.cnf",
+                "11:cost$/f.cnf",
+                "12:ca-local.cnf"
+            ]
+        );
     }
 
     #[test]

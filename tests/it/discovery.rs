@@ -362,3 +362,33 @@ fn absolute_includedir_inside_the_workspace() {
     assert_eq!(comps, ["p.cnf", "snippets/v.cnf"]);
     assert!(j["profiles"][0]["problems"].as_array().unwrap().is_empty());
 }
+
+/// `.include $dir/file` expands the variable as OpenSSL does; a variable vigil cannot know
+/// (`$ENV::...`) stays literal and is reported missing under that name, never guessed.
+#[test]
+fn include_paths_expand_openssl_variables() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.p]\ncomponents = [\"p.cnf\"]\nfollow = [\"openssl-include\"]\n")
+        .file(
+            "p.cnf",
+            "dir = validity\n.include $dir/398.cnf\n.include $ENV::CA_HOME/x.cnf\n",
+        )
+        .file("validity/398.cnf", "default_days = 397\n")
+        .commit_all("p");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let j = r.json();
+    let comps: Vec<&str> = j["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(comps, ["p.cnf", "validity/398.cnf"]);
+    let problems: Vec<(&str, &str)> = j["profiles"][0]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["code"].as_str().unwrap(), p["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(problems, [("missing", "$ENV::CA_HOME/x.cnf")]);
+}
