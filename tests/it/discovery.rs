@@ -323,12 +323,7 @@ fn folder_and_glob_expansion_skip_the_manifests() {
     s.vigil(&["approve", "all", "glob"]).expect(0);
     s.commit_all("approve");
     let r = s.vigil(&["check", "--format", "json"]).expect(0);
-    let paths: Vec<String> = r.json()["profiles"][0]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap().to_string())
-        .collect();
+    let paths = first_profile_paths(&r.json());
     assert_eq!(paths, ["a.cnf", "vigil.toml"]);
     assert_eq!(r.finding_codes(), Vec::<String>::new());
     s.vigil(&["approve", "all"]).expect(0);
@@ -353,12 +348,7 @@ fn absolute_includedir_inside_the_workspace() {
         .commit_all("p");
     let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
     let j = r.json();
-    let comps: Vec<&str> = j["profiles"][0]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap())
-        .collect();
+    let comps = first_profile_paths(&j);
     assert_eq!(comps, ["p.cnf", "snippets/v.cnf"]);
     assert!(j["profiles"][0]["problems"].as_array().unwrap().is_empty());
 }
@@ -377,12 +367,7 @@ fn include_paths_expand_openssl_variables() {
         .commit_all("p");
     let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
     let j = r.json();
-    let comps: Vec<&str> = j["profiles"][0]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap())
-        .collect();
+    let comps = first_profile_paths(&j);
     assert_eq!(comps, ["p.cnf", "validity/398.cnf"]);
     let problems: Vec<(&str, &str)> = j["profiles"][0]["problems"]
         .as_array()
@@ -391,4 +376,14 @@ fn include_paths_expand_openssl_variables() {
         .map(|p| (p["code"].as_str().unwrap(), p["path"].as_str().unwrap()))
         .collect();
     assert_eq!(problems, [("missing", "$ENV::CA_HOME/x.cnf")]);
+}
+
+/// The component paths of the first profile of a JSON report or inventory.
+fn first_profile_paths(j: &serde_json::Value) -> Vec<String> {
+    j["profiles"][0]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .collect()
 }
