@@ -1,9 +1,10 @@
-//! `vigil check`.
+//! `vigil check`: the working tree, or with `--staged` / `--rev` a git snapshot.
 
-use super::{emit, Globals, ProgressLine, ERROR, FINDINGS, OK};
+use super::{emit, usage, Exit, Globals, Outcome, ProgressLine};
 use clap::ValueEnum;
 use vigil::check::{self, Context};
 use vigil::config::Mode;
+use vigil::pre_commit::{self, Request, Verdict};
 use vigil::report::{self, Format};
 use vigil::source::WorkTree;
 
@@ -11,11 +12,11 @@ use vigil::source::WorkTree;
 pub struct Args {
     /// Profiles to check (default: all).
     #[arg(value_name = "PROFILE")]
-    profiles: Vec<String>,
+    pub(super) profiles: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub(super) format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub(super) format: FormatArg,
 
     /// Write the report to FILE (atomically: readers never see half a report) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -41,6 +42,30 @@ pub struct Args {
     pub(super) workspace: Option<String>,
 }
 
+/// The output formats of `vigil check` (the library's [`Format`], as command-line values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum FormatArg {
+    /// Grouped by profile, for people.
+    Human,
+    /// The versioned JSON report (schema/report.schema.json).
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes.
+    Sarif,
+    /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
+    Junit,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Junit => Format::Junit,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ModeArg {
     Hook,
@@ -48,7 +73,7 @@ enum ModeArg {
     Gate,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let snapshot = a.staged || a.rev.is_some();
     let mode = match a.mode {
         Some(ModeArg::Hook) => Mode::Hook,
@@ -58,28 +83,15 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         None => Mode::Nightly,
     };
     if snapshot {
-        return super::check_git::run(g, &a, mode);
+        return run_snapshot(g, &a, mode);
     }
     if a.workspace.is_some() {
-        eprintln!(
-            "vigil: error: --workspace needs --staged or --rev (use --config for the working tree)"
-        );
-        return Ok(ERROR);
+        return Err(usage(
+            "--workspace needs --staged or --rev (use --config for the working tree)",
+        ));
     }
-    let ws = match g.workspace() {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
-    let vcs = match ws.vcs() {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let ws = g.workspace()?;
+    let vcs = ws.vcs()?;
     let source = WorkTree::new(&ws.root);
     let cx = Context {
         config: &ws.config,
@@ -91,27 +103,78 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
     finish(g, &a, &cx)
 }
 
-/// Runs the check and writes the report: shared by the working-tree and the git-snapshot checks.
-pub(super) fn finish(g: &Globals, a: &Args, cx: &Context) -> anyhow::Result<i32> {
+/// Runs the check of the working tree and writes the report.
+fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
     let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
     progress.finish();
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    write_report(g, a, &report?)
+}
+
+/// Writes the report: shared by the working-tree and the git-snapshot checks.
+fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
-            let bytes = report::render(&report, a.format, false);
-            if let Err(e) = vigil::manifest::write_atomic(path, &bytes) {
-                eprintln!("vigil: error: cannot write {}: {e}", path.display());
-                return Ok(ERROR);
-            }
+            let bytes = report::render(report, a.format.into(), false);
+            vigil::manifest::write_atomic(path, &bytes)
+                .map_err(|e| vigil::Error::write(path, e))?;
         }
-        None => emit(&report::render(&report, a.format, g.stdout_color()))?,
+        None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }
-    Ok(if report.failed() { FINDINGS } else { OK })
+    Ok(if report.failed() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// `--staged` (the pre-commit hook) and `--rev REV`: the check of a git snapshot instead of the working
+/// tree. The library decides ([`vigil::pre_commit`]); this prints.
+fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let request = Request {
+        cwd: &cwd,
+        config: g.config.as_deref(),
+        rev: if a.staged { None } else { a.rev.as_deref() },
+        workspace: a.workspace.as_deref(),
+        profiles: &a.profiles,
+        mode,
+        skip_untouched: a.format == FormatArg::Human,
+    };
+    let mut progress = ProgressLine::new();
+    let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));
+    progress.finish();
+    match verdict? {
+        Verdict::Checked(report) => write_report(g, a, &report),
+        Verdict::Untouched { root } => {
+            println!(
+                "vigil: index of {}: no staged change touches a profile; nothing to check",
+                root.display()
+            );
+            Ok(Exit::Ok)
+        }
+        Verdict::Unstaged { config } => {
+            eprintln!(
+                "vigil: {} is on disk but not staged: the profiles it declares are not under \
+                 version control (`git add` it)",
+                config.display()
+            );
+            Ok(Exit::Findings)
+        }
+        Verdict::NoConfig { where_, elsewhere } => {
+            eprintln!("vigil: no vigil.toml in the index ({where_}); nothing to check");
+            if let Some(first) = elsewhere.first() {
+                eprintln!(
+                    "vigil: note: the index holds vigil.toml in {}; check it with `--workspace {first}`, or \
+                     install the hook with `vigil hook install --workspace {first}`",
+                    elsewhere
+                        .iter()
+                        .map(|f| format!("{f}/"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(Exit::Ok)
+        }
+    }
 }
