@@ -20,6 +20,7 @@ pub mod hash;
 pub mod hook;
 pub mod inventory;
 pub mod manifest;
+pub mod openssl;
 pub mod path;
 pub mod report;
 pub mod schema;
