@@ -1,7 +1,8 @@
 //! The OpenSSL loader against the real `openssl`: for each configuration, the set of files `strace` shows
 //! OpenSSL opening (`OPENSSL_CONF=TOP openssl version -a`) must equal the set the loader reads (plus the
 //! files it refuses as `outside-root`), and the load error `openssl req -config TOP` reports (reason and
-//! line) must equal the loader's.
+//! line) must equal the loader's; for a second set, the `[dn] CN` value `openssl req` prints must equal the
+//! value the loader loaded.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -508,6 +509,130 @@ fn loader_reads_exactly_the_files_openssl_reads() {
             failures.push(format!(
                 "{}: load error differs\n  vigil:   {our_err:?}\n  openssl: {their_err:?}",
                 c.name
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Configurations whose `[dn] CN` value `openssl req` prints as the subject, so the loaded value
+/// (quotes, escapes, expansion, overrides across files, the environment) is compared with OpenSSL's.
+fn value_cases() -> Vec<Case> {
+    vec![
+        case("quotes keep inner spaces").top("[dn]\nCN = \"a  b\" c\n"),
+        case("escaped dollar").top("x = no\n[dn]\nCN = cost \\$x\n"),
+        case("tab escape").top("[dn]\nCN = a\\tb\n"),
+        case("doubled single quotes").top("[dn]\nCN = 'it''s'\n"),
+        case("hash inside quotes").top("[dn]\nCN = 'a # b' # c\n"),
+        case("variable from an included file")
+            .top(".include v.cnf\n[dn]\nCN = $x\n")
+            .f("ws/v.cnf", "x = from v\n"),
+        case("braces and parentheses").top("x = X\n[dn]\nCN = ${x}-$(x)\n"),
+        case("section variable falls back to default").top("x = dflt\n[dn]\nCN = $dn::x\n"),
+        case("section variable shadows default")
+            .top("x = dflt\n[s]\nx = own\ny = $x\n[dn]\nCN = $s::y\n"),
+        case("other section").top("[s]\nx = from s\n[dn]\nCN = $s::x\n"),
+        case("declared environment")
+            .top("[dn]\nCN = $ENV::WHO\n")
+            .env("WHO", "ca team"),
+        case("undeclared environment falls back to default")
+            .top("WHO = fallback\n[dn]\nCN = $ENV::WHO\n"),
+        case("ENV section wins over the environment")
+            .top("[ENV]\nWHO = section\n[dn]\nCN = $ENV::WHO\n")
+            .env("WHO", "env"),
+        case("dollarid from an included file")
+            .top(".include p.cnf\n[dn]\nCN = a$b\n")
+            .f("ws/p.cnf", ".pragma dollarid:on\n"),
+        case("child overrides parent")
+            .top("[dn]\nCN = parent\n.include o.cnf\n")
+            .f("ws/o.cnf", "[dn]\nCN = child\n"),
+        case("parent overrides child afterwards")
+            .top(".include o.cnf\n[dn]\nCN = parent\n")
+            .f("ws/o.cnf", "[dn]\nCN = child\n"),
+        case("section-qualified assignment").top("[dn]\nCN = first\n[other]\ndn::CN = qualified\n"),
+        case("section stays switched after an include")
+            .top("[other]\n.include o.cnf\nCN = switched by the child\n")
+            .f("ws/o.cnf", "[dn]\n"),
+        case("continuation").top("[dn]\nCN = one \\\n two\n"),
+        case("folder value")
+            .top(".include d\n[dn]\nCN = $x\n")
+            .f("ws/d/a.cnf", "x = from folder\n"),
+        case("BOM stripped from the top file")
+            .b("ws/top.cnf", b"\xEF\xBB\xBF[dn]\nCN = bom\n".to_vec()),
+    ]
+}
+
+#[test]
+fn loader_values_match_openssl() {
+    tool("openssl");
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("k.pem");
+    let gen = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(gen.status.success(), "openssl genpkey failed");
+    let cases = value_cases();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        let base = fs::canonicalize(dir.path()).unwrap();
+        build(c, &base);
+        let root = base.join("ws");
+        let top = root.join("top.cnf");
+        let mut body = fs::read(&top).unwrap();
+        body.extend_from_slice(b"\n[req]\nprompt = no\ndistinguished_name = dn\n");
+        fs::write(&top, body).unwrap();
+        let mut opts = Options::new(&root, &root);
+        opts.env = c.env.iter().cloned().collect();
+        let loaded = load(&RealFs, &top, &opts);
+        let ours = loaded.db.get("dn", "CN").map(|s| s.text().into_owned());
+        let mut cmd = Command::new("openssl");
+        cmd.env_clear().env("PATH", "/usr/bin:/bin");
+        for (k, v) in &c.env {
+            cmd.env(k, v);
+        }
+        cmd.args([
+            "req",
+            "-new",
+            "-noout",
+            "-subject",
+            "-nameopt",
+            "RFC2253,-esc_ctrl,-esc_2253",
+            "-key",
+        ])
+        .arg(&key)
+        .arg("-config")
+        .arg(&top)
+        .current_dir(&root);
+        let out = cmd.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let theirs = stdout
+            .trim_end_matches('\n')
+            .strip_prefix("subject=CN=")
+            .map(str::to_string);
+        if ours != theirs || theirs.is_none() {
+            failures.push(format!(
+                "{}: vigil {ours:?}, openssl {theirs:?} ({})",
+                c.name,
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
             ));
         }
     }
