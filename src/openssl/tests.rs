@@ -437,3 +437,69 @@ fn overrides_are_kept_in_order() {
     assert_eq!(l.chain_of(&s.at).len(), 1);
     assert_eq!(l.db.lookup("ca", "nothing"), None);
 }
+
+/// Random configurations built from the syntax's own pieces never panic or hang, and a load that
+/// reports no error always read the top file first.
+#[test]
+fn random_configurations_never_panic() {
+    const TOKENS: &[&str] = &[
+        "a",
+        "b",
+        " ",
+        " = ",
+        "=",
+        "\n",
+        "\\\n",
+        "\\",
+        "\\\\",
+        "#",
+        "'",
+        "\"",
+        "`",
+        "$",
+        "${",
+        "}",
+        "$(",
+        ")",
+        "::",
+        "[",
+        "]",
+        "[s]",
+        ".include ",
+        ".include=",
+        ".pragma ",
+        "dollarid:on",
+        "includedir:d",
+        "abspath:on",
+        ":",
+        "x.cnf",
+        "d",
+        "..",
+        "/",
+        "$ENV::HOME",
+        "\0",
+        "\r\n",
+        "\u{feff}",
+        "ENV",
+        ".cnf",
+    ];
+    let w = ws(&[("d/x.cnf", b"a = 1\n.include y.cnf\n"), ("d/y.cnf", b"")]);
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        for name in ["top.cnf", "x.cnf"] {
+            let n = (next() % 40) as usize;
+            let body: String = (0..n)
+                .map(|_| TOKENS[(next() % TOKENS.len() as u64) as usize])
+                .collect();
+            fs::write(w.root.join(name), body).unwrap();
+        }
+        let l = w.load("top.cnf");
+        assert!(l.reads.first().is_some_and(|r| r.path.ends_with("top.cnf")));
+    }
+}
