@@ -489,10 +489,14 @@ impl Machine<'_> {
             return Ok(());
         }
         if at(s, p) != b'=' {
-            return Err(Fail(
-                "missing equal sign",
-                format!("HERE-->{}", String::from_utf8_lossy(&s[p.min(s.len())..])),
-            ));
+            let mut detail = format!("HERE-->{}", String::from_utf8_lossy(&s[p.min(s.len())..]));
+            if s[p0..].starts_with(&[0xEF, 0xBB, 0xBF]) {
+                // OpenSSL strips a BOM only at the very start of a load: in an included file it is text.
+                detail.push_str(
+                    " (a UTF-8 BOM in an included file: OpenSSL strips it only from the top file)",
+                );
+            }
+            return Err(Fail("missing equal sign", detail));
         }
         let key = s[pname..end.min(s.len())].to_vec();
         let vstart = eat_ws(s, p + 1);
