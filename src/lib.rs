@@ -20,6 +20,7 @@ pub mod hash;
 pub mod hook;
 pub mod inventory;
 pub mod manifest;
+pub mod openssl;
 pub mod path;
 pub mod pre_commit;
 pub mod pre_receive;

@@ -12,6 +12,7 @@ mod findings;
 mod gate;
 mod hooks;
 mod nightly;
+mod openssl_differential;
 mod policy;
 mod schema;
 mod snapshots;

@@ -1,0 +1,242 @@
+//! The loader's view of a file system: four primitive questions, and path resolution built on them the
+//! way the kernel resolves a path (symbolic links first, then `..` from the link's target), bounded by a
+//! root that the loader never looks beyond.
+
+use std::collections::VecDeque;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Component, Path, PathBuf};
+
+/// What a path is, without following a final symbolic link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    /// Never opened: a FIFO could block forever, a device could be endless. The text says which.
+    Special(&'static str),
+}
+
+/// Metadata of one path, as `lstat` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    /// Size in bytes of a regular file; 0 otherwise.
+    pub size: u64,
+}
+
+/// Where a path leads once resolved like the operating system does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    /// The final, symlink-free absolute path, inside the root, and what it is (never `Symlink`).
+    Found { path: PathBuf, meta: Meta },
+    /// Nothing there (also: a component on the way is not a folder, or a dangling link).
+    Missing { path: PathBuf },
+    /// Resolving needs a look at, or lands on, a path outside the root. `path` is where it left.
+    OutsideRoot { path: PathBuf },
+    /// The path exists but cannot be examined (permission denied, a symlink loop, ...).
+    Unreadable { path: PathBuf, reason: String },
+}
+
+/// The file access the loader needs. Paths are absolute. An implementation is only ever asked about
+/// paths inside the root given to [`crate::openssl::load`] (the loader checks first).
+pub trait FileAccess {
+    /// What is at `path`, not following a final symbolic link. `ErrorKind::NotFound` when nothing is.
+    fn lstat(&self, path: &Path) -> io::Result<Meta>;
+
+    /// The target of the symbolic link at `path`, exactly as stored.
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf>;
+
+    /// The bytes of the regular file at `path`. Reads at most `limit + 1` bytes, so that the caller can
+    /// tell a file over the limit without reading all of it. Must never block on a FIFO or device.
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
+
+    /// The names in the folder at `path` (without `.` and `..`), in the order OpenSSL would see them:
+    /// `readdir` order on a real file system; a version-control source may list them sorted.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>>;
+
+    /// Resolves `path` (absolute) as the kernel does, component by component: a symbolic link is
+    /// replaced by its target before the next component is looked at, so `link/..` is the parent of
+    /// the link's *target*. Never looks at anything outside `root` (absolute, free of symlinks): the
+    /// moment it would, the answer is [`Resolved::OutsideRoot`]. The folders above `root` are taken as
+    /// plain folders.
+    fn resolve(&self, root: &Path, path: &Path) -> Resolved {
+        resolve_with(self, root, path)
+    }
+}
+
+/// Linux gives up after 40 links in one resolution (ELOOP); so does this.
+const MAX_LINKS: usize = 40;
+
+fn resolve_with<A: FileAccess + ?Sized>(access: &A, root: &Path, path: &Path) -> Resolved {
+    let mut queue: VecDeque<OsString> = VecDeque::new();
+    push_components(&mut queue, path, false);
+    let mut cur = PathBuf::from("/");
+    let mut last = Meta {
+        kind: Kind::Dir,
+        size: 0,
+    };
+    let mut links = 0;
+    while let Some(part) = queue.pop_front() {
+        if part == ".." {
+            cur.pop();
+            last = Meta {
+                kind: Kind::Dir,
+                size: 0,
+            };
+            continue;
+        }
+        if last.kind != Kind::Dir {
+            // A component after a file: the kernel says ENOTDIR, OpenSSL's stat fails.
+            return Resolved::Missing {
+                path: cur.join(part),
+            };
+        }
+        let next = cur.join(&part);
+        let inside = next.starts_with(root);
+        if !inside {
+            if root.starts_with(&next) {
+                cur = next;
+                continue;
+            }
+            let mut out = next;
+            for rest in &queue {
+                out.push(rest);
+            }
+            return Resolved::OutsideRoot { path: out };
+        }
+        match access.lstat(&next) {
+            Ok(meta) if meta.kind == Kind::Symlink => {
+                links += 1;
+                if links > MAX_LINKS {
+                    return Resolved::Unreadable {
+                        path: next,
+                        reason: "too many levels of symbolic links".into(),
+                    };
+                }
+                let target = match access.read_link(&next) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return Resolved::Unreadable {
+                            path: next,
+                            reason: e.to_string(),
+                        }
+                    }
+                };
+                if target.is_absolute() {
+                    cur = PathBuf::from("/");
+                }
+                push_components(&mut queue, &target, true);
+                last = Meta {
+                    kind: Kind::Dir,
+                    size: 0,
+                };
+            }
+            Ok(meta) => {
+                cur = next;
+                last = meta;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Resolved::Missing { path: next }
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
+                return Resolved::Missing { path: next }
+            }
+            Err(e) => {
+                return Resolved::Unreadable {
+                    path: next,
+                    reason: e.to_string(),
+                }
+            }
+        }
+    }
+    Resolved::Found {
+        path: cur,
+        meta: last,
+    }
+}
+
+/// Queues the parts of `path` (at the front when `front`), keeping `..` for the walk to apply.
+fn push_components(queue: &mut VecDeque<OsString>, path: &Path, front: bool) {
+    let parts: Vec<OsString> = path
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_os_string()),
+            Component::ParentDir => Some(OsString::from("..")),
+            _ => None,
+        })
+        .collect();
+    if front {
+        for p in parts.into_iter().rev() {
+            queue.push_front(p);
+        }
+    } else {
+        queue.extend(parts);
+    }
+}
+
+/// [`FileAccess`] over the real file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RealFs;
+
+fn meta_of(ft: std::fs::FileType, size: u64) -> Meta {
+    let kind = if ft.is_symlink() {
+        Kind::Symlink
+    } else if ft.is_dir() {
+        Kind::Dir
+    } else if ft.is_file() {
+        Kind::File
+    } else if ft.is_fifo() {
+        Kind::Special("FIFO")
+    } else if ft.is_socket() {
+        Kind::Special("socket")
+    } else if ft.is_block_device() {
+        Kind::Special("block device")
+    } else if ft.is_char_device() {
+        Kind::Special("character device")
+    } else {
+        Kind::Special("special file")
+    };
+    let size = if kind == Kind::File { size } else { 0 };
+    Meta { kind, size }
+}
+
+impl FileAccess for RealFs {
+    fn lstat(&self, path: &Path) -> io::Result<Meta> {
+        let m = std::fs::symlink_metadata(path)?;
+        Ok(meta_of(m.file_type(), m.len()))
+    }
+
+    fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::read_link(path)
+    }
+
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        // O_NONBLOCK and a check of the opened file: a path swapped for a FIFO after the lstat must
+        // still never block.
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(path)?;
+        let m = file.metadata()?;
+        if !m.file_type().is_file() {
+            return Err(io::Error::other("not a regular file"));
+        }
+        let mut out = Vec::new();
+        file.take(limit.saturating_add(1)).read_to_end(&mut out)?;
+        Ok(out)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect()
+    }
+}
+
+/// Turns raw bytes (an include path after expansion) into a path.
+pub(crate) fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(bytes))
+}
