@@ -283,9 +283,7 @@ fn resolve(
             return Ok(s.clone());
         }
         match sym {
-            "ca" => lookup("ca", "default_ca")?.ok_or_else(|| {
-                "no CA section: `[ca] default_ca` is not set and the profile sets no `openssl-sections.ca`".to_string()
-            }),
+            "ca" => named_ca(p, &lookup),
             "ext" => {
                 let ca = named_ca(p, &lookup)?;
                 lookup(&ca, "x509_extensions")?.ok_or_else(|| {
@@ -301,10 +299,10 @@ fn resolve(
     })
 }
 
-fn named_ca(
-    p: &ProfileInput<'_>,
-    lookup: &dyn Fn(&str, &str) -> Result<Option<String>, String>,
-) -> Result<String, String> {
+/// Looks up `section.key` as text for resolving `@NAME` sections.
+type KeyLookup<'a> = dyn Fn(&str, &str) -> Result<Option<String>, String> + 'a;
+
+fn named_ca(p: &ProfileInput<'_>, lookup: &KeyLookup<'_>) -> Result<String, String> {
     if let Some(s) = p.settings.openssl_sections.get("ca") {
         return Ok(s.clone());
     }
@@ -382,12 +380,12 @@ fn judge_value(
     if failures.is_empty() {
         return;
     }
-    let (path, line, chain) = match &found {
-        Some(f) => (
-            Some(f.origin.file.clone()),
-            f.origin.line,
-            f.origin.chain.clone(),
-        ),
+    let origin = match &found {
+        Some(f) => Some(f.origin.clone()),
+        None => reader.origin_of_absence(&addr),
+    };
+    let (path, line, chain) = match origin {
+        Some(o) => (Some(o.file), o.line, o.chain),
         None => (None, None, Vec::new()),
     };
     let what = failures.join("; ");

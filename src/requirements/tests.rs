@@ -11,15 +11,18 @@ struct Cnf {
     file: String,
     chain: Vec<String>,
     map: HashMap<(String, String), (String, u32)>,
+    sections: HashMap<String, u32>,
 }
 
 fn cnf(file: &str, text: &str) -> Cnf {
     let mut map = HashMap::new();
+    let mut sections = HashMap::new();
     let mut section = "default".to_string();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap().trim();
         if let Some(s) = line.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
             section = s.trim().to_string();
+            sections.insert(section.clone(), i as u32 + 1);
         } else if let Some((k, v)) = line.split_once('=') {
             map.insert(
                 (section.clone(), k.trim().to_string()),
@@ -31,10 +34,22 @@ fn cnf(file: &str, text: &str) -> Cnf {
         file: file.into(),
         chain: Vec::new(),
         map,
+        sections,
     }
 }
 
 impl ValueLookup for Cnf {
+    fn origin_of_absence(&self, address: &Address) -> Option<Origin> {
+        let Address::Openssl { section, .. } = address else {
+            return None;
+        };
+        Some(Origin {
+            file: self.file.clone(),
+            line: self.sections.get(section).copied(),
+            chain: self.chain.clone(),
+        })
+    }
+
     fn lookup(&self, address: &Address) -> Result<Option<Found>, LookupError> {
         let Address::Openssl { section, key } = address else {
             return Ok(None);
@@ -135,8 +150,19 @@ fn pack_files_parse_and_every_rule_cites_its_source() {
         assert!(!p.requirements.is_empty());
         for r in &p.requirements {
             assert!(seen.insert(r.id.clone()), "duplicate id {}", r.id);
-            assert!(r.source.url.as_deref().is_some_and(|u| u.starts_with("https://")), "{}", r.id);
-            assert!(r.source.section.is_some() || r.source.ballot.is_some(), "{}", r.id);
+            assert!(
+                r.source
+                    .url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://")),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.source.section.is_some() || r.source.ballot.is_some(),
+                "{}",
+                r.id
+            );
             assert!(r.source.document.is_some(), "{}", r.id);
             assert!(r.defined.file.starts_with("packs/") && r.defined.line > 1);
         }
@@ -172,7 +198,14 @@ fn tls_pack_dates_and_limits_are_the_ballots() {
     ];
     let want: Vec<_> = want
         .iter()
-        .map(|(e, m, u, b)| (e.to_string(), m.to_string(), u.map(str::to_string), b.to_string()))
+        .map(|(e, m, u, b)| {
+            (
+                e.to_string(),
+                m.to_string(),
+                u.map(str::to_string),
+                b.to_string(),
+            )
+        })
         .collect();
     assert_eq!(limits, want);
 }
@@ -180,10 +213,23 @@ fn tls_pack_dates_and_limits_are_the_ballots() {
 #[test]
 fn default_days_397_passes_and_398_violates_a_398_day_maximum() {
     let set = packs_only();
-    let (codes, _) = run_openssl(&set, &["tls-server"], &ca_cnf("397", GOOD_EXT), "2021-06-01");
+    let (codes, _) = run_openssl(
+        &set,
+        &["tls-server"],
+        &ca_cnf("397", GOOD_EXT),
+        "2021-06-01",
+    );
     assert_eq!(codes, vec![]);
-    let (codes, out) = run_openssl(&set, &["tls-server"], &ca_cnf("398", GOOD_EXT), "2021-06-01");
-    assert_eq!(codes, ids(&[(ResultCode::Violation, "cabf-tls-br/validity-398")]));
+    let (codes, out) = run_openssl(
+        &set,
+        &["tls-server"],
+        &ca_cnf("398", GOOD_EXT),
+        "2021-06-01",
+    );
+    assert_eq!(
+        codes,
+        ids(&[(ResultCode::Violation, "cabf-tls-br/validity-398")])
+    );
     let r = &out.results[0];
     assert_eq!((r.path.as_deref(), r.line), (Some("ca/tls.cnf"), Some(6)));
     assert!(
@@ -205,13 +251,37 @@ fn as_of_both_sides_of_every_tls_date() {
     let cases: [(&str, &[(ResultCode, &str)]); 10] = [
         ("2018-02-28", &[(U, "cabf-tls-br/validity-825")]),
         ("2018-03-01", &[(V, "cabf-tls-br/validity-825")]),
-        ("2020-08-31", &[(V, "cabf-tls-br/validity-825"), (U, "cabf-tls-br/validity-398")]),
+        (
+            "2020-08-31",
+            &[
+                (V, "cabf-tls-br/validity-825"),
+                (U, "cabf-tls-br/validity-398"),
+            ],
+        ),
         ("2020-09-01", &[(V, "cabf-tls-br/validity-398")]),
-        ("2026-03-14", &[(V, "cabf-tls-br/validity-398"), (U, "cabf-tls-br/validity-200")]),
+        (
+            "2026-03-14",
+            &[
+                (V, "cabf-tls-br/validity-398"),
+                (U, "cabf-tls-br/validity-200"),
+            ],
+        ),
         ("2026-03-15", &[(V, "cabf-tls-br/validity-200")]),
-        ("2027-03-14", &[(V, "cabf-tls-br/validity-200"), (U, "cabf-tls-br/validity-100")]),
+        (
+            "2027-03-14",
+            &[
+                (V, "cabf-tls-br/validity-200"),
+                (U, "cabf-tls-br/validity-100"),
+            ],
+        ),
         ("2027-03-15", &[(V, "cabf-tls-br/validity-100")]),
-        ("2029-03-14", &[(V, "cabf-tls-br/validity-100"), (U, "cabf-tls-br/validity-47")]),
+        (
+            "2029-03-14",
+            &[
+                (V, "cabf-tls-br/validity-100"),
+                (U, "cabf-tls-br/validity-47"),
+            ],
+        ),
         ("2029-03-15", &[(V, "cabf-tls-br/validity-47")]),
     ];
     for (as_of, want) in cases {
@@ -223,11 +293,18 @@ fn as_of_both_sides_of_every_tls_date() {
         assert_eq!(codes, ids(want), "as of {as_of}");
     }
     // A profile already within each new limit is quiet on the day it takes effect.
-    for (days, as_of) in [("825", "2018-03-01"), ("397", "2020-09-01"), ("199", "2026-03-15"), ("99", "2027-03-15"), ("46", "2029-03-15")] {
+    for (days, as_of) in [
+        ("825", "2018-03-01"),
+        ("397", "2020-09-01"),
+        ("199", "2026-03-15"),
+        ("99", "2027-03-15"),
+        ("46", "2029-03-15"),
+    ] {
         let (codes, _) = run_openssl(&set, &["tls-server"], &ca_cnf(days, GOOD_EXT), as_of);
         let codes: Vec<_> = codes.into_iter().filter(|(c, _)| *c == V).collect();
         assert!(
-            days == "825" && codes == ids(&[(V, "cabf-tls-br/validity-825")]) || days != "825" && codes.is_empty(),
+            days == "825" && codes == ids(&[(V, "cabf-tls-br/validity-825")])
+                || days != "825" && codes.is_empty(),
             "{days} as of {as_of}: {codes:?}"
         );
     }
@@ -240,7 +317,10 @@ fn as_of_both_sides_of_every_tls_date() {
 fn sc62_rules_take_effect_on_2023_09_15() {
     use ResultCode::{Upcoming as U, Violation as V};
     let set = packs_only();
-    let ldap = GOOD_EXT.replace("URI:http://ca.example/ca.crt", "URI:ldap://ca.example/cn=CA");
+    let ldap = GOOD_EXT.replace(
+        "URI:http://ca.example/ca.crt",
+        "URI:ldap://ca.example/cn=CA",
+    );
     let conf = ca_cnf("397", &ldap);
     let only_aia = |as_of| {
         run_openssl(&set, &["tls-server"], &conf, as_of)
@@ -249,14 +329,34 @@ fn sc62_rules_take_effect_on_2023_09_15() {
             .filter(|(_, id)| id == "cabf-tls-br/sc62-aia-http")
             .collect::<Vec<_>>()
     };
-    assert_eq!(only_aia("2023-09-14"), ids(&[(U, "cabf-tls-br/sc62-aia-http")]));
-    assert_eq!(only_aia("2023-09-15"), ids(&[(V, "cabf-tls-br/sc62-aia-http")]));
+    assert_eq!(
+        only_aia("2023-09-14"),
+        ids(&[(U, "cabf-tls-br/sc62-aia-http")])
+    );
+    assert_eq!(
+        only_aia("2023-09-15"),
+        ids(&[(V, "cabf-tls-br/sc62-aia-http")])
+    );
     let (_, out) = run_openssl(&set, &["tls-server"], &conf, "2024-01-01");
-    let r = out.results.iter().find(|r| r.requirement.ends_with("aia-http")).unwrap();
+    let r = out
+        .results
+        .iter()
+        .find(|r| r.requirement.ends_with("aia-http"))
+        .unwrap();
     assert_eq!(r.line, Some(13));
-    assert!(r.message.contains("item `caIssuers;URI:ldap://ca.example/cn=CA`"), "{}", r.message);
+    assert!(
+        r.message
+            .contains("item `caIssuers;URI:ldap://ca.example/cn=CA`"),
+        "{}",
+        r.message
+    );
     // The good extension section meets every SC-62 value rule.
-    let (codes, _) = run_openssl(&set, &["tls-server"], &ca_cnf("397", GOOD_EXT), "2024-01-01");
+    let (codes, _) = run_openssl(
+        &set,
+        &["tls-server"],
+        &ca_cnf("397", GOOD_EXT),
+        "2024-01-01",
+    );
     assert_eq!(codes, vec![]);
     // CA:TRUE, keyCertSign, codeSigning and a missing policy are each caught.
     let bad = "basicConstraints = critical, CA:TRUE\nkeyUsage = keyCertSign\nextendedKeyUsage = serverAuth, codeSigning\nauthorityInfoAccess = OCSP;URI:http://o\ncrlDistributionPoints = URI:https://crl.example/x.crl";
@@ -271,6 +371,20 @@ fn sc62_rules_take_effect_on_2023_09_15() {
             (V, "cabf-tls-br/sc62-policy-oid"),
         ])
     );
+    // A value that must be set but is not points at its section.
+    let (_, out) = run_openssl(&set, &["tls-server"], &ca_cnf("397", bad), "2024-01-01");
+    let r = out
+        .results
+        .iter()
+        .find(|r| r.requirement.ends_with("policy-oid"))
+        .unwrap();
+    assert_eq!((r.path.as_deref(), r.line), (Some("ca/tls.cnf"), Some(9)));
+    assert!(
+        r.message
+            .contains("`[tls_ext] certificatePolicies` is not set"),
+        "{}",
+        r.message
+    );
 }
 
 #[test]
@@ -280,7 +394,11 @@ fn openssl_sections_resolve_through_the_configuration_or_the_profile() {
     let conf = cnf("a.cnf", "[ CA_tls ]\ndefault_days = 500\n");
     let (codes, out) = run_openssl(&set, &["tls-server"], &conf, "2021-01-01");
     assert_eq!(codes, vec![]);
-    let st = out.statuses.iter().find(|s| s.requirement.ends_with("validity-398")).unwrap();
+    let st = out
+        .statuses
+        .iter()
+        .find(|s| s.requirement.ends_with("validity-398"))
+        .unwrap();
     assert!(st.unjudged[0].contains("default_ca"), "{:?}", st.unjudged);
     // The profile names the section; the include chain comes through.
     let mut conf = conf;
@@ -290,13 +408,23 @@ fn openssl_sections_resolve_through_the_configuration_or_the_profile() {
     let input = ProfileInput {
         name: "tls",
         settings: &s,
-        readers: Readers { openssl: Some(&conf), ..Default::default() },
+        readers: Readers {
+            openssl: Some(&conf),
+            ..Default::default()
+        },
         components: Vec::new(),
     };
     let out = evaluate(&set, day("2021-01-01"), 90, &[input]);
-    let v: Vec<_> = out.results.iter().filter(|r| r.code == ResultCode::Violation).collect();
+    let v: Vec<_> = out
+        .results
+        .iter()
+        .filter(|r| r.code == ResultCode::Violation)
+        .collect();
     assert_eq!(v.len(), 1);
-    assert_eq!((v[0].line, v[0].chain.clone()), (Some(2), vec!["openssl.cnf:3".to_string()]));
+    assert_eq!(
+        (v[0].line, v[0].chain.clone()),
+        (Some(2), vec!["openssl.cnf:3".to_string()])
+    );
 }
 
 #[test]
@@ -323,7 +451,10 @@ max = "90d"
         let input = ProfileInput {
             name: "acme",
             settings: &s,
-            readers: Readers { json: Some(&j), ..Default::default() },
+            readers: Readers {
+                json: Some(&j),
+                ..Default::default()
+            },
             components: Vec::new(),
         };
         evaluate(&set, day("2025-06-01"), 90, &[input])
@@ -334,14 +465,25 @@ max = "90d"
     };
     let r = judge("2160h");
     assert_eq!(r.len(), 1, "2160h gives 90 days + 1 second");
-    assert_eq!((r[0].path.as_deref(), r[0].line), (Some("ca.json"), Some(3)));
-    assert!(r[0].message.contains("90 days + 1 second"), "{}", r[0].message);
+    assert_eq!(
+        (r[0].path.as_deref(), r[0].line),
+        (Some("ca.json"), Some(3))
+    );
+    assert!(
+        r[0].message.contains("90 days + 1 second"),
+        "{}",
+        r[0].message
+    );
     assert!(judge("2159h59m59s").is_empty());
     assert!(judge("1h30m").is_empty());
     assert_eq!(judge("1.5h").len(), 0);
     assert_eq!(judge("2160h0m1s").len(), 1);
     let bad = judge("ninety days");
-    assert!(bad[0].message.contains("not a duration"), "{}", bad[0].message);
+    assert!(
+        bad[0].message.contains("not a duration"),
+        "{}",
+        bad[0].message
+    );
 }
 
 #[test]
@@ -353,7 +495,10 @@ fn upcoming_follows_the_lead_time() {
         let input = ProfileInput {
             name: "tls",
             settings: &s,
-            readers: Readers { openssl: Some(&conf), ..Default::default() },
+            readers: Readers {
+                openssl: Some(&conf),
+                ..Default::default()
+            },
             components: Vec::new(),
         };
         evaluate(&set, day(as_of), lead, &[input])
@@ -366,8 +511,15 @@ fn upcoming_follows_the_lead_time() {
     assert_eq!(set.lead_days, 90);
     assert!(upcoming("2025-12-14", 90).is_empty());
     let u = upcoming("2025-12-15", 90);
-    assert_eq!((u[0].0.as_str(), u[0].1.as_str()), ("cabf-tls-br/validity-200", "2026-03-15"));
-    assert!(u[0].2.starts_with("from 2026-03-15 (in 90 days):"), "{}", u[0].2);
+    assert_eq!(
+        (u[0].0.as_str(), u[0].1.as_str()),
+        ("cabf-tls-br/validity-200", "2026-03-15")
+    );
+    assert!(
+        u[0].2.starts_with("from 2026-03-15 (in 90 days):"),
+        "{}",
+        u[0].2
+    );
     assert!(upcoming("2026-03-04", 10).is_empty());
     assert_eq!(upcoming("2026-03-05", 10).len(), 1);
     assert_eq!(site("[requirements]\nlead-days = 30\n").lead_days, 30);
@@ -401,8 +553,14 @@ source = { url = "https://example.invalid/policy" }
             settings: &s,
             readers: Readers::default(),
             components: vec![
-                ComponentFacts { path: "vpn.cnf", satisfies: a },
-                ComponentFacts { path: "ext.cnf", satisfies: b },
+                ComponentFacts {
+                    path: "vpn.cnf",
+                    satisfies: a,
+                },
+                ComponentFacts {
+                    path: "ext.cnf",
+                    satisfies: b,
+                },
             ],
         };
         evaluate(&set, day(as_of), 90, &[input])
@@ -417,8 +575,15 @@ source = { url = "https://example.invalid/policy" }
     for b in [&[][..], &early[..], &other[..]] {
         let r = run("2026-04-01", &good, b);
         assert_eq!(r.len(), 1, "{r:?}");
-        assert_eq!((r[0].0, r[0].1.as_deref()), (ResultCode::Unreviewed, Some("ext.cnf")));
-        assert!(r[0].2.contains("--satisfies site/review") && r[0].2.contains("2026-03-15"), "{}", r[0].2);
+        assert_eq!(
+            (r[0].0, r[0].1.as_deref()),
+            (ResultCode::Unreviewed, Some("ext.cnf"))
+        );
+        assert!(
+            r[0].2.contains("--satisfies site/review") && r[0].2.contains("2026-03-15"),
+            "{}",
+            r[0].2
+        );
     }
     // As of a day before the approval, it had not happened yet.
     let late = [sat("site/review", "2026-05-01T10:00:00Z")];
@@ -428,7 +593,11 @@ source = { url = "https://example.invalid/policy" }
     let r = run("2026-03-01", &[], &[]);
     assert_eq!(r.len(), 1);
     assert_eq!((r[0].0, r[0].1.as_deref()), (ResultCode::Upcoming, None));
-    assert!(r[0].2.contains("vigil approve vpn --satisfies site/review"), "{}", r[0].2);
+    assert!(
+        r[0].2.contains("vigil approve vpn --satisfies site/review"),
+        "{}",
+        r[0].2
+    );
     // Satisfies records round-trip through TOML, as the manifest will carry them.
     let text = toml::to_string(&good[0]).unwrap();
     assert_eq!(toml::from_str::<Satisfies>(&text).unwrap(), good[0]);
@@ -458,14 +627,20 @@ fn kv_results(set: &RequirementSet, file: &str) -> Vec<String> {
     let input = ProfileInput {
         name: "p",
         settings: &s,
-        readers: Readers { kv: Some(&kv), ..Default::default() },
+        readers: Readers {
+            kv: Some(&kv),
+            ..Default::default()
+        },
         components: Vec::new(),
     };
     evaluate(set, day("2024-01-01"), 90, &[input])
         .results
         .into_iter()
         .map(|r| {
-            assert_eq!((r.code, r.path.as_deref()), (ResultCode::Violation, Some("p.env")));
+            assert_eq!(
+                (r.code, r.path.as_deref()),
+                (ResultCode::Violation, Some("p.env"))
+            );
             r.message
         })
         .collect()
@@ -476,18 +651,34 @@ fn each_constraint_kind_passes_and_fails() {
     let cases: [(&str, &str, &str); 10] = [
         ("kind = \"integer\"\nmax = 10", "KEY=10", "KEY=11"),
         ("kind = \"integer\"\nmin = 2048", "KEY=4096", "KEY=1024"),
-        ("kind = \"duration\"\nmax = \"1h\"", "KEY=3600s", "KEY=1h0m1s"),
-        ("kind = \"duration\"\nunit = \"hours\"\nmin = \"2h\"", "KEY=2", "KEY=1"),
+        (
+            "kind = \"duration\"\nmax = \"1h\"",
+            "KEY=3600s",
+            "KEY=1h0m1s",
+        ),
+        (
+            "kind = \"duration\"\nunit = \"hours\"\nmin = \"2h\"",
+            "KEY=2",
+            "KEY=1",
+        ),
         ("equals = \"sha256\"", "KEY=sha256", "KEY=sha1"),
         ("one-of = [\"sha256\", \"sha384\"]", "KEY=sha384", "KEY=md5"),
         ("present = true", "KEY=x", "OTHER=x"),
         ("absent = true", "OTHER=x", "KEY=x"),
         ("matches = '^http://'", "KEY=http://a", "KEY=ldap://a"),
-        ("split = \",\"\nnot-matches = '^ldap:'", "KEY=http://a, http://b", "KEY=http://a, ldap://b"),
+        (
+            "split = \",\"\nnot-matches = '^ldap:'",
+            "KEY=http://a, http://b",
+            "KEY=http://a, ldap://b",
+        ),
     ];
     for (rule, ok, bad) in cases {
         let set = kv_rule(rule);
-        assert_eq!(kv_results(&set, ok), Vec::<String>::new(), "{rule} with {ok}");
+        assert_eq!(
+            kv_results(&set, ok),
+            Vec::<String>::new(),
+            "{rule} with {ok}"
+        );
         let r = kv_results(&set, bad);
         assert_eq!(r.len(), 1, "{rule} with {bad}: {r:?}");
     }
@@ -502,29 +693,41 @@ fn each_constraint_kind_passes_and_fails() {
     let input = ProfileInput {
         name: "p",
         settings: &s,
-        readers: Readers { kv: Some(&kv), ..Default::default() },
+        readers: Readers {
+            kv: Some(&kv),
+            ..Default::default()
+        },
         components: Vec::new(),
     };
     let out = evaluate(&set, day("2024-01-01"), 90, &[input]);
     assert!(out.results.is_empty());
-    assert_eq!(out.statuses[0].unjudged, vec!["`v`: `KEY` is not set".to_string()]);
+    assert_eq!(
+        out.statuses[0].unjudged,
+        vec!["`v`: `KEY` is not set".to_string()]
+    );
 }
 
 #[test]
 fn a_profile_can_point_a_value_elsewhere() {
     let set = packs_only();
-    let kv = KvValues::parse("ca.env", "LIFETIME=2400h\n").unwrap();
-    let text = "[profiles.x]\npurpose = [\"tls-server\"]\nvalues = { validity = \"kv:LIFETIME\" }\n";
+    let kv = KvValues::parse("ca.env", "LIFETIME=4800h\n").unwrap();
+    let text =
+        "[profiles.x]\npurpose = [\"tls-server\"]\nvalues = { validity = \"kv:LIFETIME\" }\n";
     #[derive(serde::Deserialize)]
     struct P {
         profiles: std::collections::BTreeMap<String, RawProfileRequirements>,
     }
     let raw: P = toml::from_str(text).unwrap();
-    let s = raw.profiles["x"].check(&set, Path::new("vigil.toml"), text).unwrap();
+    let s = raw.profiles["x"]
+        .check(&set, Path::new("vigil.toml"), text)
+        .unwrap();
     let input = ProfileInput {
         name: "x",
         settings: &s,
-        readers: Readers { kv: Some(&kv), ..Default::default() },
+        readers: Readers {
+            kv: Some(&kv),
+            ..Default::default()
+        },
         components: Vec::new(),
     };
     let out = evaluate(&set, day("2026-04-01"), 90, &[input]);
@@ -533,14 +736,22 @@ fn a_profile_can_point_a_value_elsewhere() {
     // An unknown purpose is an error on its line, with the closest tag.
     let text = "[profiles.x]\npurpose = [\"tls-servr\"]\n";
     let raw: P = toml::from_str(text).unwrap();
-    let e = raw.profiles["x"].check(&set, Path::new("vigil.toml"), text).unwrap_err();
+    let e = raw.profiles["x"]
+        .check(&set, Path::new("vigil.toml"), text)
+        .unwrap_err();
     assert_eq!(e.line, Some(2));
-    assert!(e.message.contains("did you mean `tls-server`?"), "{}", e.message);
+    assert!(
+        e.message.contains("did you mean `tls-server`?"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
 fn overrides_need_a_reason() {
-    let e = site_err("[requirements.overrides.\"cabf-tls-br/sc62-aia-http\"]\nprofiles = [\"legacy\"]\n");
+    let e = site_err(
+        "[requirements.overrides.\"cabf-tls-br/sc62-aia-http\"]\nprofiles = [\"legacy\"]\n",
+    );
     assert!(e.message.contains("needs a `reason`"), "{}", e.message);
     assert_eq!(e.line, Some(1));
     let e = site_err("[requirements.overrides.\"cabf-tls-br/sc62-aia-http\"]\nreason = \"  \"\n");
@@ -552,17 +763,28 @@ fn overrides_need_a_reason() {
     let ldap = GOOD_EXT.replace("URI:http://ca.example/ca.crt", "URI:ldap://x");
     let (codes, out) = run_openssl(&set, &["tls-server"], &ca_cnf("397", &ldap), "2024-01-01");
     assert_eq!(codes, vec![]);
-    let st = out.statuses.iter().find(|s| s.requirement.ends_with("aia-http")).unwrap();
+    let st = out
+        .statuses
+        .iter()
+        .find(|s| s.requirement.ends_with("aia-http"))
+        .unwrap();
     assert_eq!(st.overridden.as_deref(), Some("RA-12"));
 }
 
 #[test]
 fn packs_can_be_chosen() {
     let set = site("[requirements]\npacks = [\"cabf-ev\"]\n");
-    assert!(set.requirements.iter().all(|r| r.pack.as_deref() == Some("cabf-ev")));
+    assert!(set
+        .requirements
+        .iter()
+        .all(|r| r.pack.as_deref() == Some("cabf-ev")));
     let e = site_err("[requirements]\npacks = [\"cabf-tls\"]\n");
     assert_eq!(e.line, Some(2));
-    assert!(e.message.contains("did you mean `cabf-tls-br`?"), "{}", e.message);
+    assert!(
+        e.message.contains("did you mean `cabf-tls-br`?"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -583,7 +805,10 @@ fn malformed_requirements_name_file_and_line() {
         let e = site_err(&format!("{head}{tail}"));
         assert_eq!(e.line, Some(line), "{tail}: {e}");
         assert!(e.message.contains(msg), "{tail}: {e}");
-        assert!(e.to_string().starts_with(&format!("vigil.toml:{line}:")), "{e}");
+        assert!(
+            e.to_string().starts_with(&format!("vigil.toml:{line}:")),
+            "{e}"
+        );
     }
     let e = site_err("[[requirements.rule]]\nid = \"site/x\"\ntitle = \"x\"\nprofiles = [\"p\"]\neffective = 2023-09-01\nreview = true\nsource = {}\n");
     assert!(e.message.contains("needs a `source`"), "{e}");
@@ -598,5 +823,34 @@ fn malformed_requirements_name_file_and_line() {
     )
     .unwrap_err();
     assert_eq!(e.line, Some(8));
-    assert!(e.message.contains("must cite a `section` or a `ballot`"), "{e}");
+    assert!(
+        e.message.contains("must cite a `section` or a `ballot`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn site_and_profile_keys_have_a_schema() {
+    let site = serde_json::to_string(&schemars::schema_for!(RawSiteRequirements)).unwrap();
+    for key in [
+        "packs",
+        "lead-days",
+        "rule",
+        "overrides",
+        "reason",
+        "not-matches",
+        "one-of",
+        "effective",
+    ] {
+        assert!(
+            site.contains(&format!("\"{key}\"")),
+            "{key} missing from {site}"
+        );
+    }
+    let profile = serde_json::to_string(&schemars::schema_for!(RawProfileRequirements)).unwrap();
+    for key in ["purpose", "openssl-sections", "values"] {
+        assert!(profile.contains(&format!("\"{key}\"")), "{key} missing");
+    }
+    let sat = serde_json::to_string(&schemars::schema_for!(Satisfies)).unwrap();
+    assert!(sat.contains("\"requirement\"") && sat.contains("\"by\""));
 }

@@ -124,6 +124,12 @@ pub struct LookupError {
 /// does not hold.
 pub trait ValueLookup {
     fn lookup(&self, address: &Address) -> Result<Option<Found>, LookupError>;
+
+    /// Where a value that is not set would belong (the file, and the line of its section or parent
+    /// object when known), so that "must be set" points somewhere. Default: nowhere.
+    fn origin_of_absence(&self, _address: &Address) -> Option<Origin> {
+        None
+    }
 }
 
 /// Values of one JSON file, addressed by JSON pointer.
@@ -164,6 +170,22 @@ impl JsonValues {
 }
 
 impl ValueLookup for JsonValues {
+    fn origin_of_absence(&self, address: &Address) -> Option<Origin> {
+        let Address::Json { pointer } = address else {
+            return None;
+        };
+        let parent = pointer.rsplit_once('/').map_or("", |(p, _)| p);
+        Some(Origin {
+            file: self.file.clone(),
+            line: if parent.is_empty() {
+                Some(1)
+            } else {
+                self.line_of(parent)
+            },
+            chain: Vec::new(),
+        })
+    }
+
     fn lookup(&self, address: &Address) -> Result<Option<Found>, LookupError> {
         let Address::Json { pointer } = address else {
             return Ok(None);
@@ -244,6 +266,14 @@ impl KvValues {
 }
 
 impl ValueLookup for KvValues {
+    fn origin_of_absence(&self, address: &Address) -> Option<Origin> {
+        matches!(address, Address::Kv { .. }).then(|| Origin {
+            file: self.file.clone(),
+            line: None,
+            chain: Vec::new(),
+        })
+    }
+
     fn lookup(&self, address: &Address) -> Result<Option<Found>, LookupError> {
         let Address::Kv { key } = address else {
             return Ok(None);
