@@ -854,3 +854,103 @@ fn site_and_profile_keys_have_a_schema() {
     let sat = serde_json::to_string(&schemars::schema_for!(Satisfies)).unwrap();
     assert!(sat.contains("\"requirement\"") && sat.contains("\"by\""));
 }
+
+/// Runs a command in `dir`, failing the test with its stderr when it fails.
+fn run(dir: &Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(args[0])
+        .args(&args[1..])
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run `{}` ({e}); install openssl (apt-get install openssl)",
+                args[0]
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The arithmetic of `duration` checked against the authority: a certificate issued by real `openssl ca`
+/// with `default_days = N` has `notAfter - notBefore = N × 86,400` seconds, so with both ends counted
+/// 398 breaks a 398-day maximum and 397 does not.
+#[test]
+fn openssl_ca_default_days_gives_the_span_the_rule_judges() {
+    let set = packs_only();
+    for days in [397u128, 398] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let conf = format!(
+            "[ ca ]\ndefault_ca = CA_default\n\n[ CA_default ]\ndir = .\ndatabase = index.txt\nnew_certs_dir = .\ncertificate = ca.crt\nprivate_key = ca.key\nserial = serial\ndefault_md = sha256\npolicy = pol\ndefault_days = {days}\nx509_extensions = tls_ext\n\n[ pol ]\ncommonName = supplied\n\n[ tls_ext ]\n{GOOD_EXT}\n"
+        );
+        std::fs::write(d.join("ca.cnf"), &conf).unwrap();
+        std::fs::write(d.join("index.txt"), "").unwrap();
+        std::fs::write(d.join("serial"), "01\n").unwrap();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
+        let mut ca = vec!["openssl", "req", "-x509"];
+        ca.extend(ec);
+        ca.extend([
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-subj",
+            "/CN=Test CA",
+            "-days",
+            "3650",
+        ]);
+        run(d, &ca);
+        let mut req = vec!["openssl", "req", "-new"];
+        req.extend(ec);
+        req.extend([
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=leaf.example",
+        ]);
+        run(d, &req);
+        run(
+            d,
+            &[
+                "openssl", "ca", "-batch", "-config", "ca.cnf", "-in", "leaf.csr", "-out",
+                "leaf.crt", "-notext",
+            ],
+        );
+        let dates = run(
+            d,
+            &[
+                "openssl", "x509", "-in", "leaf.crt", "-noout", "-dates", "-dateopt", "iso_8601",
+            ],
+        );
+        let field = |name: &str| {
+            let line = dates.lines().find_map(|l| l.strip_prefix(name)).unwrap();
+            time::parse_instant(&line.trim().replacen(' ', "T", 1)).unwrap()
+        };
+        let span = (field("notAfter=") - field("notBefore=")) as u128;
+        assert_eq!(
+            span,
+            Span::parse_value(&days.to_string(), Unit::Days)
+                .unwrap()
+                .whole_seconds()
+        );
+        let (codes, _) = run_openssl(&set, &["tls-server"], &cnf("ca.cnf", &conf), "2021-06-01");
+        let want: &[(ResultCode, &str)] = if days == 398 {
+            &[(ResultCode::Violation, "cabf-tls-br/validity-398")]
+        } else {
+            &[]
+        };
+        assert_eq!(codes, ids(want), "default_days = {days}");
+    }
+}
