@@ -25,6 +25,7 @@ pub mod path;
 pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;
+pub mod requirements;
 pub mod schema;
 pub mod snapshot;
 pub mod source;

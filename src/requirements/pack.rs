@@ -1,0 +1,110 @@
+//! Rule packs: the requirements vigil ships as data files under `packs/`, embedded in the binary.
+
+use super::rule::{err_at, RawRequirement, Requirement};
+use crate::config::ConfigError;
+use serde::Deserialize;
+use std::path::Path;
+
+/// The shipped packs: (file name, text).
+pub const BUILTIN: [(&str, &str); 3] = [
+    (
+        "packs/cabf-tls-br.toml",
+        include_str!("../../packs/cabf-tls-br.toml"),
+    ),
+    (
+        "packs/cabf-smime-br.toml",
+        include_str!("../../packs/cabf-smime-br.toml"),
+    ),
+    (
+        "packs/cabf-ev.toml",
+        include_str!("../../packs/cabf-ev.toml"),
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPack {
+    pack: RawPackHeader,
+    #[serde(default)]
+    requirement: Vec<RawRequirement>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawPackHeader {
+    id: String,
+    title: String,
+    /// The document the pack follows.
+    document: String,
+    url: String,
+    /// Which version of the document the rules were checked against.
+    checked_against: String,
+    #[serde(default)]
+    not_judged: Vec<NotJudged>,
+}
+
+/// A rule of the pack's source that configuration cannot show, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NotJudged {
+    pub section: String,
+    pub rule: String,
+    pub why: String,
+}
+
+/// A pack, checked.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub id: String,
+    pub title: String,
+    pub document: String,
+    pub url: String,
+    pub checked_against: String,
+    pub not_judged: Vec<NotJudged>,
+    pub requirements: Vec<Requirement>,
+}
+
+impl Pack {
+    /// Parses a pack file. Every requirement id must start with `PACK-ID/`.
+    pub fn parse(file: &Path, text: &str) -> Result<Pack, ConfigError> {
+        let raw: RawPack = toml::from_str(text)
+            .map_err(|e| err_at(file, text, e.span(), e.message().trim().to_string()))?;
+        let id = raw.pack.id;
+        let mut requirements = Vec::new();
+        for r in &raw.requirement {
+            if !r.id.get_ref().starts_with(&format!("{id}/")) {
+                return Err(err_at(
+                    file,
+                    text,
+                    Some(r.id.span()),
+                    format!(
+                        "requirement `{}` of pack `{id}` must start with `{id}/`",
+                        r.id.get_ref()
+                    ),
+                ));
+            }
+            let mut req = r.check(Some(&id), file, text)?;
+            if req.source.document.is_none() {
+                req.source.document = Some(raw.pack.document.clone());
+            }
+            requirements.push(req);
+        }
+        Ok(Pack {
+            id,
+            title: raw.pack.title,
+            document: raw.pack.document,
+            url: raw.pack.url,
+            checked_against: raw.pack.checked_against,
+            not_judged: raw.pack.not_judged,
+            requirements,
+        })
+    }
+
+    /// The packs shipped with vigil.
+    pub fn builtin() -> Result<Vec<Pack>, ConfigError> {
+        BUILTIN
+            .iter()
+            .map(|(file, text)| Pack::parse(Path::new(file), text))
+            .collect()
+    }
+}
