@@ -29,6 +29,11 @@ pub mod svn_hook;
 pub mod vcs;
 pub mod workspace;
 
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
 /// Everything that stops a run before it can report findings. Each maps to exit code 2.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
