@@ -3,9 +3,9 @@
 //! What is not under version control cannot be approved: an untracked, ignored, missing, outside-root or
 //! unreadable component refuses the whole approval, whatever severities the configuration sets.
 
-use crate::check::{self, Context, Progress};
+use crate::check::{self, Context, ProfileResult, Progress};
 use crate::config::Mode;
-use crate::finding::{Code, Finding};
+use crate::finding::{Code, Draft, Finding, Severity};
 use crate::manifest::{self, EntryKind, Manifest, ManifestEntry, ManifestRevision};
 use crate::path::escape_bytes;
 use crate::source::{Kind, WorkTree};
@@ -64,16 +64,37 @@ pub fn approve(
     reason: Option<String>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome, Error> {
-    let _lock = manifest::lock_workspace(&ws.config.file).map_err(|e| Error::Io(e.to_string()))?;
+    let _lock = manifest::lock_workspace(&ws.config.file).map_err(Error::Lock)?;
     let source = WorkTree::new(&ws.root);
-    let cx = Context {
-        config: &ws.config,
-        root: Some(&ws.root),
-        source: &source,
-        vcs,
-        mode: Mode::Nightly,
-    };
+    let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
     let report = check::run(&cx, names, progress)?;
+    let refused = refusals(ws, &report);
+    if !refused.is_empty() {
+        return Ok(Outcome::Refused(refused));
+    }
+    let approver = match by {
+        Some(b) => b,
+        None => default_approver(vcs).ok_or_else(|| {
+            Error::Usage(
+                "cannot tell who approves: set git's user.name and user.email, or pass --by".into(),
+            )
+        })?,
+    };
+    let stamp = Stamp {
+        approved_by: approver,
+        approved_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        reason,
+        revision: report.revision.clone(),
+    };
+    let mut out = Vec::new();
+    for p in &report.profiles {
+        out.push(approve_profile(ws, p, &stamp)?);
+    }
+    Ok(Outcome::Approved(out))
+}
+
+/// The findings that refuse an approval: what is not under version control, or cannot be hashed.
+fn refusals(ws: &Workspace, report: &check::Report) -> Vec<Finding> {
     // Judge by code, not severity: a relaxed severity must not let an untracked file be approved.
     let blocking: Vec<Finding> = report
         .findings
@@ -88,13 +109,14 @@ pub fn approve(
         .iter()
         .flat_map(|p| p.components.iter().map(move |c| (p, c)))
         .filter(|(_, c)| c.blake3.is_none())
-        .map(|(p, c)| Finding {
-            code: Code::Unreadable,
-            severity: crate::finding::Severity::Error,
-            profile: p.name.clone(),
-            path: c.path.to_string(),
-            message: "could not be hashed".into(),
-            via: c.via.clone(),
+        .filter_map(|(p, c)| {
+            Draft::new(
+                Code::Unreadable,
+                c.path.to_string(),
+                c.via.clone(),
+                "could not be hashed",
+            )
+            .judge(&p.name, |_| Severity::Error)
         })
         .filter(|f| {
             !blocking
@@ -102,89 +124,90 @@ pub fn approve(
                 .any(|b| b.profile == f.profile && b.path == f.path)
         })
         .collect();
-    if !blocking.is_empty() || !unhashed.is_empty() {
-        let mut all = blocking;
-        all.extend(unhashed);
-        return Ok(Outcome::Refused(all));
-    }
-    let approver = match by {
-        Some(b) => b,
-        None => default_approver(vcs).ok_or_else(|| {
-            Error::Usage(
-                "cannot tell who approves: set git's user.name and user.email, or pass --by".into(),
-            )
-        })?,
-    };
-    let revision = report.revision.clone();
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let mut out = Vec::new();
-    for p in &report.profiles {
-        let components: Vec<ManifestEntry> = p
-            .components
-            .iter()
-            .map(|c| ManifestEntry {
-                path: c.path.clone(),
-                kind: match &c.kind {
-                    Kind::Executable => EntryKind::Executable,
-                    Kind::Symlink(_) => EntryKind::Symlink,
-                    _ => EntryKind::File,
-                },
-                size: c.size,
-                blake3: c
-                    .blake3
-                    .clone()
-                    .expect("unhashed components refuse approval"),
-                target: match &c.kind {
-                    Kind::Symlink(t) => Some(escape_bytes(t)),
-                    _ => None,
-                },
-            })
-            .collect();
-        let local_changes = p
-            .components
-            .iter()
-            .any(|c| matches!(c.status, Some(Status::Uncommitted(_))));
-        let file = ws.root.join(ws.config.manifest_path(&p.name));
-        let transformed: Vec<_> = p
-            .components
-            .iter()
-            .filter_map(|c| c.transform.as_ref().map(|t| (c.path.clone(), t.what())))
-            .collect();
-        if let Some(old) = &p.manifest {
-            if old.manifest.components == components {
-                out.push(Approved {
-                    profile: p.name.clone(),
-                    file,
-                    manifest: old.manifest.clone(),
-                    written: false,
-                    transformed,
-                });
-                continue;
-            }
-        }
-        let manifest = Manifest {
-            manifest_version: manifest::MANIFEST_VERSION,
-            vigil_version: crate::VERSION.into(),
-            profile: p.name.clone(),
-            approved_by: approver.clone(),
-            approved_at: now.clone(),
-            reason: reason.clone(),
-            revision: ManifestRevision {
-                vcs: revision.vcs.clone(),
-                id: revision.id.clone(),
-                local_changes,
-            },
-            components,
-        };
-        manifest::write_atomic(&file, manifest.to_toml().as_bytes())
-            .map_err(|e| Error::Io(format!("cannot write {}: {e}", file.display())))?;
-        out.push(Approved {
+    let mut all = blocking;
+    all.extend(unhashed);
+    all
+}
+
+/// Who approves, when, why, and at which revision: the same for every profile of one approval.
+struct Stamp {
+    approved_by: String,
+    approved_at: String,
+    reason: Option<String>,
+    revision: crate::vcs::Revision,
+}
+
+/// Writes one profile's manifest, unless its components are those it already approves.
+fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<Approved, Error> {
+    let components = manifest_entries(p);
+    let local_changes = p
+        .components
+        .iter()
+        .any(|c| matches!(c.status, Some(Status::Uncommitted(_))));
+    let file = ws.root.join(ws.config.manifest_path(&p.name));
+    let transformed: Vec<_> = p
+        .components
+        .iter()
+        .filter_map(|c| c.transform.as_ref().map(|t| (c.path.clone(), t.what())))
+        .collect();
+    if let Some(old) = p
+        .manifest
+        .as_ref()
+        .filter(|m| m.manifest.components == components)
+    {
+        return Ok(Approved {
             profile: p.name.clone(),
             file,
-            manifest,
-            written: true,
+            manifest: old.manifest.clone(),
+            written: false,
             transformed,
         });
     }
-    Ok(Outcome::Approved(out))
+    let manifest = Manifest {
+        manifest_version: manifest::MANIFEST_VERSION,
+        vigil_version: crate::VERSION.into(),
+        profile: p.name.clone(),
+        approved_by: stamp.approved_by.clone(),
+        approved_at: stamp.approved_at.clone(),
+        reason: stamp.reason.clone(),
+        revision: ManifestRevision {
+            vcs: stamp.revision.vcs.clone(),
+            id: stamp.revision.id.clone(),
+            local_changes,
+        },
+        components,
+    };
+    manifest::write_atomic(&file, manifest.to_toml().as_bytes())
+        .map_err(|e| Error::write(&file, e))?;
+    Ok(Approved {
+        profile: p.name.clone(),
+        file,
+        manifest,
+        written: true,
+        transformed,
+    })
+}
+
+/// The manifest entries of a profile's components, as they are now.
+fn manifest_entries(p: &ProfileResult) -> Vec<ManifestEntry> {
+    p.components
+        .iter()
+        .map(|c| ManifestEntry {
+            path: c.path.clone(),
+            kind: match &c.kind {
+                Kind::Executable => EntryKind::Executable,
+                Kind::Symlink(_) => EntryKind::Symlink,
+                _ => EntryKind::File,
+            },
+            size: c.size,
+            blake3: c
+                .blake3
+                .clone()
+                .expect("unhashed components refuse approval"),
+            target: match &c.kind {
+                Kind::Symlink(t) => Some(escape_bytes(t)),
+                _ => None,
+            },
+        })
+        .collect()
 }

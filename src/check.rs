@@ -1,8 +1,9 @@
 //! The check: inventory, version-control status, hashing and comparison with the approved manifest,
 //! turned into findings. Plain data in, plain data out; nothing here prints.
 
-use crate::config::{Config, Mode};
-use crate::finding::{Code, Finding, Severity};
+use crate::config::{Config, Mode, Profile};
+pub use crate::finding::short;
+use crate::finding::{sort_and_dedupe, Code, Draft, Finding, Severity};
 use crate::hash;
 use crate::inventory::{self, Component, Inventory, Step};
 use crate::manifest::{EntryKind, Manifest};
@@ -22,6 +23,24 @@ pub struct Context<'a> {
     pub source: &'a dyn Source,
     pub vcs: &'a dyn Vcs,
     pub mode: Mode,
+}
+
+impl<'a> Context<'a> {
+    /// A run over the working tree of a workspace on disk.
+    pub fn work_tree(
+        ws: &'a crate::workspace::Workspace,
+        source: &'a crate::source::WorkTree,
+        vcs: &'a dyn Vcs,
+        mode: Mode,
+    ) -> Self {
+        Context {
+            config: &ws.config,
+            root: Some(&ws.root),
+            source,
+            vcs,
+            mode,
+        }
+    }
 }
 
 /// Progress of a long run, for a terminal's status line.
@@ -112,11 +131,9 @@ pub fn read_manifest(
     let path = WsPath::normalize(Path::new(&rel)).expect("manifest-dir was validated");
     let mut text = Vec::new();
     match source.open(&path) {
-        Ok(mut r) => r
-            .read_to_end(&mut text)
-            .map_err(|e| Error::Io(format!("{rel}: {e}")))?,
+        Ok(mut r) => r.read_to_end(&mut text).map_err(|e| Error::io(&rel, e))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::Io(format!("{rel}: {e}"))),
+        Err(e) => return Err(Error::io(&rel, e)),
     };
     let display = config
         .file
@@ -124,7 +141,7 @@ pub fn read_manifest(
         .map(|d| d.join(&rel))
         .unwrap_or_else(|| PathBuf::from(&rel));
     let s = String::from_utf8(text.clone()).map_err(|_| {
-        Error::Config(crate::config::ConfigError {
+        Error::Manifest(crate::config::ConfigError {
             file: display.clone(),
             line: None,
             column: None,
@@ -132,9 +149,9 @@ pub fn read_manifest(
             message: "the manifest is not valid UTF-8".into(),
         })
     })?;
-    let manifest = Manifest::parse(&display, &s).map_err(Error::Config)?;
+    let manifest = Manifest::parse(&display, &s).map_err(Error::Manifest)?;
     if manifest.profile != profile {
-        return Err(Error::Config(crate::config::ConfigError {
+        return Err(Error::Manifest(crate::config::ConfigError {
             file: display,
             line: None,
             column: None,
@@ -167,8 +184,81 @@ pub fn run(
     names: &[String],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, Error> {
-    let profiles = cx.config.select(names).map_err(Error::Usage)?;
-    let mut inventories: Vec<Inventory> = Vec::with_capacity(profiles.len());
+    let profiles = cx.config.select(names)?;
+    let inventories = inventory_all(cx, &profiles, progress);
+    let files = Files::of(&inventories);
+    let mut hashes = hash_unique(cx, &files, progress);
+    let manifests = manifests_to_ask(cx, &profiles);
+    let statuses = query_status(cx, &files, &hashes, &inventories, &manifests, progress)?;
+    rehash_repository_form(cx, &files, &mut hashes);
+    let facts = Facts {
+        transforms: transforms(cx, &files),
+        hashes,
+        statuses,
+        manifests,
+    };
+    let mut findings = Vec::new();
+    let mut results = Vec::new();
+    for (profile, inv) in profiles.iter().zip(&inventories) {
+        let (result, drafts) = judge_profile(cx, &facts, profile, inv)?;
+        let severity = |code| cx.config.severity(cx.mode, code);
+        findings.extend(
+            drafts
+                .into_iter()
+                .filter_map(|d| d.judge(&profile.name, severity)),
+        );
+        results.push(result);
+    }
+    Ok(finish(cx, results, findings))
+}
+
+/// The regular files, executables and symlinks of every profile, each once, with their kinds.
+struct Files<'a> {
+    /// Sorted; FIFOs, sockets and devices are left out: they are reported unreadable and asked nothing
+    /// more.
+    unique: Vec<WsPath>,
+    kinds: HashMap<&'a WsPath, &'a Kind>,
+    /// Files the inventory read whole to find references were hashed then, from the same bytes.
+    scanned: HashMap<&'a WsPath, &'a String>,
+}
+
+impl<'a> Files<'a> {
+    fn of(inventories: &'a [Inventory]) -> Self {
+        let components = || inventories.iter().flat_map(|inv| inv.components.iter());
+        let unique: BTreeSet<&WsPath> = components()
+            .filter(|c| entry_kind(&c.meta.kind).is_some())
+            .map(|c| &c.path)
+            .collect();
+        Files {
+            unique: unique.into_iter().cloned().collect(),
+            kinds: components().map(|c| (&c.path, &c.meta.kind)).collect(),
+            scanned: components()
+                .filter_map(|c| c.blake3.as_ref().map(|h| (&c.path, h)))
+                .collect(),
+        }
+    }
+
+    fn is_regular(&self, p: &WsPath) -> bool {
+        self.kinds[p].is_regular()
+    }
+}
+
+/// What the stages found out about every file, for judging each profile.
+struct Facts {
+    hashes: HashMap<WsPath, Result<String, String>>,
+    statuses: HashMap<WsPath, Status>,
+    transforms: HashMap<WsPath, Option<crate::vcs::git_attr::Transform>>,
+    /// The manifest of each profile whose status was asked, by profile name.
+    manifests: HashMap<String, WsPath>,
+}
+
+/// Stage 1: the inventory of every selected profile.
+fn inventory_all(
+    cx: &Context,
+    profiles: &[&Profile],
+    progress: &mut dyn FnMut(Progress),
+) -> Vec<Inventory> {
+    let mut inventories = Vec::with_capacity(profiles.len());
     for (i, p) in profiles.iter().enumerate() {
         progress(Progress::Inventory {
             profile_index: i,
@@ -176,57 +266,68 @@ pub fn run(
         });
         inventories.push(inventory::inventory(cx.source, p, cx.root));
     }
+    inventories
+}
 
-    // FIFOs, sockets and devices are reported unreadable and asked nothing more.
-    let unique: BTreeSet<&WsPath> = inventories
-        .iter()
-        .flat_map(|inv| inv.components.iter())
-        .filter(|c| entry_kind(&c.meta.kind).is_some())
-        .map(|c| &c.path)
-        .collect();
-    let unique: Vec<WsPath> = unique.into_iter().cloned().collect();
-
-    // Each file is hashed once, however many profiles share it.
-    let mut hashes: HashMap<WsPath, Result<String, String>> = HashMap::new();
-    let kinds: HashMap<&WsPath, &Kind> = inventories
-        .iter()
-        .flat_map(|inv| inv.components.iter().map(|c| (&c.path, &c.meta.kind)))
-        .collect();
-    // Files the inventory read whole to find references were hashed then, from the same bytes.
-    let scanned: HashMap<&WsPath, &String> = inventories
-        .iter()
-        .flat_map(|inv| inv.components.iter())
-        .filter_map(|c| c.blake3.as_ref().map(|h| (&c.path, h)))
-        .collect();
-    for (i, p) in unique.iter().enumerate() {
+/// Stage 2: each file hashed once, however many profiles share it.
+fn hash_unique(
+    cx: &Context,
+    files: &Files,
+    progress: &mut dyn FnMut(Progress),
+) -> HashMap<WsPath, Result<String, String>> {
+    let total = files.unique.len();
+    let mut hashes = HashMap::new();
+    for (i, p) in files.unique.iter().enumerate() {
         if i % 64 == 0 {
-            progress(Progress::Hashing {
-                done: i,
-                total: unique.len(),
-            });
+            progress(Progress::Hashing { done: i, total });
         }
-        let known = scanned.get(p).map(|h| (*h).clone()).or_else(|| {
-            kinds[p]
-                .is_regular()
+        let known = files.scanned.get(p).map(|h| (*h).clone()).or_else(|| {
+            files
+                .is_regular(p)
                 .then(|| cx.source.known_hash(p))
                 .flatten()
         });
         let h = match known {
             Some(h) => Ok(h),
-            None => hash::hash_component(cx.source, p, kinds[p]).map_err(|e| e.to_string()),
+            None => hash::hash_component(cx.source, p, files.kinds[p]).map_err(|e| e.to_string()),
         };
         hashes.insert(p.clone(), h);
     }
-    progress(Progress::Hashing {
-        done: unique.len(),
-        total: unique.len(),
-    });
+    progress(Progress::Hashing { done: total, total });
+    hashes
+}
 
-    // One status query for every component of every profile. Hashing came first because a file vigil
-    // cannot read, git cannot read either, and libgit2 fails the whole query on it: such a file is
-    // reported unreadable and left out. Missing paths are asked too, so that a tracked component
-    // deleted from disk or the index is also reported as an uncommitted deletion.
-    let mut asked: BTreeSet<WsPath> = unique
+/// The manifests whose status the check asks: an approval that is not committed is not under change
+/// control either. The gate checks them itself.
+fn manifests_to_ask(cx: &Context, profiles: &[&Profile]) -> HashMap<String, WsPath> {
+    if cx.mode == Mode::Gate {
+        return HashMap::new();
+    }
+    profiles
+        .iter()
+        .filter_map(|p| {
+            let path = WsPath::normalize(Path::new(&cx.config.manifest_path(&p.name)))?;
+            matches!(cx.source.lookup(&path), crate::source::Lookup::Found(_))
+                .then(|| (p.name.clone(), path))
+        })
+        .collect()
+}
+
+/// Stage 3: one status query for every component of every profile, and the manifests.
+///
+/// Hashing came first because a file vigil cannot read, git cannot read either, and libgit2 fails the
+/// whole query on it: such a file is reported unreadable and left out. Missing paths are asked too, so
+/// that a tracked component deleted from disk or the index is also reported as an uncommitted deletion.
+fn query_status(
+    cx: &Context,
+    files: &Files,
+    hashes: &HashMap<WsPath, Result<String, String>>,
+    inventories: &[Inventory],
+    manifests: &HashMap<String, WsPath>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<HashMap<WsPath, Status>, Error> {
+    let mut asked: BTreeSet<WsPath> = files
+        .unique
         .iter()
         .filter(|p| !matches!(hashes.get(*p), Some(Err(_))))
         .cloned()
@@ -239,33 +340,22 @@ pub fn run(
             .filter_map(|p| WsPath::parse_escaped(&p.path).ok())
             .filter(|p| !p.is_root()),
     );
-    // The manifests too: an approval that is not committed is not under change control either. The gate
-    // checks them itself, with its own wording.
-    let manifests: HashMap<String, WsPath> = if cx.mode == Mode::Gate {
-        HashMap::new()
-    } else {
-        profiles
-            .iter()
-            .filter_map(|p| {
-                let path = WsPath::normalize(Path::new(&cx.config.manifest_path(&p.name)))?;
-                matches!(cx.source.lookup(&path), crate::source::Lookup::Found(_))
-                    .then(|| (p.name.clone(), path))
-            })
-            .collect()
-    };
     asked.extend(manifests.values().cloned());
     let asked: Vec<WsPath> = asked.into_iter().collect();
     progress(Progress::Status { paths: asked.len() });
-    let statuses = cx
-        .vcs
-        .status(&asked)
-        .map_err(|e| Error::Vcs(e.to_string()))?;
+    cx.vcs.status(&asked).map_err(|e| Error::Vcs(e.to_string()))
+}
 
-    // Where Subversion translates content (svn:keywords, svn:eol-style), hash the repository form, so
-    // that the working copy and the server hook agree on one hash. The status query is what tells which
-    // files are translated, so these few are hashed again now.
-    for p in &unique {
-        let Some(form) = cx.vcs.repository_form(p).filter(|_| kinds[p].is_regular()) else {
+/// Stage 4: where Subversion translates content (svn:keywords, svn:eol-style), hash the repository
+/// form, so that the working copy and the server hook agree on one hash. The status query is what tells
+/// which files are translated, so these few are hashed again now.
+fn rehash_repository_form(
+    cx: &Context,
+    files: &Files,
+    hashes: &mut HashMap<WsPath, Result<String, String>>,
+) {
+    for p in &files.unique {
+        let Some(form) = cx.vcs.repository_form(p).filter(|_| files.is_regular(p)) else {
             continue;
         };
         if matches!(hashes.get(p), Some(Err(_))) {
@@ -280,216 +370,182 @@ pub fn run(
             .map_err(|e| e.to_string());
         hashes.insert(p.clone(), h);
     }
+}
 
-    // Where git converts content (core.autocrlf, .gitattributes), the working tree and a snapshot can
-    // hash differently: not reproduced, but detected per regular file and reported.
-    let transforms: HashMap<&WsPath, Option<crate::vcs::git_attr::Transform>> = unique
+/// Where git converts content (core.autocrlf, .gitattributes), the working tree and a snapshot can hash
+/// differently: not reproduced, but detected per regular file and reported.
+fn transforms(
+    cx: &Context,
+    files: &Files,
+) -> HashMap<WsPath, Option<crate::vcs::git_attr::Transform>> {
+    files
+        .unique
         .iter()
-        .filter(|p| kinds[p].is_regular())
-        .map(|p| (p, cx.vcs.transform(p)))
-        .collect();
+        .filter(|p| files.is_regular(p))
+        .map(|p| (p.clone(), cx.vcs.transform(p)))
+        .collect()
+}
 
-    let mut findings = Vec::new();
-    let mut results = Vec::new();
-    for (profile, inv) in profiles.iter().zip(inventories) {
-        let manifest = read_manifest(cx.config, cx.source, &profile.name)?;
-        let mut raw: Vec<(Code, String, Vec<Step>, String)> = Vec::new();
-        let mut components = Vec::new();
-        for Component {
-            path, via, meta, ..
-        } in &inv.components
-        {
-            let status = statuses.get(path).cloned();
-            let transform = transforms.get(path).cloned().flatten();
-            match &status {
-                Some(Status::Untracked(hint)) => raw.push((
-                    Code::Untracked,
-                    path.to_string(),
-                    via.clone(),
-                    match hint {
-                        Some(h) => format!("not under version control: {h}"),
-                        None => "on disk, but not under version control".into(),
-                    },
-                )),
-                Some(Status::Ignored) => raw.push((
-                    Code::Ignored,
-                    path.to_string(),
-                    via.clone(),
-                    "on disk, but matched by an ignore rule, so it is not under version control"
-                        .into(),
-                )),
-                Some(Status::Uncommitted(how)) => raw.push((
-                    Code::Uncommitted,
-                    path.to_string(),
-                    via.clone(),
-                    how.clone(),
-                )),
-                _ => {}
-            }
-            let blake3 = match hashes.get(path) {
-                Some(Ok(h)) => Some(h.clone()),
-                Some(Err(e)) => {
-                    raw.push((
-                        Code::Unreadable,
-                        path.to_string(),
-                        via.clone(),
-                        format!("cannot be read: {e}"),
-                    ));
-                    None
-                }
-                None => None,
-            };
-            let approved = manifest
-                .as_ref()
-                .and_then(|m| m.manifest.entry(path))
-                .map(|e| (e.blake3.clone(), e.kind));
-            if let (Some(m), Some(_)) = (&manifest, entry_kind(&meta.kind)) {
-                match (&approved, &blake3) {
-                    (None, _) => raw.push((
-                        Code::Unapproved,
-                        path.to_string(),
-                        via.clone(),
-                        format!("not in the approved manifest {}", m.path),
-                    )),
-                    (Some((want, want_kind)), Some(got)) => {
-                        let kind = entry_kind(&meta.kind);
-                        if want != got {
-                            raw.push((
-                                Code::Stale,
-                                path.to_string(),
-                                via.clone(),
-                                format!(
-                                    "changed since approval (approved {}, now {}){}",
-                                    short(want),
-                                    short(got),
-                                    cx.vcs
-                                        .repository_form(path)
-                                        .map(|f| format!("; {}", f.note()))
-                                        .or_else(|| transform
-                                            .as_ref()
-                                            .map(|t| format!("; {}", t.note())))
-                                        .unwrap_or_default()
-                                ),
-                            ));
-                        } else if kind != Some(*want_kind) {
-                            raw.push((
-                                Code::Stale,
-                                path.to_string(),
-                                via.clone(),
-                                format!(
-                                    "approved as {}, now {}",
-                                    want_kind.as_str(),
-                                    kind.map_or("something else", |k| k.as_str())
-                                ),
-                            ));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            components.push(CheckedComponent {
-                path: path.clone(),
-                via: via.clone(),
-                kind: meta.kind.clone(),
-                size: meta.size,
-                blake3,
-                status,
-                approved: approved.map(|a| a.0),
-                transform,
-            });
+/// Stage 5: one profile's components checked against version control and its manifest.
+fn judge_profile(
+    cx: &Context,
+    facts: &Facts,
+    profile: &Profile,
+    inv: &Inventory,
+) -> Result<(ProfileResult, Vec<Draft>), Error> {
+    let manifest = read_manifest(cx.config, cx.source, &profile.name)?;
+    let mut drafts = Vec::new();
+    let components = inv
+        .components
+        .iter()
+        .map(|c| judge_component(cx, facts, manifest.as_ref(), c, &mut drafts))
+        .collect();
+    judge_problems(facts, inv, &mut drafts);
+    match &manifest {
+        None => drafts.push(Draft::no_manifest(cx.config.manifest_path(&profile.name))),
+        Some(m) => {
+            let status = facts
+                .manifests
+                .get(&profile.name)
+                .and_then(|p| facts.statuses.get(p));
+            drafts.extend(status.and_then(|s| manifest_status(&m.path.to_string(), s)));
+            drafts.extend(orphans(m, inv));
         }
-        for p in &inv.problems {
-            raw.push((p.code, p.path.clone(), p.via.clone(), p.message.clone()));
-            if p.code != Code::Missing {
-                continue;
-            }
-            let status = WsPath::parse_escaped(&p.path)
-                .ok()
-                .and_then(|w| statuses.get(&w));
-            if let Some(Status::Uncommitted(how)) = status {
-                raw.push((
-                    Code::Uncommitted,
-                    p.path.clone(),
-                    p.via.clone(),
-                    how.clone(),
+    }
+    let result = ProfileResult {
+        name: profile.name.clone(),
+        description: profile.description.clone(),
+        manifest,
+        components,
+    };
+    Ok((result, drafts))
+}
+
+/// One component: its status, its hash, and the comparison with the manifest.
+fn judge_component(
+    cx: &Context,
+    facts: &Facts,
+    manifest: Option<&ManifestInfo>,
+    c: &Component,
+    drafts: &mut Vec<Draft>,
+) -> CheckedComponent {
+    let (path, via) = (&c.path, &c.via);
+    let status = facts.statuses.get(path).cloned();
+    let transform = facts.transforms.get(path).cloned().flatten();
+    drafts.extend(status.as_ref().and_then(|s| component_status(path, via, s)));
+    let blake3 = match facts.hashes.get(path) {
+        Some(Ok(h)) => Some(h.clone()),
+        Some(Err(e)) => {
+            drafts.push(Draft::unreadable(path.to_string(), via.clone(), e));
+            None
+        }
+        None => None,
+    };
+    let approved = manifest
+        .and_then(|m| m.manifest.entry(path))
+        .map(|e| (e.blake3.clone(), e.kind));
+    let kind = entry_kind(&c.meta.kind);
+    if let (Some(m), Some(kind)) = (manifest, kind) {
+        match (&approved, &blake3) {
+            (None, _) => drafts.push(Draft::not_in_manifest(
+                path.to_string(),
+                via.clone(),
+                &m.path.to_string(),
+            )),
+            (Some((want, _)), Some(got)) if want != got => {
+                let note = cx
+                    .vcs
+                    .repository_form(path)
+                    .map(|f| f.note())
+                    .or_else(|| transform.as_ref().map(|t| t.note()));
+                drafts.push(Draft::stale_content(
+                    path.to_string(),
+                    via.clone(),
+                    want,
+                    got,
+                    note,
                 ));
             }
-        }
-        match &manifest {
-            None => raw.push((
-                Code::Unapproved,
-                cx.config.manifest_path(&profile.name),
-                Vec::new(),
-                "the profile has no approved manifest".into(),
-            )),
-            Some(m) => {
-                let manifest_status = manifests.get(&profile.name).and_then(|p| statuses.get(p));
-                let path = m.path.to_string();
-                match manifest_status {
-                    Some(Status::Untracked(_)) => raw.push((
-                        Code::Untracked,
-                        path,
-                        Vec::new(),
-                        "the approved manifest itself is not under version control: commit it".into(),
-                    )),
-                    Some(Status::Ignored) => raw.push((
-                        Code::Ignored,
-                        path,
-                        Vec::new(),
-                        "the approved manifest itself is matched by an ignore rule: it cannot be committed".into(),
-                    )),
-                    Some(Status::Uncommitted(how)) => raw.push((
-                        Code::Uncommitted,
-                        path,
-                        Vec::new(),
-                        format!("the approved manifest itself is {how}: commit it"),
-                    )),
-                    Some(Status::Committed) | None => {}
-                }
-                let present: BTreeSet<&WsPath> = inv.components.iter().map(|c| &c.path).collect();
-                let problem_paths: BTreeSet<&str> =
-                    inv.problems.iter().map(|p| p.path.as_str()).collect();
-                for e in &m.manifest.components {
-                    if !present.contains(&e.path)
-                        && !problem_paths.contains(e.path.to_string().as_str())
-                    {
-                        raw.push((
-                            Code::Orphaned,
-                            e.path.to_string(),
-                            Vec::new(),
-                            format!(
-                                "in the approved manifest {}, but no longer referenced by the profile",
-                                m.path
-                            ),
-                        ));
-                    }
-                }
+            (Some((_, want_kind)), Some(_)) if kind != *want_kind => {
+                drafts.push(Draft::stale_kind(
+                    path.to_string(),
+                    via.clone(),
+                    want_kind.as_str(),
+                    kind.as_str(),
+                ))
             }
+            _ => {}
         }
-        for (code, path, via, message) in raw {
-            let severity = cx.config.severity(cx.mode, code);
-            if severity == Severity::Off {
-                continue;
-            }
-            findings.push(Finding {
-                code,
-                severity,
-                profile: profile.name.clone(),
-                path,
-                message,
-                via,
-            });
-        }
-        results.push(ProfileResult {
-            name: profile.name.clone(),
-            description: profile.description.clone(),
-            manifest,
-            components,
-        });
     }
-    findings.sort_by(|a, b| (&a.profile, &a.path, a.code).cmp(&(&b.profile, &b.path, b.code)));
-    findings.dedup();
-    Ok(Report {
+    CheckedComponent {
+        path: path.clone(),
+        via: via.clone(),
+        kind: c.meta.kind.clone(),
+        size: c.meta.size,
+        blake3,
+        status,
+        approved: approved.map(|a| a.0),
+        transform,
+    }
+}
+
+/// The inventory's problems, plus an uncommitted deletion where a missing component is still tracked.
+fn judge_problems(facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
+    for p in &inv.problems {
+        drafts.push(p.clone());
+        if p.code != Code::Missing {
+            continue;
+        }
+        let status = WsPath::parse_escaped(&p.path)
+            .ok()
+            .and_then(|w| facts.statuses.get(&w));
+        if let Some(Status::Uncommitted(how)) = status {
+            drafts.push(Draft::uncommitted(p.path.clone(), p.via.clone(), how));
+        }
+    }
+}
+
+/// The finding a component's version-control status calls for, if any.
+fn component_status(path: &WsPath, via: &[Step], status: &Status) -> Option<Draft> {
+    let (path, via) = (path.to_string(), via.to_vec());
+    match status {
+        Status::Untracked(hint) => Some(Draft::untracked(path, via, hint.as_deref())),
+        Status::Ignored => Some(Draft::ignored(path, via)),
+        Status::Uncommitted(how) => Some(Draft::uncommitted(path, via, how)),
+        Status::Committed => None,
+    }
+}
+
+/// The finding the status of the approved manifest file itself calls for, if any. The check and the
+/// gate both use it, so they word it the same.
+pub fn manifest_status(manifest: &str, status: &Status) -> Option<Draft> {
+    match status {
+        Status::Untracked(_) => Some(Draft::manifest_untracked(manifest)),
+        Status::Ignored => Some(Draft::manifest_ignored(manifest)),
+        Status::Uncommitted(how) => Some(Draft::manifest_uncommitted(manifest, how)),
+        Status::Committed => None,
+    }
+}
+
+/// Manifest entries the profile no longer reaches (and that are not reported as problems already).
+fn orphans(m: &ManifestInfo, inv: &Inventory) -> Vec<Draft> {
+    let present: BTreeSet<&WsPath> = inv.components.iter().map(|c| &c.path).collect();
+    let problem_paths: BTreeSet<&str> = inv.problems.iter().map(|p| p.path.as_str()).collect();
+    let manifest = m.path.to_string();
+    m.manifest
+        .components
+        .iter()
+        .filter(|e| {
+            !present.contains(&e.path) && !problem_paths.contains(e.path.to_string().as_str())
+        })
+        .map(|e| Draft::orphaned(e.path.to_string(), &manifest))
+        .collect()
+}
+
+/// Stage 6: the report, findings in their reporting order.
+fn finish(cx: &Context, profiles: Vec<ProfileResult>, mut findings: Vec<Finding>) -> Report {
+    sort_and_dedupe(&mut findings);
+    Report {
         workspace: cx
             .config
             .file
@@ -500,12 +556,7 @@ pub fn run(
         vcs: cx.vcs.describe(),
         revision: cx.vcs.revision(),
         mode: cx.mode,
-        profiles: results,
+        profiles,
         findings,
-    })
-}
-
-/// The first 12 hex digits of a hash, for messages.
-pub fn short(h: &str) -> &str {
-    &h[..h.len().min(12)]
+    }
 }

@@ -3,7 +3,8 @@
 //! Every error points at the text: file, line, column and the offending line, so that a typo in a
 //! hook's configuration is fixed in seconds rather than debugged.
 
-use crate::finding::{Code, Severity};
+pub use crate::finding::Mode;
+use crate::finding::{Code, PerMode, Severity};
 use globset::{Glob, GlobMatcher};
 use regex::bytes::Regex;
 use schemars::JsonSchema;
@@ -101,27 +102,6 @@ pub enum RelativeTo {
     Workspace,
 }
 
-/// The mode a run is in; each has its own severities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Pre-commit and pre-receive hooks.
-    Hook,
-    /// `vigil check` by hand or from cron.
-    Nightly,
-    /// `vigil gate`.
-    Gate,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Hook => "hook",
-            Mode::Nightly => "nightly",
-            Mode::Gate => "gate",
-        }
-    }
-}
-
 /// A built-in reference extractor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
@@ -167,7 +147,7 @@ pub struct Config {
     /// Workspace-relative folder of the manifests.
     pub manifest_dir: String,
     pub profiles: BTreeMap<String, Profile>,
-    severities: [BTreeMap<Code, Severity>; 3],
+    severities: PerMode<BTreeMap<Code, Severity>>,
 }
 
 /// A configuration problem, pointing at the text when it can.
@@ -258,25 +238,98 @@ pub fn load(file: &Path) -> Result<Config, ConfigError> {
 pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text)
         .map_err(|e| ConfigError::at(file, text, e.span(), improve_message(e.message())))?;
+    let at = Text { file, text };
     let mut profiles = BTreeMap::new();
     for (name, p) in raw.profiles {
+        profiles.insert(name.clone(), at.profile(name, p)?);
+    }
+    let manifest_dir = raw
+        .manifest_dir
+        .unwrap_or_else(|| DEFAULT_MANIFEST_DIR.to_string());
+    let Some(dir) = crate::path::WsPath::normalize(Path::new(&manifest_dir)) else {
+        let span = text.find("manifest-dir").map(|i| i..i + 1);
+        return Err(at.error(
+            span,
+            format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
+        ));
+    };
+    let skip = manifest_skip(&dir, &profiles);
+    for p in profiles.values_mut() {
+        p.skip = skip.clone();
+    }
+    Ok(Config {
+        file: file.to_path_buf(),
+        manifest_dir,
+        profiles,
+        severities: PerMode {
+            hook: raw.severity.hook,
+            nightly: raw.severity.nightly,
+            gate: raw.severity.gate,
+        },
+    })
+}
+
+/// What inventories leave out: the manifest folder, or (when manifests sit at the top) the manifests.
+fn manifest_skip(
+    dir: &crate::path::WsPath,
+    profiles: &BTreeMap<String, Profile>,
+) -> Vec<crate::path::WsPath> {
+    if !dir.is_root() {
+        return vec![dir.clone()];
+    }
+    profiles
+        .keys()
+        .filter_map(|n| dir.join(Path::new(&format!("{n}.toml"))))
+        .collect()
+}
+
+/// The text being parsed, so that every error can point into it.
+struct Text<'a> {
+    file: &'a Path,
+    text: &'a str,
+}
+
+impl Text<'_> {
+    fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigError {
+        ConfigError::at(self.file, self.text, span, message)
+    }
+
+    /// One `[profiles.NAME]` table, checked.
+    fn profile(&self, name: String, p: RawProfile) -> Result<Profile, ConfigError> {
         if !valid_profile_name(&name) {
-            let span = text.find(&format!("profiles.{name}")).map(|i| i..i + 1);
-            return Err(ConfigError::at(
-                file,
-                text,
+            let span = self
+                .text
+                .find(&format!("profiles.{name}"))
+                .map(|i| i..i + 1);
+            return Err(self.error(
                 span,
                 format!("profile name `{name}` may only hold letters, digits, `.`, `_` and `-`, and may not start with `.`"),
             ));
         }
+        Ok(Profile {
+            follow: self.follow(&p.follow)?,
+            references: p
+                .references
+                .iter()
+                .map(|r| self.reference(r))
+                .collect::<Result<_, _>>()?,
+            components: self.components(&p.components)?,
+            name,
+            description: p.description,
+            include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
+            max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+            skip: Vec::new(),
+        })
+    }
+
+    /// `follow = [...]`: built-in extractors by name.
+    fn follow(&self, names: &[Spanned<String>]) -> Result<Vec<Builtin>, ConfigError> {
         let mut follow = Vec::new();
-        for f in &p.follow {
+        for f in names {
             match f.get_ref().as_str() {
                 "openssl-include" => follow.push(Builtin::OpensslInclude),
                 other => {
-                    return Err(ConfigError::at(
-                        file,
-                        text,
+                    return Err(self.error(
                         Some(f.span()),
                         format!(
                             "unknown extractor `{other}` in `follow`{}; known: {}",
@@ -287,109 +340,49 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
                 }
             }
         }
-        let mut references = Vec::new();
-        for r in &p.references {
-            let pattern = Regex::new(r.pattern.get_ref()).map_err(|e| {
-                ConfigError::at(
-                    file,
-                    text,
-                    Some(r.pattern.span()),
-                    format!("invalid regex: {e}"),
-                )
-            })?;
-            if pattern.captures_len() < 2 {
-                return Err(ConfigError::at(
-                    file,
-                    text,
-                    Some(r.pattern.span()),
-                    "the pattern needs a capture group `( )` around the path".into(),
-                ));
-            }
-            let files = match &r.files {
-                Some(g) => Some(
-                    Glob::new(g.get_ref())
-                        .map_err(|e| {
-                            ConfigError::at(
-                                file,
-                                text,
-                                Some(g.span()),
-                                format!("invalid glob: {e}"),
-                            )
-                        })?
-                        .compile_matcher(),
-                ),
-                None => None,
-            };
-            references.push(UserReference {
-                pattern,
-                files,
-                relative_to: r.relative_to,
-            });
+        Ok(follow)
+    }
+
+    /// One `[[profiles.NAME.references]]`: a regex with a capture group, and an optional glob.
+    fn reference(&self, r: &RawReference) -> Result<UserReference, ConfigError> {
+        let span = Some(r.pattern.span());
+        let pattern = Regex::new(r.pattern.get_ref())
+            .map_err(|e| self.error(span.clone(), format!("invalid regex: {e}")))?;
+        if pattern.captures_len() < 2 {
+            return Err(self.error(
+                span,
+                "the pattern needs a capture group `( )` around the path".into(),
+            ));
         }
+        let files = match &r.files {
+            Some(g) => Some(
+                Glob::new(g.get_ref())
+                    .map_err(|e| self.error(Some(g.span()), format!("invalid glob: {e}")))?
+                    .compile_matcher(),
+            ),
+            None => None,
+        };
+        Ok(UserReference {
+            pattern,
+            files,
+            relative_to: r.relative_to,
+        })
+    }
+
+    /// `components = [...]`: non-empty paths, globs and folders.
+    fn components(&self, patterns: &[Spanned<String>]) -> Result<Vec<String>, ConfigError> {
         let mut components = Vec::new();
-        for c in &p.components {
+        for c in patterns {
             if c.get_ref().is_empty() {
-                return Err(ConfigError::at(
-                    file,
-                    text,
-                    Some(c.span()),
-                    "empty component pattern".into(),
-                ));
+                return Err(self.error(Some(c.span()), "empty component pattern".into()));
             }
             if let Err(e) = Glob::new(c.get_ref()) {
-                return Err(ConfigError::at(
-                    file,
-                    text,
-                    Some(c.span()),
-                    format!("invalid glob: {e}"),
-                ));
+                return Err(self.error(Some(c.span()), format!("invalid glob: {e}")));
             }
             components.push(c.get_ref().clone());
         }
-        profiles.insert(
-            name.clone(),
-            Profile {
-                name,
-                description: p.description,
-                components,
-                follow,
-                include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
-                max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
-                references,
-                skip: Vec::new(),
-            },
-        );
+        Ok(components)
     }
-    let manifest_dir = raw
-        .manifest_dir
-        .unwrap_or_else(|| DEFAULT_MANIFEST_DIR.to_string());
-    if crate::path::WsPath::normalize(Path::new(&manifest_dir)).is_none() {
-        let span = text.find("manifest-dir").map(|i| i..i + 1);
-        return Err(ConfigError::at(
-            file,
-            text,
-            span,
-            format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
-        ));
-    }
-    if let Some(dir) = crate::path::WsPath::normalize(Path::new(&manifest_dir)) {
-        let mut skip: Vec<crate::path::WsPath> = profiles
-            .keys()
-            .filter_map(|n| dir.join(Path::new(&format!("{n}.toml"))))
-            .collect();
-        if !dir.is_root() {
-            skip = vec![dir];
-        }
-        for p in profiles.values_mut() {
-            p.skip = skip.clone();
-        }
-    }
-    Ok(Config {
-        file: file.to_path_buf(),
-        manifest_dir,
-        profiles,
-        severities: [raw.severity.hook, raw.severity.nightly, raw.severity.gate],
-    })
 }
 
 fn valid_profile_name(name: &str) -> bool {
@@ -406,16 +399,15 @@ impl Config {
     /// Defaults: `orphaned` is a warning in hooks and nightly runs; everything else is an error. The gate
     /// treats every finding as an error unless the configuration relaxes it.
     pub fn severity(&self, mode: Mode, code: Code) -> Severity {
-        let (table, default) = match mode {
-            Mode::Hook => (&self.severities[0], code.default_severity()),
-            Mode::Nightly => (&self.severities[1], code.default_severity()),
-            Mode::Gate => (&self.severities[2], Severity::Error),
-        };
-        table.get(&code).copied().unwrap_or(default)
+        self.severities
+            .get(mode)
+            .get(&code)
+            .copied()
+            .unwrap_or_else(|| code.default_severity(mode))
     }
 
     /// Looks up profiles by name; an unknown name lists the known ones.
-    pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>, String> {
+    pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>, UnknownProfile> {
         if names.is_empty() {
             return Ok(self.profiles.values().collect());
         }
@@ -425,15 +417,11 @@ impl Config {
                 Some(p) => out.push(p),
                 None => {
                     let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
-                    return Err(format!(
-                        "unknown profile `{n}`{}; known profiles: {}",
-                        closest(n, &known),
-                        if known.is_empty() {
-                            "(none)".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    ));
+                    return Err(UnknownProfile {
+                        name: n.clone(),
+                        suggestion: closest_name(n, &known).map(str::to_string),
+                        known: known.iter().map(|k| k.to_string()).collect(),
+                    });
                 }
             }
         }
@@ -453,13 +441,32 @@ impl Config {
 
 /// ` (did you mean `x`?)` when one of `candidates` is close to `word`, else empty.
 pub fn closest(word: &str, candidates: &[&str]) -> String {
+    closest_name(word, candidates)
+        .map(|c| format!(" (did you mean `{c}`?)"))
+        .unwrap_or_default()
+}
+
+/// The candidate most like `word`, when one is close enough to be a likely typo.
+fn closest_name<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
-        .unwrap_or_default()
+        .map(|(_, c)| c)
+}
+
+/// A profile name that the configuration does not declare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown profile `{name}`{}; known profiles: {}",
+    suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(),
+    if known.is_empty() { "(none)".to_string() } else { known.join(", ") })]
+pub struct UnknownProfile {
+    pub name: String,
+    /// The closest declared name, when one is close enough to be a likely typo.
+    pub suggestion: Option<String>,
+    /// Every declared name.
+    pub known: Vec<String>,
 }
 
 /// serde reports unknown keys as "unknown field `x`, expected one of `a`, `b`"; add the closest name.
@@ -560,7 +567,7 @@ follow = ["openssl-include"]
     #[test]
     fn unknown_profile_lists_known() {
         let c = parse(Path::new("v"), "[profiles.server]\n[profiles.client]\n").unwrap();
-        let e = c.select(&["servr".into()]).unwrap_err();
+        let e = c.select(&["servr".into()]).unwrap_err().to_string();
         assert!(e.contains("did you mean `server`?"), "{e}");
         assert!(e.contains("client, server"), "{e}");
     }

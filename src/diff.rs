@@ -44,13 +44,7 @@ pub fn diff(
     paths: &[String],
 ) -> Result<Vec<FileDiff>, Error> {
     let source = WorkTree::new(&ws.root);
-    let cx = Context {
-        config: &ws.config,
-        root: Some(&ws.root),
-        source: &source,
-        vcs,
-        mode: Mode::Nightly,
-    };
+    let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
     let report = check::run(&cx, &[profile.to_string()], &mut |_| {})?;
     let p = &report.profiles[0];
     let Some(m) = &p.manifest else {
@@ -98,7 +92,7 @@ pub fn diff(
                 source
                     .open(&c.path)
                     .and_then(|mut r| r.read_to_end(&mut v))
-                    .map_err(|e| Error::Io(format!("{}: {e}", c.path)))?;
+                    .map_err(|e| Error::io(c.path.to_string(), e))?;
                 // Compare like with like: the approved bytes are in repository form.
                 match vcs.repository_form(&c.path) {
                     Some(form) => form.to_repository_form(&v),

@@ -1,57 +1,165 @@
 //! Findings: one problem with a component of a profile, with a stable code that is a public contract.
+//!
+//! Every code is defined once, in the [`codes!`] table below: its name, its default severity in each
+//! mode, its description and its remedy. Findings are built by the small constructors on [`Draft`], so
+//! that the check, the gate and the hooks word the same problem the same way.
 
 use crate::inventory::Step;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The finding codes. They appear in JSON, SARIF rule ids, JUnit, the docs and the configuration;
-/// a code may be added but never renamed.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Code {
-    Untracked,
-    Ignored,
-    Uncommitted,
-    Stale,
-    Missing,
-    Unapproved,
-    Orphaned,
-    OutsideRoot,
-    Unreadable,
+/// The mode a run is in; each has its own severities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Pre-commit and pre-receive hooks.
+    Hook,
+    /// `vigil check` by hand or from cron.
+    Nightly,
+    /// `vigil gate`.
+    Gate,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Hook => "hook",
+            Mode::Nightly => "nightly",
+            Mode::Gate => "gate",
+        }
+    }
+}
+
+/// A severity for each mode, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerMode<T> {
+    pub hook: T,
+    pub nightly: T,
+    pub gate: T,
+}
+
+impl<T> PerMode<T> {
+    pub fn get(&self, mode: Mode) -> &T {
+        match mode {
+            Mode::Hook => &self.hook,
+            Mode::Nightly => &self.nightly,
+            Mode::Gate => &self.gate,
+        }
+    }
+}
+
+/// Everything a code says about itself, written once per code in [`codes!`].
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    /// The kebab-case name: JSON, SARIF rule id, JUnit, configuration keys.
+    pub name: &'static str,
+    /// Default severity per mode, before `[severity.MODE]` overrides.
+    pub defaults: PerMode<Severity>,
+    /// One sentence saying what the code means; used in help, SARIF rules and the README.
+    pub description: &'static str,
+    /// What a person should do about it.
+    pub remedy: &'static str,
+}
+
+/// Declares [`Code`] and its table. One entry per code: adding a code is adding an entry.
+macro_rules! codes {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $name:literal {
+            hook: $hook:ident, nightly: $nightly:ident, gate: $gate:ident,
+            description: $description:expr,
+            remedy: $remedy:expr $(,)?
+        }
+    ),* $(,)?) => {
+        /// The finding codes. They appear in JSON, SARIF rule ids, JUnit, the docs and the configuration;
+        /// a code may be added but never renamed.
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+        )]
+        pub enum Code {
+            $( $(#[$doc])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in the order of the table.
+            pub const ALL: [Code; [$(Code::$variant),*].len()] = [$(Code::$variant),*];
+
+            /// The code's entry in the table.
+            pub fn info(self) -> &'static CodeInfo {
+                match self {
+                    $(Code::$variant => &CodeInfo {
+                        name: $name,
+                        defaults: PerMode {
+                            hook: Severity::$hook,
+                            nightly: Severity::$nightly,
+                            gate: Severity::$gate,
+                        },
+                        description: $description,
+                        remedy: $remedy,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    Untracked = "untracked" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component is on disk but not known to version control.",
+        remedy: "add it to version control and commit it",
+    },
+    Ignored = "ignored" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component is on disk but matched by an ignore rule, so it can never be committed by accident.",
+        remedy: "remove the ignore rule that matches it, then add and commit it",
+    },
+    Uncommitted = "uncommitted" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component is tracked, but the disk or the index differs from the last commit.",
+        remedy: "commit the change (with a re-approval if its content changed)",
+    },
+    Stale = "stale" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component's hash differs from the profile's approved manifest.",
+        remedy: "review `vigil diff`, then `vigil approve` and commit the manifest",
+    },
+    Missing = "missing" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component is referenced but absent from the source, or a declared pattern matched nothing.",
+        remedy: "restore the file or fix the reference",
+    },
+    Unapproved = "unapproved" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The profile has no approved manifest, or the component is not in it.",
+        remedy: "run `vigil approve` and commit the manifest",
+    },
+    Orphaned = "orphaned" {
+        hook: Warning, nightly: Warning, gate: Error,
+        description: "The component is in the approved manifest but no longer referenced by the profile.",
+        remedy: "run `vigil approve` to drop it from the manifest",
+    },
+    OutsideRoot = "outside-root" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The reference or a symlink leads outside the workspace or the repository.",
+        remedy: "move the file into the workspace and reference it there",
+    },
+    Unreadable = "unreadable" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The component exists but cannot be read as a regular file (permissions, FIFO, device, socket, loop).",
+        remedy: "make it a readable regular file",
+    },
     /// Only the release gate looks for it: the manifest records a revision outside the checked history.
-    ForeignApproval,
+    ForeignApproval = "foreign-approval" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy).",
+        remedy: "merge the history the approval was made on, or approve again on this branch and commit the manifest",
+    },
 }
 
 impl Code {
-    pub const ALL: [Code; 10] = [
-        Code::Untracked,
-        Code::Ignored,
-        Code::Uncommitted,
-        Code::Stale,
-        Code::Missing,
-        Code::Unapproved,
-        Code::Orphaned,
-        Code::OutsideRoot,
-        Code::Unreadable,
-        Code::ForeignApproval,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Untracked => "untracked",
-            Code::Ignored => "ignored",
-            Code::Uncommitted => "uncommitted",
-            Code::Stale => "stale",
-            Code::Missing => "missing",
-            Code::Unapproved => "unapproved",
-            Code::Orphaned => "orphaned",
-            Code::OutsideRoot => "outside-root",
-            Code::Unreadable => "unreadable",
-            Code::ForeignApproval => "foreign-approval",
-        }
+        self.info().name
     }
 
     pub fn parse(s: &str) -> Option<Code> {
@@ -60,57 +168,17 @@ impl Code {
 
     /// One sentence saying what the code means; used in help, SARIF rules and the README.
     pub fn description(self) -> &'static str {
-        match self {
-            Code::Untracked => "The component is on disk but not known to version control.",
-            Code::Ignored => {
-                "The component is on disk but matched by an ignore rule, so it can never be committed by accident."
-            }
-            Code::Uncommitted => {
-                "The component is tracked, but the disk or the index differs from the last commit."
-            }
-            Code::Stale => "The component's hash differs from the profile's approved manifest.",
-            Code::Missing => {
-                "The component is referenced but absent from the source, or a declared pattern matched nothing."
-            }
-            Code::Unapproved => "The profile has no approved manifest, or the component is not in it.",
-            Code::Orphaned => {
-                "The component is in the approved manifest but no longer referenced by the profile."
-            }
-            Code::OutsideRoot => {
-                "The reference or a symlink leads outside the workspace or the repository."
-            }
-            Code::Unreadable => {
-                "The component exists but cannot be read as a regular file (permissions, FIFO, device, socket, loop)."
-            }
-            Code::ForeignApproval => {
-                "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy)."
-            }
-        }
+        self.info().description
     }
 
     /// What a person should do about it.
     pub fn remedy(self) -> &'static str {
-        match self {
-            Code::Untracked => "add it to version control and commit it",
-            Code::Ignored => "remove the ignore rule that matches it, then add and commit it",
-            Code::Uncommitted => "commit the change (with a re-approval if its content changed)",
-            Code::Stale => "review `vigil diff`, then `vigil approve` and commit the manifest",
-            Code::Missing => "restore the file or fix the reference",
-            Code::Unapproved => "run `vigil approve` and commit the manifest",
-            Code::Orphaned => "run `vigil approve` to drop it from the manifest",
-            Code::OutsideRoot => "move the file into the workspace and reference it there",
-            Code::Unreadable => "make it a readable regular file",
-            Code::ForeignApproval => {
-                "merge the history the approval was made on, or approve again on this branch and commit the manifest"
-            }
-        }
+        self.info().remedy
     }
 
-    pub fn default_severity(self) -> Severity {
-        match self {
-            Code::Orphaned => Severity::Warning,
-            _ => Severity::Error,
-        }
+    /// The severity in `mode` when the configuration does not override it.
+    pub fn default_severity(self, mode: Mode) -> Severity {
+        *self.info().defaults.get(mode)
     }
 }
 
@@ -160,4 +228,208 @@ pub struct Finding {
     pub message: String,
     /// How the profile reached the component, outermost first.
     pub via: Vec<Step>,
+}
+
+/// Sorts findings by profile, path and code and drops exact repeats: the order every report shows.
+pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| (&a.profile, &a.path, a.code).cmp(&(&b.profile, &b.path, b.code)));
+    findings.dedup();
+}
+
+/// A finding before the configuration gives it a severity and a profile: what the inventory, the check
+/// and the gate produce. The constructors below hold the wording, so each problem reads the same
+/// wherever it is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub code: Code,
+    /// The path (or the declared pattern) concerned.
+    pub path: String,
+    pub via: Vec<Step>,
+    pub message: String,
+}
+
+impl Draft {
+    pub fn new(
+        code: Code,
+        path: impl Into<String>,
+        via: Vec<Step>,
+        message: impl Into<String>,
+    ) -> Self {
+        Draft {
+            code,
+            path: path.into(),
+            via,
+            message: message.into(),
+        }
+    }
+
+    /// Gives the draft its severity in `mode` from `severity`; `None` when that severity is `off`.
+    pub fn judge(self, profile: &str, severity: impl Fn(Code) -> Severity) -> Option<Finding> {
+        let severity = severity(self.code);
+        (severity != Severity::Off).then(|| Finding {
+            code: self.code,
+            severity,
+            profile: profile.to_string(),
+            path: self.path,
+            message: self.message,
+            via: self.via,
+        })
+    }
+
+    /// A component on disk that version control does not know; `hint` says why, when it can.
+    pub fn untracked(path: impl Into<String>, via: Vec<Step>, hint: Option<&str>) -> Self {
+        let message = match hint {
+            Some(h) => format!("not under version control: {h}"),
+            None => "on disk, but not under version control".into(),
+        };
+        Draft::new(Code::Untracked, path, via, message)
+    }
+
+    /// A component matched by an ignore rule.
+    pub fn ignored(path: impl Into<String>, via: Vec<Step>) -> Self {
+        Draft::new(
+            Code::Ignored,
+            path,
+            via,
+            "on disk, but matched by an ignore rule, so it is not under version control",
+        )
+    }
+
+    /// A tracked component that differs from the last commit; `how` is version control's account.
+    pub fn uncommitted(path: impl Into<String>, via: Vec<Step>, how: &str) -> Self {
+        Draft::new(Code::Uncommitted, path, via, how)
+    }
+
+    /// A component that could not be read for hashing.
+    pub fn unreadable(path: impl Into<String>, via: Vec<Step>, why: &str) -> Self {
+        Draft::new(
+            Code::Unreadable,
+            path,
+            via,
+            format!("cannot be read: {why}"),
+        )
+    }
+
+    /// A profile with no approved manifest at `manifest`.
+    pub fn no_manifest(manifest: impl Into<String>) -> Self {
+        Draft::new(
+            Code::Unapproved,
+            manifest,
+            Vec::new(),
+            "the profile has no approved manifest",
+        )
+    }
+
+    /// A component missing from the approved manifest at `manifest`.
+    pub fn not_in_manifest(path: impl Into<String>, via: Vec<Step>, manifest: &str) -> Self {
+        Draft::new(
+            Code::Unapproved,
+            path,
+            via,
+            format!("not in the approved manifest {manifest}"),
+        )
+    }
+
+    /// A manifest entry the profile no longer references.
+    pub fn orphaned(path: impl Into<String>, manifest: &str) -> Self {
+        Draft::new(
+            Code::Orphaned,
+            path,
+            Vec::new(),
+            format!("in the approved manifest {manifest}, but no longer referenced by the profile"),
+        )
+    }
+
+    /// A component whose content changed since approval; `note` explains a content transformation.
+    pub fn stale_content(
+        path: impl Into<String>,
+        via: Vec<Step>,
+        approved: &str,
+        now: &str,
+        note: Option<String>,
+    ) -> Self {
+        let note = note.map(|n| format!("; {n}")).unwrap_or_default();
+        Draft::new(
+            Code::Stale,
+            path,
+            via,
+            format!(
+                "changed since approval (approved {}, now {}){note}",
+                short(approved),
+                short(now)
+            ),
+        )
+    }
+
+    /// A component whose kind (file, executable, symlink) changed since approval.
+    pub fn stale_kind(path: impl Into<String>, via: Vec<Step>, approved: &str, now: &str) -> Self {
+        Draft::new(
+            Code::Stale,
+            path,
+            via,
+            format!("approved as {approved}, now {now}"),
+        )
+    }
+
+    /// The approved manifest file itself is not under version control.
+    pub fn manifest_untracked(manifest: impl Into<String>) -> Self {
+        Draft::new(
+            Code::Untracked,
+            manifest,
+            Vec::new(),
+            "the approved manifest itself is not under version control: commit it",
+        )
+    }
+
+    /// The approved manifest file itself is matched by an ignore rule.
+    pub fn manifest_ignored(manifest: impl Into<String>) -> Self {
+        Draft::new(
+            Code::Ignored,
+            manifest,
+            Vec::new(),
+            "the approved manifest itself is matched by an ignore rule, so it is not under version control",
+        )
+    }
+
+    /// The approved manifest file itself differs from the last commit; `how` is version control's account.
+    pub fn manifest_uncommitted(manifest: impl Into<String>, how: &str) -> Self {
+        Draft::new(
+            Code::Uncommitted,
+            manifest,
+            Vec::new(),
+            format!("the approved manifest itself is {how}: commit it"),
+        )
+    }
+
+    /// The manifest records an approval made on a revision outside the checked history.
+    pub fn foreign_approval(manifest: impl Into<String>, vcs: &str, id: &str, why: &str) -> Self {
+        Draft::new(
+            Code::ForeignApproval,
+            manifest,
+            Vec::new(),
+            format!(
+                "the approval was made on {vcs} revision {id}, outside the checked history: {why}"
+            ),
+        )
+    }
+}
+
+/// The first 12 hex digits of a hash, for messages.
+pub fn short(h: &str) -> &str {
+    &h[..h.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_serde_and_are_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(Code::parse(c.as_str()), Some(c));
+            assert!(seen.insert(c.as_str()), "duplicate code name {c}");
+        }
+    }
 }

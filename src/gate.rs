@@ -11,9 +11,9 @@
 //! none from its caller, so a stat cache added for hooks and nightly runs can never reach it: a release
 //! decision must not rest on timestamps and sizes that anyone with write access can forge.
 
-use crate::check::{self, Context, ManifestInfo, Progress, Report};
+use crate::check::{self, Context, ManifestInfo, ProfileResult, Progress, Report};
 use crate::config::Mode;
-use crate::finding::{Code, Finding, Severity};
+use crate::finding::{sort_and_dedupe, Code, Draft, Finding};
 use crate::source::WorkTree;
 use crate::vcs::{Lineage, Status, Vcs};
 use crate::workspace::Workspace;
@@ -72,13 +72,7 @@ pub fn gate(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Gate, Error> {
     let source = WorkTree::new(&ws.root);
-    let cx = Context {
-        config: &ws.config,
-        root: Some(&ws.root),
-        source: &source,
-        vcs,
-        mode: Mode::Gate,
-    };
+    let cx = Context::work_tree(ws, &source, vcs, Mode::Gate);
     let mut report = check::run(&cx, names, progress)?;
     let checked_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
 
@@ -91,113 +85,109 @@ pub fn gate(
         .status(&manifest_paths)
         .map_err(|e| Error::Vcs(e.to_string()))?;
 
-    let mut extra: Vec<(Code, String, String, String)> = Vec::new();
+    let mut drafts: Vec<(String, Draft)> = Vec::new();
     let mut profiles = Vec::new();
     for p in &report.profiles {
-        let mut manifest_status = None;
-        let mut lineage = None;
-        if let Some(m) = &p.manifest {
-            let path = m.path.to_string();
-            let status = statuses.get(&m.path).cloned();
-            match &status {
-                Some(Status::Committed) => {}
-                Some(Status::Untracked(_)) | None => extra.push((
-                    Code::Untracked,
-                    p.name.clone(),
-                    path.clone(),
-                    "the approved manifest itself is not under version control: commit it".into(),
-                )),
-                Some(Status::Ignored) => extra.push((
-                    Code::Ignored,
-                    p.name.clone(),
-                    path.clone(),
-                    "the approved manifest itself is matched by an ignore rule, so it is not under version control".into(),
-                )),
-                Some(Status::Uncommitted(how)) => extra.push((
-                    Code::Uncommitted,
-                    p.name.clone(),
-                    path.clone(),
-                    format!("the approved manifest itself is {how}: commit it"),
-                )),
-            }
-            manifest_status = status;
-            let rev = &m.manifest.revision;
-            if let Some(id) = &rev.id {
-                let l = if rev.vcs != vcs.name() {
-                    Lineage::Outside(format!(
-                        "it was approved under {}, but this workspace uses {}",
-                        rev.vcs,
-                        vcs.name()
-                    ))
-                } else {
-                    vcs.lineage(&m.path, id)
-                        .map_err(|e| Error::Vcs(e.to_string()))?
-                };
-                if let Lineage::Outside(why) = &l {
-                    extra.push((
-                        Code::ForeignApproval,
-                        p.name.clone(),
-                        path.clone(),
-                        format!("the approval was made on {} revision {id}, outside the checked history: {why}", rev.vcs),
-                    ));
-                }
-                lineage = Some(l);
-            }
-        }
-        let committed = p
-            .components
-            .iter()
-            .filter(|c| c.status == Some(Status::Committed))
-            .count();
-        let stale_paths: std::collections::BTreeSet<&str> = report
-            .findings
-            .iter()
-            .filter(|f| f.profile == p.name && f.code == Code::Stale)
-            .map(|f| f.path.as_str())
-            .collect();
-        let matching = p
-            .components
-            .iter()
-            .filter(|c| {
-                c.blake3.is_some()
-                    && c.approved == c.blake3
-                    && !stale_paths.contains(c.path.to_string().as_str())
-            })
-            .count();
-        profiles.push(GateProfile {
-            name: p.name.clone(),
-            description: p.description.clone(),
-            components: p.components.len(),
-            rehashed: p.components.iter().filter(|c| c.blake3.is_some()).count(),
-            committed,
-            matching,
-            manifest: p.manifest.clone(),
-            manifest_status,
-            lineage,
-        });
+        let (approval, found) = match &p.manifest {
+            Some(m) => judge_approval(vcs, m, statuses.get(&m.path).cloned())?,
+            None => (Approval::default(), Vec::new()),
+        };
+        drafts.extend(found.into_iter().map(|d| (p.name.clone(), d)));
+        profiles.push(gate_profile(&report, p, approval));
     }
 
-    for (code, profile, path, message) in extra {
-        let severity = ws.config.severity(Mode::Gate, code);
-        if severity == Severity::Off {
-            continue;
-        }
-        report.findings.push(Finding {
-            code,
-            severity,
-            profile,
-            path,
-            message,
-            via: Vec::new(),
-        });
+    let severity = |code| ws.config.severity(Mode::Gate, code);
+    for (profile, d) in drafts {
+        report.findings.extend(d.judge(&profile, severity));
     }
-    report
-        .findings
-        .sort_by(|a, b| (&a.profile, &a.path, a.code).cmp(&(&b.profile, &b.path, b.code)));
-    report.findings.dedup();
+    sort_and_dedupe(&mut report.findings);
     Ok(Gate {
         report,
         profiles,
         checked_at,
     })
+}
+
+/// What version control says of a profile's approval: its manifest file, and where the revision it
+/// records stands.
+#[derive(Default)]
+struct Approval {
+    status: Option<Status>,
+    lineage: Option<Lineage>,
+}
+
+/// The manifest file must be committed, and the revision it records in the checked history.
+fn judge_approval(
+    vcs: &dyn Vcs,
+    m: &ManifestInfo,
+    status: Option<Status>,
+) -> Result<(Approval, Vec<Draft>), Error> {
+    let path = m.path.to_string();
+    let mut drafts = Vec::new();
+    // A manifest version control says nothing of is not under it.
+    let judged = status.clone().unwrap_or(Status::Untracked(None));
+    drafts.extend(check::manifest_status(&path, &judged));
+    let rev = &m.manifest.revision;
+    let Some(id) = &rev.id else {
+        return Ok((
+            Approval {
+                status,
+                lineage: None,
+            },
+            drafts,
+        ));
+    };
+    let lineage = if rev.vcs != vcs.name() {
+        Lineage::Outside(format!(
+            "it was approved under {}, but this workspace uses {}",
+            rev.vcs,
+            vcs.name()
+        ))
+    } else {
+        vcs.lineage(&m.path, id)
+            .map_err(|e| Error::Vcs(e.to_string()))?
+    };
+    if let Lineage::Outside(why) = &lineage {
+        drafts.push(Draft::foreign_approval(path, &rev.vcs, id, why));
+    }
+    let approval = Approval {
+        status,
+        lineage: Some(lineage),
+    };
+    Ok((approval, drafts))
+}
+
+/// The counts a reviewer reads in the gate's summary for one profile.
+fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateProfile {
+    let committed = p
+        .components
+        .iter()
+        .filter(|c| c.status == Some(Status::Committed))
+        .count();
+    let stale_paths: std::collections::BTreeSet<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.profile == p.name && f.code == Code::Stale)
+        .map(|f| f.path.as_str())
+        .collect();
+    let matching = p
+        .components
+        .iter()
+        .filter(|c| {
+            c.blake3.is_some()
+                && c.approved == c.blake3
+                && !stale_paths.contains(c.path.to_string().as_str())
+        })
+        .count();
+    GateProfile {
+        name: p.name.clone(),
+        description: p.description.clone(),
+        components: p.components.len(),
+        rehashed: p.components.iter().filter(|c| c.blake3.is_some()).count(),
+        committed,
+        matching,
+        manifest: p.manifest.clone(),
+        manifest_status: approval.status,
+        lineage: approval.lineage,
+    }
 }

@@ -7,7 +7,7 @@
 
 use crate::config::Profile;
 use crate::discover::{self, Base};
-use crate::finding::Code;
+use crate::finding::{Code, Draft};
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Meta, Source};
 use globset::GlobBuilder;
@@ -66,15 +66,8 @@ pub struct Component {
     pub blake3: Option<String>,
 }
 
-/// Something the inventory could not resolve into a component.
-#[derive(Debug, Clone)]
-pub struct Problem {
-    pub code: Code,
-    /// The path (or the declared pattern) concerned.
-    pub path: String,
-    pub via: Vec<Step>,
-    pub message: String,
-}
+/// Something the inventory could not resolve into a component: a finding still to be judged.
+pub type Problem = Draft;
 
 /// The components of one profile.
 #[derive(Debug, Clone)]
@@ -137,12 +130,7 @@ fn has_glob_meta(s: &str) -> bool {
 
 impl Walker<'_> {
     fn problem(&mut self, code: Code, path: String, via: Vec<Step>, message: String) {
-        self.problems.push(Problem {
-            code,
-            path,
-            via,
-            message,
-        });
+        self.problems.push(Draft::new(code, path, via, message));
     }
 
     fn push(&mut self, path: WsPath, via: Vec<Step>, depth: u32, hops: u32, from_dir: bool) {
@@ -172,33 +160,42 @@ impl Walker<'_> {
             );
             return;
         };
-        if !has_glob_meta(pattern) {
-            match self.source.lookup(&norm) {
-                Lookup::Found(Meta {
-                    kind: Kind::Dir, ..
-                }) => {
-                    let before = self.queue.len();
-                    self.push_folder(&norm, &via, 0);
-                    if self.queue.len() == before {
-                        self.problem(
-                            Code::Missing,
-                            pattern.to_string(),
-                            via,
-                            "the declared folder holds no files".into(),
-                        );
-                    }
-                }
-                Lookup::Missing => self.problem(
-                    Code::Missing,
-                    pattern.to_string(),
-                    via,
-                    format!("declared, but not found in the {}", self.source.label()),
-                ),
-                _ => self.push(norm, via, 0, 0, false),
-            }
-            return;
+        if has_glob_meta(pattern) {
+            self.declare_glob(pattern, trimmed, via);
+        } else {
+            self.declare_literal(pattern, norm, via);
         }
-        // A glob: walk from its longest literal folder prefix.
+    }
+
+    /// A declared path without glob characters: a file, or a folder (every file below it).
+    fn declare_literal(&mut self, pattern: &str, norm: WsPath, via: Vec<Step>) {
+        match self.source.lookup(&norm) {
+            Lookup::Found(Meta {
+                kind: Kind::Dir, ..
+            }) => {
+                let before = self.queue.len();
+                self.push_folder(&norm, &via, 0);
+                if self.queue.len() == before {
+                    self.problem(
+                        Code::Missing,
+                        pattern.to_string(),
+                        via,
+                        "the declared folder holds no files".into(),
+                    );
+                }
+            }
+            Lookup::Missing => self.problem(
+                Code::Missing,
+                pattern.to_string(),
+                via,
+                format!("declared, but not found in the {}", self.source.label()),
+            ),
+            _ => self.push(norm, via, 0, 0, false),
+        }
+    }
+
+    /// A declared glob: every file and folder it matches.
+    fn declare_glob(&mut self, pattern: &str, trimmed: &str, via: Vec<Step>) {
         let glob = match GlobBuilder::new(trimmed).literal_separator(true).build() {
             Ok(g) => g.compile_matcher(),
             Err(e) => {
@@ -211,6 +208,35 @@ impl Walker<'_> {
                 return;
             }
         };
+        let matched = self.glob_matches(&glob, trimmed, &via);
+        if matched.is_empty() {
+            self.problem(
+                Code::Missing,
+                pattern.to_string(),
+                via.clone(),
+                format!(
+                    "the declared pattern matched nothing in the {}",
+                    self.source.label()
+                ),
+            );
+        }
+        for (path, is_dir) in matched {
+            if is_dir {
+                self.push_folder(&path, &via, 0);
+            } else {
+                self.push(path, via.clone(), 0, 0, false);
+            }
+        }
+    }
+
+    /// The paths a glob matches (`true` for a folder), sorted, walking from its longest literal
+    /// folder prefix.
+    fn glob_matches(
+        &mut self,
+        glob: &globset::GlobMatcher,
+        trimmed: &str,
+        via: &[Step],
+    ) -> Vec<(WsPath, bool)> {
         let literal: Vec<&str> = trimmed
             .split('/')
             .take_while(|part| !has_glob_meta(part))
@@ -234,7 +260,7 @@ impl Walker<'_> {
                     self.problem(
                         Code::Unreadable,
                         dir.to_string(),
-                        via.clone(),
+                        via.to_vec(),
                         format!("cannot list the folder: {e}"),
                     );
                     continue;
@@ -258,24 +284,7 @@ impl Walker<'_> {
             }
         }
         matched.sort();
-        if matched.is_empty() {
-            self.problem(
-                Code::Missing,
-                pattern.to_string(),
-                via.clone(),
-                format!(
-                    "the declared pattern matched nothing in the {}",
-                    self.source.label()
-                ),
-            );
-        }
-        for (path, is_dir) in matched {
-            if is_dir {
-                self.push_folder(&path, &via, 0);
-            } else {
-                self.push(path, via.clone(), 0, 0, false);
-            }
-        }
+        matched
     }
 
     /// True for paths that folder and glob expansion never collect: the manifests, which record the
@@ -552,89 +561,94 @@ impl Walker<'_> {
             return hash;
         }
         for r in discover::extract(self.profile, &p.path, &content) {
-            let mut via = p.via.clone();
-            via.push(Step::Reference {
-                from: p.path.clone(),
-                line: r.line,
-                by: r.by.clone(),
-            });
-            let raw = Path::new(OsStr::from_bytes(&r.raw));
-            let resolved = if raw.is_absolute() {
-                self.absolute_inside(raw)
-            } else {
-                let base = match &r.base {
-                    Base::File => Some(p.path.parent()),
-                    Base::Dir(d) => {
-                        let d = Path::new(OsStr::from_bytes(d));
-                        if d.is_absolute() {
-                            self.absolute_inside(d)
-                        } else {
-                            WsPath::normalize(d)
-                        }
-                    }
-                };
-                base.and_then(|b| b.join(raw))
-            };
-            let Some(target) = resolved else {
-                self.problem(
-                    Code::OutsideRoot,
-                    String::from_utf8_lossy(&r.raw).into_owned(),
-                    via,
-                    format!("referenced by {}:{}, outside the workspace", p.path, r.line),
-                );
-                continue;
-            };
-            if p.depth + 1 > self.profile.max_depth {
-                self.problem(
-                    Code::Unreadable,
-                    target.to_string(),
-                    via,
-                    format!(
-                        "not followed: more than {} references deep (raise `max-depth`)",
-                        self.profile.max_depth
-                    ),
-                );
-                continue;
-            }
-            if r.openssl {
-                if let Lookup::Found(Meta {
-                    kind: Kind::Dir, ..
-                }) = self.source.lookup(&target)
-                {
-                    // config(5): a folder includes its *.cnf and *.conf files, not recursively; and a file
-                    // loaded from a folder include may not include another folder.
-                    if p.from_dir_include {
-                        continue;
-                    }
-                    match self.source.list_dir(&target) {
-                        Ok(entries) => {
-                            for e in entries {
-                                let name = e.name.as_bytes();
-                                if e.kind != Kind::Dir
-                                    && (name.ends_with(b".cnf") || name.ends_with(b".conf"))
-                                {
-                                    self.push(
-                                        target.child(&e.name),
-                                        via.clone(),
-                                        p.depth + 1,
-                                        0,
-                                        true,
-                                    );
-                                }
-                            }
-                        }
-                        Err(e) => self.problem(
-                            Code::Unreadable,
-                            target.to_string(),
-                            via,
-                            format!("cannot list the included folder: {e}"),
-                        ),
-                    }
-                    continue;
-                }
-            }
-            self.push(target, via, p.depth + 1, 0, false);
+            self.follow_reference(p, &r);
         }
         hash
+    }
+
+    /// Queues what a reference found in `p` points at, or records why it cannot be followed.
+    fn follow_reference(&mut self, p: &Pending, r: &discover::Reference) {
+        let mut via = p.via.clone();
+        via.push(Step::Reference {
+            from: p.path.clone(),
+            line: r.line,
+            by: r.by.clone(),
+        });
+        let Some(target) = self.resolve_reference(p, r) else {
+            self.problem(
+                Code::OutsideRoot,
+                String::from_utf8_lossy(&r.raw).into_owned(),
+                via,
+                format!("referenced by {}:{}, outside the workspace", p.path, r.line),
+            );
+            return;
+        };
+        if p.depth + 1 > self.profile.max_depth {
+            self.problem(
+                Code::Unreadable,
+                target.to_string(),
+                via,
+                format!(
+                    "not followed: more than {} references deep (raise `max-depth`)",
+                    self.profile.max_depth
+                ),
+            );
+            return;
+        }
+        if r.openssl {
+            if let Lookup::Found(Meta {
+                kind: Kind::Dir, ..
+            }) = self.source.lookup(&target)
+            {
+                self.include_folder(p, target, via);
+                return;
+            }
+        }
+        self.push(target, via, p.depth + 1, 0, false);
+    }
+
+    /// The workspace path a reference names, resolved against its base; `None` outside the workspace.
+    fn resolve_reference(&self, p: &Pending, r: &discover::Reference) -> Option<WsPath> {
+        let raw = Path::new(OsStr::from_bytes(&r.raw));
+        if raw.is_absolute() {
+            return self.absolute_inside(raw);
+        }
+        let base = match &r.base {
+            Base::File => Some(p.path.parent()),
+            Base::Dir(d) => {
+                let d = Path::new(OsStr::from_bytes(d));
+                if d.is_absolute() {
+                    self.absolute_inside(d)
+                } else {
+                    WsPath::normalize(d)
+                }
+            }
+        };
+        base.and_then(|b| b.join(raw))
+    }
+
+    /// An OpenSSL `.include` of a folder. config(5): a folder includes its *.cnf and *.conf files, not
+    /// recursively; and a file loaded from a folder include may not include another folder.
+    fn include_folder(&mut self, p: &Pending, target: WsPath, via: Vec<Step>) {
+        if p.from_dir_include {
+            return;
+        }
+        match self.source.list_dir(&target) {
+            Ok(entries) => {
+                for e in entries {
+                    let name = e.name.as_bytes();
+                    if e.kind != Kind::Dir && (name.ends_with(b".cnf") || name.ends_with(b".conf"))
+                    {
+                        self.push(target.child(&e.name), via.clone(), p.depth + 1, 0, true);
+                    }
+                }
+            }
+            Err(e) => self.problem(
+                Code::Unreadable,
+                target.to_string(),
+                via,
+                format!("cannot list the included folder: {e}"),
+            ),
+        }
     }
 }

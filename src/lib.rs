@@ -21,6 +21,7 @@ pub mod hook;
 pub mod inventory;
 pub mod manifest;
 pub mod path;
+pub mod pre_receive;
 pub mod report;
 pub mod schema;
 pub mod snapshot;
@@ -34,17 +35,89 @@ mod testing;
 #[cfg(test)]
 mod tests;
 
-/// Everything that stops a run before it can report findings. Each maps to exit code 2.
+/// Everything that stops a run before it can report findings. Each maps to exit code 2 (see
+/// [`Error::exit_code`]); the binary prints it once, with its `Display`, which already carries the
+/// text of its source.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Reading or writing a file failed. `action` (`cannot write`, ...) prefixes the path when set.
+    #[error("{}{}: {source}", action.map(|a| format!("{a} ")).unwrap_or_default(), path.display())]
+    Io {
+        action: Option<&'static str>,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process holds the workspace's approval lock, or the lock cannot be taken.
     #[error("{0}")]
-    Config(#[from] config::ConfigError),
+    Lock(#[source] std::io::Error),
+    /// A git operation failed; `context` says which, when it adds anything to git's own message.
+    #[error("{}{}", if context.is_empty() { String::new() } else { format!("{context}: ") }, source.message())]
+    Git {
+        context: String,
+        #[source]
+        source: git2::Error,
+    },
+    /// `svn` or `svnlook` failed, or version control otherwise could not answer.
     #[error("{0}")]
-    Usage(String),
+    SvnTool(String),
+    /// Version control could not answer (any backend).
     #[error("{0}")]
     Vcs(String),
+    /// A profile name that `vigil.toml` does not declare, with the closest known name.
     #[error("{0}")]
-    Io(String),
+    UnknownProfile(#[from] config::UnknownProfile),
+    /// `vigil.toml` does not parse or does not make sense.
+    #[error("{0}")]
+    Config(#[from] config::ConfigError),
+    /// An approved manifest does not parse or belongs elsewhere.
+    #[error("{0}")]
+    Manifest(config::ConfigError),
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// The process exit code for this error: 2, as for every usage, configuration or runtime error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action: None,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A failed write of `path`.
+    pub fn write(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action: Some("cannot write"),
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A git error, with what vigil was doing (may be empty).
+    pub fn git(context: impl Into<String>, source: git2::Error) -> Self {
+        Error::Git {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// The process's current folder cannot be read.
+    pub fn current_dir(source: std::io::Error) -> Self {
+        Error::Io {
+            action: Some("cannot read"),
+            path: "the current folder".into(),
+            source,
+        }
+    }
 }
 
 /// The version written into manifests and reports.

@@ -32,11 +32,10 @@ pub fn open_repo(start: &Path) -> Result<Repository, Error> {
         )
     };
     repo.map_err(|e| {
-        Error::Vcs(format!(
-            "no git repository at {} (or GIT_DIR): {}",
-            start.display(),
-            e.message()
-        ))
+        Error::git(
+            format!("no git repository at {} (or GIT_DIR)", start.display()),
+            e,
+        )
     })
 }
 
@@ -116,7 +115,7 @@ pub fn load_config(
     };
     let blob = repo
         .find_blob(id)
-        .map_err(|e| Error::Vcs(format!("{}: {}", label.display(), e.message())))?;
+        .map_err(|e| Error::git(label.display().to_string(), e))?;
     let text = std::str::from_utf8(blob.content()).map_err(|e| {
         Error::Config(config::ConfigError {
             file: label.to_path_buf(),
@@ -306,7 +305,7 @@ pub fn with_commit<T>(
     let root = repo.workdir().map(|_| display_root(repo, prefix));
     config.file = display_root(repo, prefix).join(CONFIG_FILE);
     let source = crate::source::GitTree::new(repo, commit, prefix)
-        .map_err(|e| Error::Vcs(e.message().to_string()))?
+        .map_err(|e| Error::git("", e))?
         .ok_or_else(|| Error::Vcs("the workspace folder is not in the commit".into()))?;
     let vcs = crate::vcs::git_tree::GitCommit::new(repo, commit.id(), prefix);
     let cx = crate::check::Context {

@@ -98,7 +98,7 @@ struct Change {
 /// Checks a transaction (or, for testing a repository, a revision).
 pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
     let bin = find_tool("svnlook", o.svnlook.as_deref(), "VIGIL_SVNLOOK")
-        .map_err(|e| Error::Vcs(e.to_string()))?;
+        .map_err(|e| Error::SvnTool(e.to_string()))?;
     let look = Svnlook {
         bin,
         repos: o.repos.clone(),
@@ -189,8 +189,49 @@ fn check_workspace(
     changed: &[(String, String)],
     slot: &CacheSlot,
 ) -> Result<Result<String, String>, Error> {
-    // The changes inside the workspace, relative to it; a change above it (the folder itself deleted,
-    // replaced or copied) touches everything.
+    let (changes, everything) = workspace_changes(ws, changed);
+    if changes.is_empty() && !everything {
+        return Ok(Ok(format!(
+            "{}: the commit changes nothing in the workspace",
+            shown_ws(ws)
+        )));
+    }
+    let cfg = match txn_config(look, ws)? {
+        Ok(c) => c,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    let source = SvnTxn::new(look.clone(), ws);
+    let all_touched = everything
+        || changes
+            .iter()
+            .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
+    let mut names = Vec::new();
+    for name in cfg.profiles.keys() {
+        let manifest = match check::read_manifest(&cfg, &source, name) {
+            Ok(m) => m,
+            Err(Error::Config(e) | Error::Manifest(e)) => {
+                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
+                return Ok(Err(parse_rejection(&e.to_string(), &file)));
+            }
+            Err(e) => return Err(e),
+        };
+        if all_touched || profile_touched(&cfg, name, manifest.as_ref(), &changes) {
+            names.push(name.clone());
+        }
+    }
+    if names.is_empty() {
+        return Ok(Ok(format!(
+            "{}: the commit touches nothing any profile uses",
+            shown_ws(ws)
+        )));
+    }
+    source.use_cache(slot.get(look));
+    check_profiles(look, ws, &cfg, &source, &names)
+}
+
+/// The changes inside the workspace, relative to it, and whether a change above it (the folder itself
+/// deleted, replaced or copied) touches everything.
+fn workspace_changes(ws: &str, changed: &[(String, String)]) -> (Vec<Change>, bool) {
     let mut changes = Vec::new();
     let mut everything = false;
     for (action, path) in changed {
@@ -222,13 +263,11 @@ fn check_workspace(
             }
         }
     }
-    if changes.is_empty() && !everything {
-        return Ok(Ok(format!(
-            "{}: the commit changes nothing in the workspace",
-            shown_ws(ws)
-        )));
-    }
+    (changes, everything)
+}
 
+/// The workspace's `vigil.toml` as the transaction has it; `Ok(Err(message))` rejects the commit.
+fn txn_config(look: &Svnlook, ws: &str) -> Result<Result<Config, String>, Error> {
     let config_path = repo_join(ws, config::CONFIG_FILE);
     let label = PathBuf::from(format!("^/{config_path}"));
     let text = match look.cat(&config_path) {
@@ -242,62 +281,41 @@ fn check_workspace(
                 label.display()
             )))
         }
-        Err(e) => return Err(Error::Vcs(format!("svnlook: {}", e.stderr))),
+        Err(e) => return Err(Error::SvnTool(format!("svnlook: {}", e.stderr))),
     };
-    let text = match String::from_utf8(text) {
-        Ok(t) => t,
-        Err(_) => {
-            return Ok(Err(parse_rejection(
-                &format!("{}: not valid UTF-8", label.display()),
-                &label,
-            )))
-        }
-    };
-    let cfg = match config::parse(&label, &text) {
-        Ok(c) => c,
-        Err(e) => return Ok(Err(parse_rejection(&e.to_string(), &label))),
-    };
-
-    let source = SvnTxn::new(look.clone(), ws);
-    let all_touched = everything
-        || changes
-            .iter()
-            .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
-    let mut names = Vec::new();
-    for name in cfg.profiles.keys() {
-        let manifest = match check::read_manifest(&cfg, &source, name) {
-            Ok(m) => m,
-            Err(Error::Config(e)) => {
-                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
-                return Ok(Err(parse_rejection(&e.to_string(), &file)));
-            }
-            Err(e) => return Err(e),
-        };
-        if all_touched || profile_touched(&cfg, name, manifest.as_ref(), &changes) {
-            names.push(name.clone());
-        }
-    }
-    if names.is_empty() {
-        return Ok(Ok(format!(
-            "{}: the commit touches nothing any profile uses",
-            shown_ws(ws)
+    let Ok(text) = String::from_utf8(text) else {
+        return Ok(Err(parse_rejection(
+            &format!("{}: not valid UTF-8", label.display()),
+            &label,
         )));
-    }
+    };
+    Ok(config::parse(&label, &text).map_err(|e| parse_rejection(&e.to_string(), &label)))
+}
 
-    source.use_cache(slot.get(look));
+/// Runs the hook-mode check of the touched profiles; `Ok(Ok(note))` accepts, `Ok(Err(message))`
+/// rejects.
+fn check_profiles(
+    look: &Svnlook,
+    ws: &str,
+    cfg: &Config,
+    source: &SvnTxn,
+    names: &[String],
+) -> Result<Result<String, String>, Error> {
     let vcs = TxnVcs {
         label: look.label(),
     };
     let cx = Context {
-        config: &cfg,
+        config: cfg,
         root: None,
-        source: &source,
+        source,
         vcs: &vcs,
         mode: Mode::Hook,
     };
-    let report = match check::run(&cx, &names, &mut |_| {}) {
+    let report = match check::run(&cx, names, &mut |_| {}) {
         Ok(r) => r,
-        Err(Error::Config(e)) => return Ok(Err(parse_rejection(&e.to_string(), &e.file))),
+        Err(Error::Config(e) | Error::Manifest(e)) => {
+            return Ok(Err(parse_rejection(&e.to_string(), &e.file)))
+        }
         Err(e) => return Err(e),
     };
     if !report.failed() {
@@ -308,7 +326,7 @@ fn check_workspace(
             source.cached_files()
         )));
     }
-    Ok(Err(rejection(&cfg, ws, &report.findings)))
+    Ok(Err(rejection(cfg, ws, &report.findings)))
 }
 
 /// Whether a change can alter what `profile` references or its approval.

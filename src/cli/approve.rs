@@ -1,7 +1,7 @@
 //! `vigil approve`.
 
-use super::{Globals, ProgressLine, ERROR, FINDINGS, OK};
-use vigil::approve::{self, Outcome};
+use super::{Exit, Globals, Outcome, ProgressLine};
+use vigil::approve::{self, Outcome as Approval};
 use vigil::inventory::chain_text;
 
 #[derive(clap::Args, Debug)]
@@ -19,7 +19,7 @@ pub struct Args {
     reason: Option<String>,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
@@ -27,12 +27,8 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         progress.update(p)
     });
     progress.finish();
-    match outcome {
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            Ok(ERROR)
-        }
-        Ok(Outcome::Refused(findings)) => {
+    match outcome? {
+        Approval::Refused(findings) => {
             eprintln!("vigil: approval refused: what is not under version control cannot be approved. Nothing was written.");
             for f in &findings {
                 eprintln!("  {} {}: {} {}", f.profile, f.code, f.path, f.message);
@@ -41,9 +37,9 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
                 }
                 eprintln!("      fix: {}", f.code.remedy());
             }
-            Ok(FINDINGS)
+            Ok(Exit::Findings)
         }
-        Ok(Outcome::Approved(list)) => {
+        Approval::Approved(list) => {
             for ap in list {
                 for (path, what) in &ap.transformed {
                     eprintln!(
@@ -73,7 +69,7 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
                     );
                 }
             }
-            Ok(OK)
+            Ok(Exit::Ok)
         }
     }
 }

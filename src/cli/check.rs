@@ -1,6 +1,6 @@
 //! `vigil check`.
 
-use super::{emit, Globals, ProgressLine, ERROR, FINDINGS, OK};
+use super::{emit, usage, Exit, Globals, Outcome, ProgressLine};
 use clap::ValueEnum;
 use vigil::check::{self, Context};
 use vigil::config::Mode;
@@ -48,7 +48,7 @@ enum ModeArg {
     Gate,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let snapshot = a.staged || a.rev.is_some();
     let mode = match a.mode {
         Some(ModeArg::Hook) => Mode::Hook,
@@ -61,25 +61,12 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         return super::check_git::run(g, &a, mode);
     }
     if a.workspace.is_some() {
-        eprintln!(
-            "vigil: error: --workspace needs --staged or --rev (use --config for the working tree)"
-        );
-        return Ok(ERROR);
+        return Err(usage(
+            "--workspace needs --staged or --rev (use --config for the working tree)",
+        ));
     }
-    let ws = match g.workspace() {
-        Ok(ws) => ws,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
-    let vcs = match ws.vcs() {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let ws = g.workspace()?;
+    let vcs = ws.vcs()?;
     let source = WorkTree::new(&ws.root);
     let cx = Context {
         config: &ws.config,
@@ -92,26 +79,22 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
 }
 
 /// Runs the check and writes the report: shared by the working-tree and the git-snapshot checks.
-pub(super) fn finish(g: &Globals, a: &Args, cx: &Context) -> anyhow::Result<i32> {
+pub(super) fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
     let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
     progress.finish();
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let report = report?;
     match &a.output {
         Some(path) => {
             let bytes = report::render(&report, a.format, false);
-            if let Err(e) = vigil::manifest::write_atomic(path, &bytes) {
-                eprintln!("vigil: error: cannot write {}: {e}", path.display());
-                return Ok(ERROR);
-            }
+            vigil::manifest::write_atomic(path, &bytes)
+                .map_err(|e| vigil::Error::write(path, e))?;
         }
         None => emit(&report::render(&report, a.format, g.stdout_color()))?,
     }
-    Ok(if report.failed() { FINDINGS } else { OK })
+    Ok(if report.failed() {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }

@@ -2,7 +2,7 @@
 //! snapshot instead of the working tree.
 
 use super::check::{finish, Args};
-use super::{Globals, ERROR, FINDINGS, OK};
+use super::{usage, Exit, Globals, Outcome};
 use std::path::Path;
 use vigil::check::Context;
 use vigil::config::Mode;
@@ -11,35 +11,8 @@ use vigil::snapshot::{self, Snap};
 use vigil::source::{GitIndex, WorkTree};
 use vigil::vcs::git_index::GitStaged;
 
-pub fn run(g: &Globals, a: &Args, mode: Mode) -> anyhow::Result<i32> {
-    match run_inner(g, a, mode) {
-        Ok(code) => Ok(code),
-        Err(Failure::Error(e)) => {
-            eprintln!("vigil: error: {e}");
-            Ok(ERROR)
-        }
-        Err(Failure::Io(e)) => Err(e),
-    }
-}
-
-enum Failure {
-    Error(vigil::Error),
-    Io(anyhow::Error),
-}
-
-impl From<vigil::Error> for Failure {
-    fn from(e: vigil::Error) -> Self {
-        Failure::Error(e)
-    }
-}
-
-fn vcs_err(e: git2::Error) -> Failure {
-    Failure::Error(vigil::Error::Vcs(e.message().to_string()))
-}
-
-fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| vigil::Error::Io(format!("cannot read the current folder: {e}")))?;
+pub fn run(g: &Globals, a: &Args, mode: Mode) -> Outcome {
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
     // --config names the workspace folder on disk; the repository is found from there.
     let config_dir = g.config.as_ref().map(|c| {
         let c = cwd.join(c);
@@ -53,13 +26,11 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
     let repo = snapshot::open_repo(&start)?;
     let snap = if a.staged {
         if repo.is_bare() {
-            return Err(vigil::Error::Usage(
-                "--staged needs a repository with a work tree; use --rev REV in a bare repository"
-                    .into(),
-            )
-            .into());
+            return Err(usage(
+                "--staged needs a repository with a work tree; use --rev REV in a bare repository",
+            ));
         }
-        Snap::Index(repo.index().map_err(vcs_err)?)
+        Snap::Index(repo.index().map_err(|e| vigil::Error::git("", e))?)
     } else {
         let rev = a.rev.as_deref().expect("--staged or --rev");
         let commit = repo
@@ -80,13 +51,13 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
         }
     };
     let Some(prefix) = prefix else {
-        return Ok(no_config(a, &snap, &cwd, config_dir.as_deref()));
+        return no_config(a, &snap, &cwd, config_dir.as_deref());
     };
 
     match &snap {
         Snap::Commit(commit) => {
             let r = snapshot::with_commit(&repo, commit, &prefix, mode, |cx| finish(g, a, cx))?;
-            r.expect("vigil.toml was found").map_err(Failure::Io)
+            r.expect("vigil.toml was found")
         }
         Snap::Index(index) => {
             let label = snapshot::config_label(&repo, &snap, &prefix);
@@ -103,7 +74,7 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
                     "vigil: index of {}: no staged change touches a profile; nothing to check",
                     root.display()
                 );
-                return Ok(OK);
+                return Ok(Exit::Ok);
             }
             let vcs = GitStaged {
                 repo: &repo,
@@ -119,7 +90,7 @@ fn run_inner(g: &Globals, a: &Args, mode: Mode) -> Result<i32, Failure> {
                 vcs: &vcs,
                 mode,
             };
-            finish(g, a, &cx).map_err(Failure::Io)
+            finish(g, a, &cx)
         }
     }
 }
@@ -151,7 +122,7 @@ fn staged_elsewhere_hint(snap: &Snap) {
 
 /// No `vigil.toml` in the snapshot. For a commit being made that is fine (nothing to check), unless
 /// one sits on disk unstaged: then the profiles it declares are not under version control.
-fn no_config(a: &Args, snap: &Snap, cwd: &Path, config_dir: Option<&Path>) -> i32 {
+fn no_config(a: &Args, snap: &Snap, cwd: &Path, config_dir: Option<&Path>) -> Outcome {
     let what = match snap {
         Snap::Index(_) => "the index".to_string(),
         Snap::Commit(c) => format!("commit {}", &c.id().to_string()[..12]),
@@ -174,20 +145,17 @@ fn no_config(a: &Args, snap: &Snap, cwd: &Path, config_dir: Option<&Path>) -> i3
                          version control (`git add` it)",
                         p.display()
                     );
-                    FINDINGS
+                    Ok(Exit::Findings)
                 }
                 None => {
                     eprintln!("vigil: no vigil.toml in {what} ({where_}); nothing to check");
                     if a.workspace.is_none() {
                         staged_elsewhere_hint(snap);
                     }
-                    OK
+                    Ok(Exit::Ok)
                 }
             }
         }
-        Snap::Commit(_) => {
-            eprintln!("vigil: error: no vigil.toml in {what} ({where_})");
-            ERROR
-        }
+        Snap::Commit(_) => Err(usage(format!("no vigil.toml in {what} ({where_})"))),
     }
 }

@@ -1,6 +1,6 @@
 //! `vigil diff`.
 
-use super::{emit, Globals, ERROR, OK};
+use super::{emit, Exit, Globals, Outcome};
 use vigil::check::short;
 use vigil::diff::{self, Change};
 
@@ -15,16 +15,10 @@ pub struct Args {
     paths: Vec<String>,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
-    let diffs = match diff::diff(&ws, vcs.as_ref(), &a.profile, &a.paths) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let diffs = diff::diff(&ws, vcs.as_ref(), &a.profile, &a.paths)?;
     let mut out = String::new();
     if diffs.is_empty() {
         out.push_str(&format!(
@@ -55,5 +49,5 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
         }
     }
     emit(out.as_bytes())?;
-    Ok(OK)
+    Ok(Exit::Ok)
 }

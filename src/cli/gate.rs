@@ -1,6 +1,6 @@
 //! `vigil gate`: the release gate.
 
-use super::{emit, Globals, ProgressLine, ERROR, FINDINGS, OK};
+use super::{emit, Exit, Globals, Outcome, ProgressLine};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,26 +18,22 @@ pub struct Args {
     output: Option<std::path::PathBuf>,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
     let outcome = vigil::gate::gate(&ws, vcs.as_ref(), &a.profiles, &mut |p| progress.update(p));
     progress.finish();
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let outcome = outcome?;
     let text = vigil::report::gate::render(&outcome);
     if let Some(path) = &a.output {
-        if let Err(e) = vigil::manifest::write_atomic(path, text.as_bytes()) {
-            eprintln!("vigil: error: cannot write {}: {e}", path.display());
-            return Ok(ERROR);
-        }
+        vigil::manifest::write_atomic(path, text.as_bytes())
+            .map_err(|e| vigil::Error::write(path, e))?;
     }
     emit(text.as_bytes())?;
-    Ok(if outcome.passed() { OK } else { FINDINGS })
+    Ok(if outcome.passed() {
+        Exit::Ok
+    } else {
+        Exit::Findings
+    })
 }

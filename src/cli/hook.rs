@@ -1,6 +1,6 @@
 //! `vigil hook install`: writes vigil's git hooks into a repository.
 
-use super::{ERROR, OK};
+use super::{Exit, Outcome};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use vigil::config::CONFIG_FILE;
@@ -59,16 +59,10 @@ struct InstallArgs {
     workspace: Option<String>,
 }
 
-pub fn run(a: Args) -> anyhow::Result<i32> {
+pub fn run(a: Args) -> Outcome {
     let Command::Install(a) = a.command;
-    let cwd = std::env::current_dir()?;
-    let repo = match vigil::snapshot::open_repo(&cwd) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let repo = vigil::snapshot::open_repo(&cwd)?;
     let (mut pre_commit, pre_receive) = (a.pre_commit, a.pre_receive);
     let both_unset = !pre_commit && !pre_receive;
     if both_unset && !repo.is_bare() {
@@ -76,24 +70,19 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
     }
     let pre_receive = pre_receive || (both_unset && repo.is_bare());
     let workspace = match &a.workspace {
-        Some(w) => match vigil::snapshot::parse_workspace(w) {
-            Ok(p) => {
-                let on_disk = repo
-                    .workdir()
-                    .map(|wd| wd.join(std::ffi::OsStr::from_bytes(&p)).join(CONFIG_FILE));
-                if let Some(f) = on_disk.filter(|f| !f.is_file()) {
-                    eprintln!(
-                        "vigil: warning: {} does not exist (yet); the hooks will look for it there",
-                        f.display()
-                    );
-                }
-                Some(p)
+        Some(w) => {
+            let p = vigil::snapshot::parse_workspace(w)?;
+            let on_disk = repo
+                .workdir()
+                .map(|wd| wd.join(std::ffi::OsStr::from_bytes(&p)).join(CONFIG_FILE));
+            if let Some(f) = on_disk.filter(|f| !f.is_file()) {
+                eprintln!(
+                    "vigil: warning: {} does not exist (yet); the hooks will look for it there",
+                    f.display()
+                );
             }
-            Err(e) => {
-                eprintln!("vigil: error: {e}");
-                return Ok(ERROR);
-            }
-        },
+            Some(p)
+        }
         None => default_workspace(&repo, &cwd),
     };
     let args: Vec<String> = match &workspace {
@@ -104,10 +93,10 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
         }
         _ => Vec::new(),
     };
-    let bin = std::env::current_exe()?;
+    let bin = std::env::current_exe().map_err(|e| vigil::Error::io("the vigil executable", e))?;
     let bin = bin.canonicalize().unwrap_or(bin);
     let dir = hook::hooks_dir(&repo);
-    let mut code = OK;
+    let mut code = Exit::Ok;
     for (wanted, name, template) in [
         (pre_commit, "pre-commit", hook::PRE_COMMIT),
         (pre_receive, "pre-receive", hook::PRE_RECEIVE),
@@ -127,7 +116,7 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
             ),
             Err(e) => {
                 eprintln!("vigil: error: {e}");
-                code = ERROR;
+                code = Exit::Errors;
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `vigil inventory`.
 
-use super::{emit, Globals, ERROR, OK};
+use super::{emit, Exit, Globals, Outcome};
 use clap::ValueEnum;
 use vigil::inventory;
 use vigil::report::{human, json};
@@ -23,15 +23,9 @@ enum Format {
     Json,
 }
 
-pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
+pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
-    let profiles = match ws.config.select(&a.profiles) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("vigil: error: {e}");
-            return Ok(ERROR);
-        }
-    };
+    let profiles = ws.config.select(&a.profiles).map_err(vigil::Error::from)?;
     let source = WorkTree::new(&ws.root);
     let invs: Vec<_> = profiles
         .iter()
@@ -52,5 +46,5 @@ pub fn run(g: &Globals, a: Args) -> anyhow::Result<i32> {
             emit(&json::render_inventory(&invs, &transform))?
         }
     }
-    Ok(OK)
+    Ok(Exit::Ok)
 }

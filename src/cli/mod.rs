@@ -14,14 +14,50 @@ mod svn_pre_commit;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use vigil::workspace::Workspace;
 
-/// Exit code: nothing at the failing severity.
-pub const OK: i32 = 0;
-/// Exit code: findings (or a refused approval, or a failed gate).
-pub const FINDINGS: i32 = 1;
-/// Exit code: usage, configuration or runtime error.
-pub const ERROR: i32 = 2;
+/// How a command that ran to its end exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Nothing at the failing severity: exit code 0.
+    Ok = 0,
+    /// Findings (or a refused approval, or a failed gate, or a rejected push): exit code 1.
+    Findings = 1,
+    /// The command reported its errors as it went (one per hook or pushed ref): exit code 2.
+    Errors = 2,
+}
+
+/// What stops a command. `main` prints it, once.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Vigil(#[from] vigil::Error),
+    /// The Subversion pre-commit hook could not run: any non-zero exit rejects the commit, so say it
+    /// was vigil that failed, not the commit.
+    #[error("the pre-commit check could not run, so the commit is rejected: {0}")]
+    HookCouldNotRun(vigil::Error),
+    /// Writing the output failed (a closed pipe is not a failure; see `main`).
+    #[error("{0}")]
+    Output(#[from] io::Error),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Vigil(e) | Failure::HookCouldNotRun(e) => e.exit_code(),
+            Failure::Output(_) => 2,
+        }
+    }
+}
+
+/// What every subcommand returns.
+pub type Outcome = Result<Exit, Failure>;
+
+/// A usage error, as a command's failure.
+pub fn usage(message: impl Into<String>) -> Failure {
+    Failure::Vigil(vigil::Error::Usage(message.into()))
+}
 
 /// Keeps configuration profiles under change control.
 ///
@@ -99,8 +135,7 @@ pub struct Globals {
 
 impl Globals {
     pub fn workspace(&self) -> Result<Workspace, vigil::Error> {
-        let cwd = std::env::current_dir()
-            .map_err(|e| vigil::Error::Io(format!("cannot read the current folder: {e}")))?;
+        let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
         Workspace::load(self.config.as_deref(), &cwd)
     }
 
@@ -109,15 +144,18 @@ impl Globals {
     }
 }
 
-/// Parses the arguments, runs the command and returns the exit code.
-pub fn main() -> i32 {
+/// Parses the arguments, runs the command and returns the exit code. The one place that prints an
+/// error that stops a command.
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => OK,
-                _ => ERROR,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
             };
         }
     };
@@ -137,16 +175,13 @@ pub fn main() -> i32 {
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
     };
     match result {
-        Ok(code) => code,
+        Ok(exit) => ExitCode::from(exit as u8),
+        // A closed pipe (`vigil check | head`) is the reader's choice, not a failure.
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(io) = e.downcast_ref::<io::Error>() {
-                // A closed pipe (`vigil check | head`) is the reader's choice, not a failure.
-                if io.kind() == io::ErrorKind::BrokenPipe {
-                    return OK;
-                }
-            }
-            eprintln!("vigil: error: {e:#}");
-            ERROR
+            // The error's own text carries its cause: printing the chain would repeat it.
+            eprintln!("vigil: error: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

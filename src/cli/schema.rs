@@ -1,6 +1,6 @@
 //! `vigil schema`: print or write the JSON Schemas.
 
-use super::{emit, OK};
+use super::{emit, Exit, Outcome};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -10,15 +10,17 @@ pub struct Args {
     write: Option<PathBuf>,
 }
 
-pub fn run(a: Args) -> anyhow::Result<i32> {
+pub fn run(a: Args) -> Outcome {
     for (name, text) in vigil::schema::all() {
         match &a.write {
             Some(dir) => {
-                std::fs::create_dir_all(dir)?;
-                vigil::manifest::write_atomic(&dir.join(name), text.as_bytes())?;
+                std::fs::create_dir_all(dir).map_err(|e| vigil::Error::io(dir, e))?;
+                let file = dir.join(name);
+                vigil::manifest::write_atomic(&file, text.as_bytes())
+                    .map_err(|e| vigil::Error::write(&file, e))?;
             }
             None => emit(format!("// {name}\n{text}").as_bytes())?,
         }
     }
-    Ok(OK)
+    Ok(Exit::Ok)
 }

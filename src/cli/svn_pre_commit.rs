@@ -1,6 +1,6 @@
 //! `vigil svn-pre-commit`: the Subversion server-side pre-commit hook (see `hooks/svn-pre-commit`).
 
-use super::{ERROR, FINDINGS, OK};
+use super::{Exit, Failure, Outcome};
 use std::path::PathBuf;
 use vigil::source::TxnOrRev;
 use vigil::svn_hook::{self, Options, Verdict};
@@ -45,7 +45,7 @@ pub struct Args {
     verbose: bool,
 }
 
-pub fn run(a: Args) -> anyhow::Result<i32> {
+pub fn run(a: Args) -> Outcome {
     let txn = match (a.txn, a.revision) {
         (_, Some(r)) => TxnOrRev::Rev(r),
         (Some(t), None) => TxnOrRev::Txn(t),
@@ -70,18 +70,13 @@ pub fn run(a: Args) -> anyhow::Result<i32> {
                     eprintln!("vigil: accepted: {n}");
                 }
             }
-            Ok(OK)
+            Ok(Exit::Ok)
         }
         Ok(Verdict::Reject(msg)) => {
             eprint!("{msg}");
-            Ok(FINDINGS)
+            Ok(Exit::Findings)
         }
-        Err(e) => {
-            // Any non-zero exit rejects the commit; say that it was vigil that failed, not the commit.
-            eprintln!(
-                "vigil: error: the pre-commit check could not run, so the commit is rejected: {e}"
-            );
-            Ok(ERROR)
-        }
+        // Any non-zero exit rejects the commit; say that it was vigil that failed, not the commit.
+        Err(e) => Err(Failure::HookCouldNotRun(e)),
     }
 }

@@ -54,10 +54,7 @@ fn in_workspace(path: &str) -> bool {
 }
 
 fn rule(code: Code, mode: Mode) -> Value {
-    let default = match mode {
-        Mode::Gate => Severity::Error,
-        _ => code.default_severity(),
-    };
+    let default = code.default_severity(mode);
     let name: String = code
         .as_str()
         .split('-')

@@ -81,7 +81,11 @@ fn ignored_manifest_is_reported_as_the_manifest() {
     let vcs = FakeVcs::git().status_of(ca::MANIFEST, Status::Ignored);
     let r = nightly(&ca::approved(), &vcs);
     assert_eq!(lines(&r.findings), ["error ignored approved/server.toml"]);
-    assert!(message(&r, "ignored", ca::MANIFEST).contains("approved manifest itself"));
+    // The same wording as the gate's.
+    assert_eq!(
+        message(&r, "ignored", ca::MANIFEST),
+        "the approved manifest itself is matched by an ignore rule, so it is not under version control"
+    );
 }
 
 #[test]

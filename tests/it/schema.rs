@@ -78,7 +78,7 @@ fn finding_codes_are_pinned() {
         text.push_str(&format!(
             "{} ({}): {}\n    fix: {}\n",
             c.as_str(),
-            c.default_severity(),
+            c.default_severity(vigil::config::Mode::Nightly),
             c.description(),
             c.remedy()
         ));

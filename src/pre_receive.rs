@@ -1,0 +1,214 @@
+//! The git pre-receive hook's decisions: which commits of a ref update to check, refusing a push that
+//! removes `vigil.toml`, and the check of each commit. Like [`crate::svn_hook`] it returns a verdict
+//! and the lines to show the pusher; the binary prints them.
+//!
+//! Only each ref's new tip is checked, by default: a ref can only ever point at a tip, so checking
+//! tips guarantees that no branch or tag on the server is ever in a failing state, and a history in
+//! which one commit changes a component and the next approves it (the two-step workflow, or a fix-up
+//! pushed together with its mistake) is accepted as a whole. `every_commit` checks each commit the
+//! push adds instead, for teams that want every commit self-consistent (bisectable, auditable one
+//! commit at a time); commits whose workspace folder is identical to one already checked are skipped.
+
+use crate::config::Mode;
+use crate::snapshot;
+use crate::Error;
+use git2::{Oid, Repository};
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+/// One line of pre-receive input: `OLD NEW REF`.
+#[derive(Debug, Clone)]
+pub struct RefUpdate {
+    old: Oid,
+    new: Oid,
+    /// The ref's name.
+    pub name: String,
+}
+
+impl RefUpdate {
+    /// Parses an `OLD NEW REF` line; `None` when it is not one.
+    pub fn parse(line: &str) -> Option<RefUpdate> {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            [old, new, name] => Some(RefUpdate {
+                old: Oid::from_str(old).ok()?,
+                new: Oid::from_str(new).ok()?,
+                name: name.to_string(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The repository a pre-receive hook runs in.
+pub struct Server {
+    repo: Repository,
+    /// The workspace folder, as a repository path (empty: the top).
+    prefix: Vec<u8>,
+    every_commit: bool,
+}
+
+impl Server {
+    /// Opens the repository at or above `cwd` (or `GIT_DIR`).
+    pub fn open(
+        cwd: &std::path::Path,
+        prefix: Vec<u8>,
+        every_commit: bool,
+    ) -> Result<Server, Error> {
+        Ok(Server {
+            repo: snapshot::open_repo(cwd)?,
+            prefix,
+            every_commit,
+        })
+    }
+
+    /// Checks one ref update: `Ok(true)` accepts it, `Ok(false)` rejects it. Each line for the pusher
+    /// goes to `say` as it is known.
+    pub fn check(&self, u: &RefUpdate, say: &mut dyn FnMut(String)) -> Result<bool, Error> {
+        let git = |e: git2::Error| Error::git("", e);
+        if u.new.is_zero() {
+            say(format!("vigil: {}: deleted; nothing to check", u.name));
+            return Ok(true);
+        }
+        // An object that cannot be found is an error (a push is never accepted unchecked); one that
+        // is not a commit (a tag of a tree or blob) has no profiles to check.
+        let object = self.repo.find_object(u.new, None).map_err(git)?;
+        let Ok(tip) = object.peel_to_commit() else {
+            say(format!(
+                "vigil: {} {}: not a commit; nothing to check",
+                u.name,
+                short(u.new)
+            ));
+            return Ok(true);
+        };
+        if let Some(message) = self.removes_config(u, &tip) {
+            say(message);
+            return Ok(false);
+        }
+        let commits = if self.every_commit {
+            new_commits(&self.repo, u.new).map_err(git)?
+        } else {
+            vec![u.new]
+        };
+        let mut seen_trees = HashSet::new();
+        let mut ok = true;
+        for id in commits {
+            let commit = self.repo.find_commit(id).map_err(git)?;
+            // The check reads only the workspace folder: an identical folder gives an identical
+            // verdict.
+            if let Some(t) = self.workspace_tree(&commit)? {
+                if !seen_trees.insert(t) {
+                    continue;
+                }
+            }
+            ok &= self.check_commit(u, &commit, say)?;
+        }
+        Ok(ok)
+    }
+
+    fn config_path(&self) -> Vec<u8> {
+        snapshot::join(&self.prefix, crate::config::CONFIG_FILE.as_bytes())
+    }
+
+    /// Removing vigil.toml would switch the control off for everything after it: the message that
+    /// refuses such a push.
+    fn removes_config(&self, u: &RefUpdate, tip: &git2::Commit) -> Option<String> {
+        let config_path = self.config_path();
+        let has_config = |c: &git2::Commit| {
+            snapshot::Snap::Commit(c.clone())
+                .blob(&config_path)
+                .is_some()
+        };
+        if u.old.is_zero() || has_config(tip) {
+            return None;
+        }
+        let old = self.repo.find_commit(u.old).ok()?;
+        has_config(&old).then(|| {
+            format!(
+                "vigil: {} {}: rejected: the push removes {}, which {} has",
+                u.name,
+                short(u.new),
+                String::from_utf8_lossy(&config_path),
+                short(u.old)
+            )
+        })
+    }
+
+    /// The tree of the workspace folder in `commit`, when it has one.
+    fn workspace_tree(&self, commit: &git2::Commit) -> Result<Option<Oid>, Error> {
+        let tree = commit.tree().map_err(|e| Error::git("", e))?;
+        Ok(if self.prefix.is_empty() {
+            Some(tree.id())
+        } else {
+            tree.get_path(std::path::Path::new(OsStr::from_bytes(&self.prefix)))
+                .ok()
+                .map(|e| e.id())
+        })
+    }
+
+    /// The hook-mode check of one commit; `Ok(false)` when it fails.
+    fn check_commit(
+        &self,
+        u: &RefUpdate,
+        commit: &git2::Commit,
+        say: &mut dyn FnMut(String),
+    ) -> Result<bool, Error> {
+        let id = commit.id();
+        let report = snapshot::with_commit(&self.repo, commit, &self.prefix, Mode::Hook, |cx| {
+            crate::check::run(cx, &[], &mut |_| {})
+        })?;
+        let Some(report) = report else {
+            if id == u.new {
+                say(format!(
+                    "vigil: {} {}: no {}; nothing to check",
+                    u.name,
+                    short(id),
+                    String::from_utf8_lossy(&self.config_path())
+                ));
+            }
+            return Ok(true);
+        };
+        let report = report?;
+        let components: usize = report.profiles.iter().map(|p| p.components.len()).sum();
+        say(if report.failed() {
+            format!("vigil: {} {}: rejected", u.name, short(id))
+        } else {
+            format!(
+                "vigil: {} {}: ok ({} profiles, {components} components)",
+                u.name,
+                short(id),
+                report.profiles.len()
+            )
+        });
+        for f in &report.findings {
+            say(format!(
+                "vigil:   {} profile {}: {} {}: {}",
+                f.severity.as_str(),
+                f.profile,
+                f.code.as_str(),
+                f.path,
+                f.message
+            ));
+        }
+        Ok(!report.failed())
+    }
+}
+
+fn short(id: Oid) -> String {
+    crate::finding::short(&id.to_string()).to_string()
+}
+
+/// The commits reachable from `tip` that no ref on the server reaches yet (refs are not updated until
+/// every pre-receive hook accepts), oldest first.
+fn new_commits(repo: &Repository, tip: Oid) -> Result<Vec<Oid>, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+    walk.push(tip)?;
+    for r in repo.references()?.flatten() {
+        if let Ok(c) = r.peel_to_commit() {
+            walk.hide(c.id())?;
+        }
+    }
+    walk.collect()
+}
