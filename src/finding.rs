@@ -4,7 +4,7 @@
 //! mode, its description and its remedy. Findings are built by the small constructors on [`Draft`], so
 //! that the check, the gate and the hooks word the same problem the same way.
 
-use crate::inventory::Step;
+use crate::path::WsPath;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -215,6 +215,36 @@ impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One link of the chain by which a profile reached a component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Step {
+    /// Matched by a pattern of the profile's `components`.
+    Declared { pattern: String },
+    /// Referenced from a line of another component.
+    Reference { from: WsPath, line: u32, by: String },
+    /// The target of a symbolic link (or reached through a linked folder).
+    Symlink { link: WsPath },
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Declared { pattern } => write!(f, "declared `{pattern}`"),
+            Step::Reference { from, line, by } => write!(f, "{from}:{line} ({by})"),
+            Step::Symlink { link } => write!(f, "symlink {link}"),
+        }
+    }
+}
+
+/// Renders a chain as `declared `a.cnf` → a.cnf:3 (openssl-include)`.
+pub fn chain_text(via: &[Step]) -> String {
+    via.iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(" → ")
 }
 
 /// One problem found in a profile.

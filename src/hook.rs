@@ -5,8 +5,10 @@
 //! place (so installing twice is harmless); any other file is someone else's hook and is never
 //! overwritten unless forced, and even then it is kept beside the new one.
 
+use crate::config::CONFIG_FILE;
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -21,18 +23,63 @@ pub const PRE_RECEIVE: &str = include_str!("../hooks/pre-receive");
 /// because hooks often run with a smaller `PATH` than the shell that installed them.
 const BIN_LINE: &str = "VIGIL_BIN=\"${VIGIL_BIN:-vigil}\"";
 
-/// The folder git runs hooks from: `core.hooksPath` (relative to the work tree, or to the git folder
-/// of a bare repository, as git resolves it), else `hooks/` in the common git folder (shared by all
-/// linked worktrees).
-pub fn hooks_dir(repo: &git2::Repository) -> PathBuf {
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok());
-    match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
-        None => repo.commondir().join("hooks"),
+/// The repository hooks are installed into.
+pub struct HookRepo {
+    repo: git2::Repository,
+}
+
+impl HookRepo {
+    /// The repository at or above `cwd` (or `GIT_DIR`).
+    pub fn open(cwd: &Path) -> Result<HookRepo, crate::Error> {
+        Ok(HookRepo {
+            repo: crate::snapshot::open_repo(cwd)?,
+        })
+    }
+
+    /// A bare repository (a server's) has no work tree and runs pre-receive hooks.
+    pub fn is_bare(&self) -> bool {
+        self.repo.is_bare()
+    }
+
+    /// The work tree, when there is one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
+    /// The folder git runs hooks from: `core.hooksPath` (relative to the work tree, or to the git
+    /// folder of a bare repository, as git resolves it), else `hooks/` in the common git folder
+    /// (shared by all linked worktrees).
+    pub fn hooks_dir(&self) -> PathBuf {
+        let repo = &self.repo;
+        let configured = repo
+            .config()
+            .ok()
+            .and_then(|c| c.get_path("core.hooksPath").ok());
+        match configured {
+            Some(p) if p.is_absolute() => p,
+            Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
+            None => repo.commondir().join("hooks"),
+        }
+    }
+
+    /// The workspace folder when `--workspace` is not given: the nearest folder at or above `cwd`, inside
+    /// the work tree, that holds vigil.toml on disk. `None` at the top or when there is none (the hooks
+    /// then look at the top, their default).
+    pub fn default_workspace(&self, cwd: &Path) -> Option<Vec<u8>> {
+        let wd = self.repo.workdir()?;
+        let wd = wd.canonicalize().unwrap_or_else(|_| wd.to_path_buf());
+        let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
+        let mut dir = cwd.as_path();
+        while let Ok(rel) = dir.strip_prefix(&wd) {
+            if rel.as_os_str().is_empty() {
+                return None;
+            }
+            if dir.join(CONFIG_FILE).is_file() {
+                return Some(rel.as_os_str().as_bytes().to_vec());
+            }
+            dir = dir.parent()?;
+        }
+        None
     }
 }
 

@@ -11,11 +11,8 @@ use crate::finding::{Code, Draft};
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Meta, Source};
 use globset::GlobBuilder;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ffi::OsStr;
-use std::fmt;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -25,35 +22,7 @@ pub const MAX_SCAN_BYTES: u64 = 16 * 1024 * 1024;
 /// Symlinks followed while resolving one path before it counts as a loop.
 const MAX_SYMLINK_HOPS: u32 = 40;
 
-/// One link of the chain by which a profile reached a component.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Step {
-    /// Matched by a pattern of the profile's `components`.
-    Declared { pattern: String },
-    /// Referenced from a line of another component.
-    Reference { from: WsPath, line: u32, by: String },
-    /// The target of a symbolic link (or reached through a linked folder).
-    Symlink { link: WsPath },
-}
-
-impl fmt::Display for Step {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Step::Declared { pattern } => write!(f, "declared `{pattern}`"),
-            Step::Reference { from, line, by } => write!(f, "{from}:{line} ({by})"),
-            Step::Symlink { link } => write!(f, "symlink {link}"),
-        }
-    }
-}
-
-/// Renders a chain as `declared `a.cnf` → a.cnf:3 (openssl-include)`.
-pub fn chain_text(via: &[Step]) -> String {
-    via.iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(" → ")
-}
+pub use crate::finding::{chain_text, Step};
 
 /// A file a profile needs.
 #[derive(Debug, Clone)]

@@ -21,6 +21,7 @@ pub mod hook;
 pub mod inventory;
 pub mod manifest;
 pub mod path;
+pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;
 pub mod schema;

@@ -11,7 +11,7 @@ use vigil::source::WorkTree;
 pub struct Args {
     /// Profiles to check (default: all).
     #[arg(value_name = "PROFILE")]
-    profiles: Vec<String>,
+    pub(super) profiles: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -78,19 +78,23 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     finish(g, &a, &cx)
 }
 
-/// Runs the check and writes the report: shared by the working-tree and the git-snapshot checks.
-pub(super) fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
+/// Runs the check of the working tree and writes the report.
+fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
     let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
     progress.finish();
-    let report = report?;
+    write_report(g, a, &report?)
+}
+
+/// Writes the report: shared by the working-tree and the git-snapshot checks.
+pub(super) fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
-            let bytes = report::render(&report, a.format, false);
+            let bytes = report::render(report, a.format, false);
             vigil::manifest::write_atomic(path, &bytes)
                 .map_err(|e| vigil::Error::write(path, e))?;
         }
-        None => emit(&report::render(&report, a.format, g.stdout_color()))?,
+        None => emit(&report::render(report, a.format, g.stdout_color()))?,
     }
     Ok(if report.failed() {
         Exit::Findings

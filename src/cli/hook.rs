@@ -2,29 +2,8 @@
 
 use super::{Exit, Outcome};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 use vigil::config::CONFIG_FILE;
-use vigil::hook::{self, Installed};
-
-/// The workspace folder when `--workspace` is not given: the nearest folder at or above `cwd`, inside
-/// the work tree, that holds vigil.toml on disk. `None` at the top or when there is none (the hooks
-/// then look at the top, their default).
-fn default_workspace(repo: &git2::Repository, cwd: &Path) -> Option<Vec<u8>> {
-    let wd = repo.workdir()?;
-    let wd = wd.canonicalize().unwrap_or_else(|_| wd.to_path_buf());
-    let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let mut dir = cwd.as_path();
-    while let Ok(rel) = dir.strip_prefix(&wd) {
-        if rel.as_os_str().is_empty() {
-            return None;
-        }
-        if dir.join(CONFIG_FILE).is_file() {
-            return Some(rel.as_os_str().as_bytes().to_vec());
-        }
-        dir = dir.parent()?;
-    }
-    None
-}
+use vigil::hook::{self, HookRepo, Installed};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -62,7 +41,7 @@ struct InstallArgs {
 pub fn run(a: Args) -> Outcome {
     let Command::Install(a) = a.command;
     let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
-    let repo = vigil::snapshot::open_repo(&cwd)?;
+    let repo = HookRepo::open(&cwd)?;
     let (mut pre_commit, pre_receive) = (a.pre_commit, a.pre_receive);
     let both_unset = !pre_commit && !pre_receive;
     if both_unset && !repo.is_bare() {
@@ -83,7 +62,7 @@ pub fn run(a: Args) -> Outcome {
             }
             Some(p)
         }
-        None => default_workspace(&repo, &cwd),
+        None => repo.default_workspace(&cwd),
     };
     let args: Vec<String> = match &workspace {
         Some(p) if !p.is_empty() => {
@@ -95,7 +74,7 @@ pub fn run(a: Args) -> Outcome {
     };
     let bin = std::env::current_exe().map_err(|e| vigil::Error::io("the vigil executable", e))?;
     let bin = bin.canonicalize().unwrap_or(bin);
-    let dir = hook::hooks_dir(&repo);
+    let dir = repo.hooks_dir();
     let mut code = Exit::Ok;
     for (wanted, name, template) in [
         (pre_commit, "pre-commit", hook::PRE_COMMIT),
