@@ -416,7 +416,7 @@ pub(crate) fn lines(findings: &[crate::finding::Finding]) -> Vec<String> {
             let mut l = format!("{} {} {}", f.severity, f.code, f.path);
             if !f.via.is_empty() {
                 l.push_str(" via ");
-                l.push_str(&crate::inventory::chain_text(&f.via));
+                l.push_str(&crate::finding::chain_text(&f.via));
             }
             l
         })

@@ -1,7 +1,8 @@
 //! The inventory over an in-memory tree: declared paths, globs and folders, references and their
 //! chains, cycles, depth, and symlinks.
 
-use crate::inventory::{chain_text, inventory, Inventory};
+use crate::finding::chain_text;
+use crate::inventory::{inventory, Inventory};
 use crate::source::Kind;
 use crate::testing::{config, MemSource, WS_ROOT};
 use std::path::Path;
