@@ -289,7 +289,8 @@ fn hash_unique(
         });
         let h = match known {
             Some(h) => Ok(h),
-            None => hash::hash_component(cx.source, p, files.kinds[p]).map_err(|e| e.to_string()),
+            None => crate::source::hash_component(cx.source, p, files.kinds[p])
+                .map_err(|e| e.to_string()),
         };
         hashes.insert(p.clone(), h);
     }

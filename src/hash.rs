@@ -1,26 +1,6 @@
 //! BLAKE3 hashing of components, streamed so that a large file is never held in memory whole.
 
-use crate::path::WsPath;
-use crate::source::{Kind, Source};
 use std::io::{self, Read};
-
-/// The hash of one component, as lowercase hex.
-///
-/// A regular file hashes its bytes; a symlink hashes its target text (its own content, as git stores it),
-/// and its target is inventoried as a component of its own.
-pub fn hash_component(source: &dyn Source, path: &WsPath, kind: &Kind) -> io::Result<String> {
-    match kind {
-        Kind::File | Kind::Executable => {
-            let reader = source.open(path)?;
-            hash_reader(reader)
-        }
-        Kind::Symlink(target) => Ok(blake3::hash(target).to_hex().to_string()),
-        Kind::Dir | Kind::Special(_) => Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file or symlink",
-        )),
-    }
-}
 
 /// Hashes everything a reader yields, 64 KiB at a time.
 pub fn hash_reader(mut reader: impl Read) -> io::Result<String> {

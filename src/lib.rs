@@ -28,6 +28,7 @@ pub mod schema;
 pub mod snapshot;
 pub mod source;
 pub mod svn_hook;
+pub mod svn_tool;
 pub mod vcs;
 pub mod workspace;
 

@@ -29,7 +29,7 @@ use crate::finding::{Code, Finding, Severity};
 use crate::inventory::chain_text;
 use crate::path::WsPath;
 use crate::source::{NodeCache, SvnTxn, Svnlook, TxnOrRev};
-use crate::vcs::svn::find_tool;
+use crate::svn_tool::find_tool;
 use crate::vcs::{Revision, Status, Vcs, VcsError};
 use crate::Error;
 use std::cell::{OnceCell, RefCell};
@@ -97,14 +97,14 @@ struct Change {
 
 /// Checks a transaction (or, for testing a repository, a revision).
 pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
-    let bin = find_tool("svnlook", o.svnlook.as_deref(), "VIGIL_SVNLOOK")
-        .map_err(|e| Error::SvnTool(e.to_string()))?;
+    let bin =
+        find_tool("svnlook", o.svnlook.as_deref(), "VIGIL_SVNLOOK").map_err(Error::SvnTool)?;
     let look = Svnlook {
         bin,
         repos: o.repos.clone(),
         at: o.txn.clone(),
     };
-    let svn_err = |e: crate::vcs::svn::ToolError| Error::Vcs(format!("svnlook: {}", e.stderr));
+    let svn_err = |e: crate::svn_tool::ToolError| Error::Vcs(format!("svnlook: {}", e.stderr));
     let changed = look.changed().map_err(svn_err)?;
 
     let explicit = !o.workspaces.is_empty();

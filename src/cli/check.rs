@@ -1,9 +1,10 @@
-//! `vigil check`.
+//! `vigil check`: the working tree, or with `--staged` / `--rev` a git snapshot.
 
 use super::{emit, usage, Exit, Globals, Outcome, ProgressLine};
 use clap::ValueEnum;
 use vigil::check::{self, Context};
 use vigil::config::Mode;
+use vigil::pre_commit::{self, Request, Verdict};
 use vigil::report::{self, Format};
 use vigil::source::WorkTree;
 
@@ -14,8 +15,8 @@ pub struct Args {
     pub(super) profiles: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub(super) format: Format,
+    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    pub(super) format: FormatArg,
 
     /// Write the report to FILE (atomically: readers never see half a report) instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -41,6 +42,30 @@ pub struct Args {
     pub(super) workspace: Option<String>,
 }
 
+/// The output formats of `vigil check` (the library's [`Format`], as command-line values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum FormatArg {
+    /// Grouped by profile, for people.
+    Human,
+    /// The versioned JSON report (schema/report.schema.json).
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes.
+    Sarif,
+    /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
+    Junit,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Junit => Format::Junit,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum ModeArg {
     Hook,
@@ -58,7 +83,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         None => Mode::Nightly,
     };
     if snapshot {
-        return super::check_git::run(g, &a, mode);
+        return run_snapshot(g, &a, mode);
     }
     if a.workspace.is_some() {
         return Err(usage(
@@ -87,18 +112,69 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
 }
 
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
-pub(super) fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
+fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
-            let bytes = report::render(report, a.format, false);
+            let bytes = report::render(report, a.format.into(), false);
             vigil::manifest::write_atomic(path, &bytes)
                 .map_err(|e| vigil::Error::write(path, e))?;
         }
-        None => emit(&report::render(report, a.format, g.stdout_color()))?,
+        None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }
     Ok(if report.failed() {
         Exit::Findings
     } else {
         Exit::Ok
     })
+}
+
+/// `--staged` (the pre-commit hook) and `--rev REV`: the check of a git snapshot instead of the working
+/// tree. The library decides ([`vigil::pre_commit`]); this prints.
+fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let request = Request {
+        cwd: &cwd,
+        config: g.config.as_deref(),
+        rev: if a.staged { None } else { a.rev.as_deref() },
+        workspace: a.workspace.as_deref(),
+        profiles: &a.profiles,
+        mode,
+        skip_untouched: a.format == FormatArg::Human,
+    };
+    let mut progress = ProgressLine::new();
+    let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));
+    progress.finish();
+    match verdict? {
+        Verdict::Checked(report) => write_report(g, a, &report),
+        Verdict::Untouched { root } => {
+            println!(
+                "vigil: index of {}: no staged change touches a profile; nothing to check",
+                root.display()
+            );
+            Ok(Exit::Ok)
+        }
+        Verdict::Unstaged { config } => {
+            eprintln!(
+                "vigil: {} is on disk but not staged: the profiles it declares are not under \
+                 version control (`git add` it)",
+                config.display()
+            );
+            Ok(Exit::Findings)
+        }
+        Verdict::NoConfig { where_, elsewhere } => {
+            eprintln!("vigil: no vigil.toml in the index ({where_}); nothing to check");
+            if let Some(first) = elsewhere.first() {
+                eprintln!(
+                    "vigil: note: the index holds vigil.toml in {}; check it with `--workspace {first}`, or \
+                     install the hook with `vigil hook install --workspace {first}`",
+                    elsewhere
+                        .iter()
+                        .map(|f| format!("{f}/"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            Ok(Exit::Ok)
+        }
+    }
 }

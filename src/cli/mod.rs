@@ -2,7 +2,6 @@
 
 mod approve;
 mod check;
-mod check_git;
 mod diff;
 mod gate;
 mod hook;

@@ -6,7 +6,7 @@
 //! listed in its `<system-out>`, so the dashboard's pass/fail agrees with vigil's exit status. Each case
 //! has at most one `<failure>`, as the strictest readers require; it lists every finding of that path.
 
-use crate::check::Report;
+use crate::check::{ProfileResult, Report};
 use crate::finding::{Finding, Severity};
 use crate::inventory::chain_text;
 use std::collections::BTreeMap;
@@ -49,30 +49,13 @@ fn describe(f: &Finding) -> String {
 
 /// Renders the JUnit XML report.
 pub fn render(r: &Report) -> Vec<u8> {
-    struct Case<'a> {
-        findings: Vec<&'a Finding>,
-    }
     let mut suites = String::new();
     let (mut all_tests, mut all_failures) = (0usize, 0usize);
     for p in &r.profiles {
-        // Test cases by path, sorted, so the output is stable.
-        let mut cases: BTreeMap<String, Case> = BTreeMap::new();
-        for c in &p.components {
-            cases.insert(c.path.to_string(), Case { findings: vec![] });
-        }
-        if let Some(m) = &p.manifest {
-            cases.insert(m.path.to_string(), Case { findings: vec![] });
-        }
-        for f in r.findings.iter().filter(|f| f.profile == p.name) {
-            cases
-                .entry(f.path.clone())
-                .or_insert(Case { findings: vec![] })
-                .findings
-                .push(f);
-        }
+        let cases = cases_of(r, p);
         let failures = cases
             .values()
-            .filter(|c| c.findings.iter().any(|f| f.severity == Severity::Error))
+            .filter(|c| c.iter().any(|f| f.severity == Severity::Error))
             .count();
         all_tests += cases.len();
         all_failures += failures;
@@ -82,67 +65,10 @@ pub fn render(r: &Report) -> Vec<u8> {
             esc(&p.name),
             cases.len()
         );
-        let _ = writeln!(suites, "    <properties>");
-        let mut props: Vec<(&str, String)> = vec![
-            ("mode", r.mode.as_str().into()),
-            ("source", r.source.clone()),
-            ("revision", r.revision.id.clone().unwrap_or_default()),
-        ];
-        if let Some(d) = &p.description {
-            props.push(("description", d.clone()));
-        }
-        if let Some(m) = &p.manifest {
-            props.push(("manifest", m.path.to_string()));
-            props.push(("manifest-blake3", m.blake3.clone()));
-            props.push(("approved-by", m.manifest.approved_by.clone()));
-            props.push(("approved-at", m.manifest.approved_at.clone()));
-        }
-        for (k, v) in props {
-            let _ = writeln!(
-                suites,
-                "      <property name=\"{k}\" value=\"{}\"/>",
-                esc(&v)
-            );
-        }
-        let _ = writeln!(suites, "    </properties>");
+        properties(&mut suites, r, p);
         let classname = format!("vigil.{}", p.name);
-        for (path, case) in &cases {
-            let errors: Vec<&&Finding> = case
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .collect();
-            let others: Vec<&&Finding> = case
-                .findings
-                .iter()
-                .filter(|f| f.severity != Severity::Error)
-                .collect();
-            let open = format!(
-                "    <testcase name=\"{}\" classname=\"{}\"",
-                esc(path),
-                esc(&classname)
-            );
-            if errors.is_empty() && others.is_empty() {
-                let _ = writeln!(suites, "{open}/>");
-                continue;
-            }
-            let _ = writeln!(suites, "{open}>");
-            if let Some(first) = errors.first() {
-                let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
-                let body: String = errors.iter().map(|f| describe(f)).collect();
-                let _ = writeln!(
-                    suites,
-                    "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-                    esc(&codes.join(",")),
-                    esc(&format!("{}: {}", first.code, first.message)),
-                    esc_text(&body)
-                );
-            }
-            if !others.is_empty() {
-                let body: String = others.iter().map(|f| describe(f)).collect();
-                let _ = writeln!(suites, "      <system-out>{}</system-out>", esc_text(&body));
-            }
-            let _ = writeln!(suites, "    </testcase>");
+        for (path, findings) in &cases {
+            testcase(&mut suites, path, &classname, findings);
         }
         let _ = writeln!(suites, "  </testsuite>");
     }
@@ -155,6 +81,77 @@ pub fn render(r: &Report) -> Vec<u8> {
     out.push_str(&suites);
     out.push_str("</testsuites>\n");
     out.into_bytes()
+}
+
+/// A profile's test cases by path (components, the manifest, and any other path with a finding),
+/// sorted, so the output is stable; each with its findings.
+fn cases_of<'a>(r: &'a Report, p: &ProfileResult) -> BTreeMap<String, Vec<&'a Finding>> {
+    let mut cases: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    for c in &p.components {
+        cases.insert(c.path.to_string(), vec![]);
+    }
+    if let Some(m) = &p.manifest {
+        cases.insert(m.path.to_string(), vec![]);
+    }
+    for f in r.findings.iter().filter(|f| f.profile == p.name) {
+        cases.entry(f.path.clone()).or_default().push(f);
+    }
+    cases
+}
+
+/// A suite's `<properties>`: the run and the approval.
+fn properties(out: &mut String, r: &Report, p: &ProfileResult) {
+    let _ = writeln!(out, "    <properties>");
+    let mut props: Vec<(&str, String)> = vec![
+        ("mode", r.mode.as_str().into()),
+        ("source", r.source.clone()),
+        ("revision", r.revision.id.clone().unwrap_or_default()),
+    ];
+    if let Some(d) = &p.description {
+        props.push(("description", d.clone()));
+    }
+    if let Some(m) = &p.manifest {
+        props.push(("manifest", m.path.to_string()));
+        props.push(("manifest-blake3", m.blake3.clone()));
+        props.push(("approved-by", m.manifest.approved_by.clone()));
+        props.push(("approved-at", m.manifest.approved_at.clone()));
+    }
+    for (k, v) in props {
+        let _ = writeln!(out, "      <property name=\"{k}\" value=\"{}\"/>", esc(&v));
+    }
+    let _ = writeln!(out, "    </properties>");
+}
+
+/// One `<testcase>`: failed by its error findings, the others in `<system-out>`.
+fn testcase(out: &mut String, path: &str, classname: &str, findings: &[&Finding]) {
+    let (errors, others): (Vec<&Finding>, Vec<&Finding>) =
+        findings.iter().partition(|f| f.severity == Severity::Error);
+    let open = format!(
+        "    <testcase name=\"{}\" classname=\"{}\"",
+        esc(path),
+        esc(classname)
+    );
+    if errors.is_empty() && others.is_empty() {
+        let _ = writeln!(out, "{open}/>");
+        return;
+    }
+    let _ = writeln!(out, "{open}>");
+    if let Some(first) = errors.first() {
+        let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
+        let body: String = errors.iter().map(|f| describe(f)).collect();
+        let _ = writeln!(
+            out,
+            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
+            esc(&codes.join(",")),
+            esc(&format!("{}: {}", first.code, first.message)),
+            esc_text(&body)
+        );
+    }
+    if !others.is_empty() {
+        let body: String = others.iter().map(|f| describe(f)).collect();
+        let _ = writeln!(out, "      <system-out>{}</system-out>", esc_text(&body));
+    }
+    let _ = writeln!(out, "    </testcase>");
 }
 
 #[cfg(test)]

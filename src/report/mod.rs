@@ -10,7 +10,7 @@ pub mod sarif;
 use crate::check::Report;
 
 /// The output formats of `vigil check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Grouped by profile, for people.
     Human,

@@ -90,14 +90,27 @@ pub trait Source {
     fn known_hash(&self, _path: &WsPath) -> Option<String> {
         None
     }
-
-    /// Whether the source re-reads the disk (so stat data could be cached); false for blobs.
-    fn is_worktree(&self) -> bool {
-        false
-    }
 }
 
 /// Names of version-control folders that are never part of a profile.
 pub fn is_admin_dir(name: &std::ffi::OsStr) -> bool {
     name == ".git" || name == ".svn"
+}
+
+/// The hash of one component, as lowercase hex.
+///
+/// A regular file hashes its bytes; a symlink hashes its target text (its own content, as git stores it),
+/// and its target is inventoried as a component of its own.
+pub fn hash_component(source: &dyn Source, path: &WsPath, kind: &Kind) -> std::io::Result<String> {
+    match kind {
+        Kind::File | Kind::Executable => {
+            let reader = source.open(path)?;
+            crate::hash::hash_reader(reader)
+        }
+        Kind::Symlink(target) => Ok(blake3::hash(target).to_hex().to_string()),
+        Kind::Dir | Kind::Special(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file or symlink",
+        )),
+    }
 }

@@ -12,7 +12,7 @@
 use super::svn_node_cache::{NodeCache, NodeFacts};
 use super::{DirEntry, Kind, Lookup, Meta, Source};
 use crate::path::WsPath;
-use crate::vcs::svn::{run_tool, tool_command, ToolError};
+use crate::svn_tool::{run_tool, tool_command, ToolError};
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -199,10 +199,6 @@ impl SvnTxn {
     /// How many files were answered from the node cache without being read.
     pub fn cached_files(&self) -> usize {
         *self.cached.borrow()
-    }
-
-    pub fn svnlook(&self) -> &Svnlook {
-        &self.look
     }
 
     /// The repository path of a workspace path.

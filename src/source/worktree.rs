@@ -148,10 +148,6 @@ impl Source for WorkTree {
     fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(open_regular(&self.abs(path))?))
     }
-
-    fn is_worktree(&self) -> bool {
-        true
-    }
 }
 
 /// Opens a regular file without following a final symlink and without blocking on a FIFO or device
