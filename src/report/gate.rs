@@ -94,76 +94,86 @@ pub fn render(g: &Gate) -> String {
         crate::VERSION
     );
     for p in &g.profiles {
-        let findings: Vec<_> = g.findings_of(&p.name).collect();
-        let failed = findings
-            .iter()
-            .any(|f| f.severity == crate::finding::Severity::Error);
-        let _ = writeln!(out);
-        let _ = write!(out, "{}: {}", p.name, if failed { "FAIL" } else { "PASS" });
-        match &p.description {
-            Some(d) => {
-                let _ = writeln!(out, "  ({d})");
-            }
-            None => out.push('\n'),
-        }
-        let _ = writeln!(out, "  verified:    {}", verified(p));
-        match &p.manifest {
-            None => {
-                let _ = writeln!(out, "  manifest:    none (the profile was never approved)");
-            }
-            Some(m) => {
-                let state = match &p.manifest_status {
-                    Some(Status::Committed) => "committed".to_string(),
-                    Some(Status::Uncommitted(how)) => format!("NOT committed: {how}"),
-                    Some(Status::Ignored) => "NOT committed: ignored".to_string(),
-                    Some(Status::Untracked(_)) | None => "NOT committed: untracked".to_string(),
-                };
-                let _ = writeln!(out, "  manifest:    {} ({state})", m.path);
-                let _ = writeln!(out, "  its blake3:  {}", m.blake3);
-                let rev = &m.manifest.revision;
-                let on = match (&rev.id, &p.lineage) {
-                    (None, _) => "no revision (approved before the first commit)".to_string(),
-                    (Some(id), Some(Lineage::InHistory)) => {
-                        format!("{} {id}, in the checked history", rev.vcs)
-                    }
-                    (Some(id), Some(Lineage::Outside(_))) => {
-                        format!("{} {id}, OUTSIDE the checked history", rev.vcs)
-                    }
-                    (Some(id), None) => format!("{} {id}", rev.vcs),
-                };
-                let _ = writeln!(out, "  approved on: {on}");
-                if rev.local_changes {
-                    let _ = writeln!(
-                        out,
-                        "               with changes committed after it, together with the manifest"
-                    );
-                }
-                let _ = writeln!(out, "  approved by: {}", m.manifest.approved_by);
-                let _ = writeln!(out, "  approved at: {}", m.manifest.approved_at);
-                let _ = writeln!(
-                    out,
-                    "  reason:      {}",
-                    m.manifest.reason.as_deref().unwrap_or("(none given)")
-                );
-            }
-        }
-        if !findings.is_empty() {
-            let _ = writeln!(out, "  findings:    {}", counts(&findings));
-            for f in findings {
-                let _ = writeln!(
-                    out,
-                    "    {:<7} {:<16} {}",
-                    f.severity.as_str(),
-                    f.code.as_str(),
-                    f.path
-                );
-                let _ = writeln!(out, "    {:<7} {:<16} {}", "", "", f.message);
-                if !f.via.is_empty() {
-                    let _ = writeln!(out, "    {:<7} {:<16} via {}", "", "", chain_text(&f.via));
-                }
-                let _ = writeln!(out, "    {:<7} {:<16} fix: {}", "", "", f.code.remedy());
-            }
-        }
+        render_profile(&mut out, g, p);
     }
     out
+}
+
+/// One profile's section of the summary.
+fn render_profile(out: &mut String, g: &Gate, p: &GateProfile) {
+    let findings: Vec<_> = g.findings_of(&p.name).collect();
+    let failed = findings
+        .iter()
+        .any(|f| f.severity == crate::finding::Severity::Error);
+    let _ = writeln!(out);
+    let _ = write!(out, "{}: {}", p.name, if failed { "FAIL" } else { "PASS" });
+    match &p.description {
+        Some(d) => {
+            let _ = writeln!(out, "  ({d})");
+        }
+        None => out.push('\n'),
+    }
+    let _ = writeln!(out, "  verified:    {}", verified(p));
+    render_approval(out, p);
+    if !findings.is_empty() {
+        let _ = writeln!(out, "  findings:    {}", counts(&findings));
+        for f in findings {
+            let _ = writeln!(
+                out,
+                "    {:<7} {:<16} {}",
+                f.severity.as_str(),
+                f.code.as_str(),
+                f.path
+            );
+            let _ = writeln!(out, "    {:<7} {:<16} {}", "", "", f.message);
+            if !f.via.is_empty() {
+                let _ = writeln!(out, "    {:<7} {:<16} via {}", "", "", chain_text(&f.via));
+            }
+            let _ = writeln!(out, "    {:<7} {:<16} fix: {}", "", "", f.code.remedy());
+        }
+    }
+}
+
+/// What a reviewer needs to trust a profile's approval: the manifest, its state, who and when.
+fn render_approval(out: &mut String, p: &GateProfile) {
+    match &p.manifest {
+        None => {
+            let _ = writeln!(out, "  manifest:    none (the profile was never approved)");
+        }
+        Some(m) => {
+            let state = match &p.manifest_status {
+                Some(Status::Committed) => "committed".to_string(),
+                Some(Status::Uncommitted(how)) => format!("NOT committed: {how}"),
+                Some(Status::Ignored) => "NOT committed: ignored".to_string(),
+                Some(Status::Untracked(_)) | None => "NOT committed: untracked".to_string(),
+            };
+            let _ = writeln!(out, "  manifest:    {} ({state})", m.path);
+            let _ = writeln!(out, "  its blake3:  {}", m.blake3);
+            let rev = &m.manifest.revision;
+            let on = match (&rev.id, &p.lineage) {
+                (None, _) => "no revision (approved before the first commit)".to_string(),
+                (Some(id), Some(Lineage::InHistory)) => {
+                    format!("{} {id}, in the checked history", rev.vcs)
+                }
+                (Some(id), Some(Lineage::Outside(_))) => {
+                    format!("{} {id}, OUTSIDE the checked history", rev.vcs)
+                }
+                (Some(id), None) => format!("{} {id}", rev.vcs),
+            };
+            let _ = writeln!(out, "  approved on: {on}");
+            if rev.local_changes {
+                let _ = writeln!(
+                    out,
+                    "               with changes committed after it, together with the manifest"
+                );
+            }
+            let _ = writeln!(out, "  approved by: {}", m.manifest.approved_by);
+            let _ = writeln!(out, "  approved at: {}", m.manifest.approved_at);
+            let _ = writeln!(
+                out,
+                "  reason:      {}",
+                m.manifest.reason.as_deref().unwrap_or("(none given)")
+            );
+        }
+    }
 }
