@@ -34,6 +34,11 @@ pub mod svn_tool;
 pub mod vcs;
 pub mod workspace;
 
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod tests;
+
 /// Everything that stops a run before it can report findings. Each maps to exit code 2 (see
 /// [`Error::exit_code`]); the binary prints it once, with its `Display`, which already carries the
 /// text of its source.

@@ -1,22 +1,9 @@
 //! The core flow: declare, approve, check.
 
-use crate::support::Sandbox;
+use crate::support::{Ca, Sandbox};
 
 fn ca(s: &Sandbox) {
-    s.file(
-        "vigil.toml",
-        r#"
-[profiles.server]
-description = "TLS server"
-components = ["profiles/server.cnf"]
-follow = ["openssl-include"]
-"#,
-    )
-    .file(
-        "profiles/server.cnf",
-        ".include validity/398.cnf\n[ext]\nkeyUsage = digitalSignature\n",
-    )
-    .file("validity/398.cnf", "default_days = 397\n");
+    Ca::new().described("TLS server").write(s);
 }
 
 #[test]

@@ -1,17 +1,14 @@
 //! The git hooks, installed by `vigil hook install` and run by real `git commit` and `git push`.
 
-use crate::support::Sandbox;
+use crate::support::{Ca, Sandbox};
 use std::fs;
 
 /// A CA profile: a declared file that includes another through OpenSSL `.include`.
 fn ca(s: &Sandbox) {
-    s.file(
-        "vigil.toml",
-        "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n",
-    )
-    .file("profiles/server.cnf", ".include validity/398.cnf\n[ext]\n")
-    .file("validity/398.cnf", "default_days = 397\n")
-    .file("README", "unrelated\n");
+    Ca::new()
+        .server_cnf(".include validity/398.cnf\n[ext]\n")
+        .with("README", "unrelated\n")
+        .write(s);
 }
 
 /// A repository with the pre-commit hook installed and an approved first commit made through it.

@@ -1,24 +1,11 @@
 //! Nightly runs: the SARIF and JUnit reports, `--output`, and clean piped output.
 
-use crate::support::{vigil_bin, Run, Sandbox};
+use crate::support::{vigil_bin, Ca, Run, Sandbox};
 use std::process::{Command, Stdio};
 
 /// A CA workspace with one approved, committed profile: `server` includes `validity/398.cnf`.
 pub fn approved_ca(s: &Sandbox) {
-    s.file(
-        "vigil.toml",
-        r#"
-[profiles.server]
-description = "TLS server"
-components = ["profiles/server.cnf"]
-follow = ["openssl-include"]
-"#,
-    )
-    .file(
-        "profiles/server.cnf",
-        ".include validity/398.cnf\n[ext]\nkeyUsage = digitalSignature\n",
-    )
-    .file("validity/398.cnf", "default_days = 397\n");
+    Ca::new().described("TLS server").write(s);
     s.commit_all("profiles");
     s.vigil(&["approve", "server", "--reason", "SC31: 398-day validity"])
         .expect(0);

@@ -501,3 +501,175 @@ impl Sandbox {
         fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
     }
 }
+
+/// The CA fixture the behaviour tests share: profile `server`, whose `profiles/server.cnf` includes
+/// `validity/398.cnf` through OpenSSL `.include`. Each test file varies it a little (a description,
+/// the profile file's text, an unrelated file) through this one builder.
+#[must_use = "a fixture does nothing until `.write(sandbox)`"]
+pub struct Ca {
+    description: Option<&'static str>,
+    server_cnf: &'static str,
+    extra: Vec<(&'static str, &'static str)>,
+}
+
+impl Ca {
+    /// The chain by which `server` reaches the validity component.
+    pub const INCLUDED: &'static str =
+        "via declared `profiles/server.cnf` → profiles/server.cnf:1 (openssl-include)";
+    pub const VALIDITY: &'static str = "default_days = 397\n";
+
+    pub fn new() -> Ca {
+        Ca {
+            description: None,
+            server_cnf: ".include validity/398.cnf\n[ext]\nkeyUsage = digitalSignature\n",
+            extra: Vec::new(),
+        }
+    }
+
+    /// The profile's `description`.
+    pub fn described(mut self, description: &'static str) -> Ca {
+        self.description = Some(description);
+        self
+    }
+
+    /// The text of `profiles/server.cnf`.
+    pub fn server_cnf(mut self, text: &'static str) -> Ca {
+        self.server_cnf = text;
+        self
+    }
+
+    /// One more file in the workspace.
+    pub fn with(mut self, rel: &'static str, content: &'static str) -> Ca {
+        self.extra.push((rel, content));
+        self
+    }
+
+    /// The `vigil.toml` text.
+    pub fn config(&self) -> String {
+        let description = self
+            .description
+            .map(|d| format!("description = \"{d}\"\n"))
+            .unwrap_or_default();
+        format!(
+            "\n[profiles.server]\n{description}components = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n"
+        )
+    }
+
+    /// Writes the fixture into the sandbox (nothing is committed or approved).
+    pub fn write(self, s: &Sandbox) -> &Sandbox {
+        s.config(&self.config())
+            .file("profiles/server.cnf", self.server_cnf)
+            .file("validity/398.cnf", Ca::VALIDITY);
+        for (rel, content) in &self.extra {
+            s.file(rel, content);
+        }
+        s
+    }
+}
+
+impl Default for Ca {
+    fn default() -> Ca {
+        Ca::new()
+    }
+}
+
+/// What one `vigil check --format json` must report: the table-driven finding tests build one per
+/// case, fluently, and `run` checks every expectation.
+#[must_use = "an expectation checks nothing until `.run()`"]
+pub struct Expect<'a> {
+    sandbox: &'a Sandbox,
+    code: i32,
+    unprivileged: bool,
+    checks: Vec<Assertion<'a>>,
+}
+
+/// One assertion on a run, given the sandbox it ran in.
+type Assertion<'a> = Box<dyn Fn(&Run, &Sandbox) + 'a>;
+
+impl Sandbox {
+    /// Expects `vigil check --format json` to exit with `code`; add what it must report, then `.run()`.
+    pub fn expect_check(&self, code: i32) -> Expect<'_> {
+        Expect {
+            sandbox: self,
+            code,
+            unprivileged: false,
+            checks: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Expect<'a> {
+    fn check(mut self, f: impl Fn(&Run, &Sandbox) + 'a) -> Self {
+        self.checks.push(Box::new(f));
+        self
+    }
+
+    /// Runs vigil as a user to whom file permissions apply (see [`Sandbox::vigil_unprivileged`]).
+    pub fn unprivileged(mut self) -> Self {
+        self.unprivileged = true;
+        self
+    }
+
+    /// Exactly these findings, as [`Run::findings`] lines.
+    pub fn findings<S: AsRef<str>>(self, want: impl IntoIterator<Item = S>) -> Self {
+        let want: Vec<String> = want.into_iter().map(|s| s.as_ref().to_string()).collect();
+        self.check(move |r, _| assert_eq!(r.findings(), want))
+    }
+
+    /// Exactly these findings of `code`.
+    pub fn findings_of<S: AsRef<str>>(
+        self,
+        code: &'static str,
+        want: impl IntoIterator<Item = S>,
+    ) -> Self {
+        let want: Vec<String> = want.into_iter().map(|s| s.as_ref().to_string()).collect();
+        self.check(move |r, _| assert_eq!(r.findings_of(code), want, "{code}"))
+    }
+
+    /// No finding of `code`.
+    pub fn none_of(self, code: &'static str) -> Self {
+        self.findings_of(code, Vec::<String>::new())
+    }
+
+    /// The message of the `code` finding at `path` contains `needle`.
+    pub fn message_has(self, code: &'static str, path: &'static str, needle: &'static str) -> Self {
+        self.check(move |r, _| {
+            let msg = r.message(code, path);
+            assert!(msg.contains(needle), "{msg}");
+        })
+    }
+
+    /// The message of the `code` finding at `path` does not contain `needle`.
+    pub fn message_lacks(
+        self,
+        code: &'static str,
+        path: &'static str,
+        needle: &'static str,
+    ) -> Self {
+        self.check(move |r, _| {
+            let msg = r.message(code, path);
+            assert!(!msg.contains(needle), "{msg}");
+        })
+    }
+
+    /// Any further assertion on the run.
+    pub fn and(self, f: impl Fn(&Run, &Sandbox) + 'a) -> Self {
+        self.check(f)
+    }
+
+    /// Runs the check and every expectation; returns the run for what follows.
+    #[track_caller]
+    pub fn run(self) -> Run {
+        let args = ["check", "--format", "json"];
+        let r = if self.unprivileged {
+            self.sandbox.vigil_unprivileged(&args)
+        } else {
+            self.sandbox.vigil(&args)
+        }
+        .expect(self.code);
+        for c in &self.checks {
+            c(&r, self.sandbox);
+        }
+        r
+    }
+}

@@ -1,0 +1,331 @@
+//! The inventory over an in-memory tree: declared paths, globs and folders, references and their
+//! chains, cycles, depth, and symlinks.
+
+use crate::finding::chain_text;
+use crate::inventory::{inventory, Inventory};
+use crate::source::Kind;
+use crate::testing::{config, MemSource, WS_ROOT};
+use std::path::Path;
+
+/// The inventory of profile `p`, configured by `profile` (the body of `[profiles.p]`).
+fn inv(profile: &str, src: &MemSource) -> Inventory {
+    let cfg = config(&format!("[profiles.p]\n{profile}"));
+    inventory(src, &cfg.profiles["p"], Some(Path::new(WS_ROOT)))
+}
+
+/// Components as `path [kind] via chain`.
+fn components(i: &Inventory) -> Vec<String> {
+    i.components
+        .iter()
+        .map(|c| {
+            let kind = match &c.meta.kind {
+                Kind::File => "file",
+                Kind::Executable => "executable",
+                Kind::Symlink(_) => "symlink",
+                Kind::Dir => "dir",
+                Kind::Special(_) => "special",
+            };
+            format!("{} [{kind}] via {}", c.path, chain_text(&c.via))
+        })
+        .collect()
+}
+
+/// Problems as `code path: message`.
+fn problems(i: &Inventory) -> Vec<String> {
+    i.problems
+        .iter()
+        .map(|p| format!("{} {}: {}", p.code, p.path, p.message))
+        .collect()
+}
+
+fn none() -> Vec<String> {
+    Vec::new()
+}
+
+#[test]
+fn glob_matches_files_sorted_and_skips_other_names() {
+    let src = MemSource::new()
+        .file("validity/825.cnf", "x\n")
+        .file("validity/398.cnf", "x\n")
+        .file("validity/README", "x\n");
+    let i = inv("components = [\"validity/*.cnf\"]\n", &src);
+    assert_eq!(
+        components(&i),
+        [
+            "validity/398.cnf [file] via declared `validity/*.cnf`",
+            "validity/825.cnf [file] via declared `validity/*.cnf`",
+        ]
+    );
+    assert_eq!(problems(&i), none());
+}
+
+#[test]
+fn glob_that_matches_nothing_is_missing() {
+    let src = MemSource::new().file("validity/README", "x\n");
+    let i = inv(
+        "components = [\"validity/*.cnf\", \"nowhere/**/*.cnf\"]\n",
+        &src,
+    );
+    assert_eq!(components(&i), none());
+    assert_eq!(
+        problems(&i),
+        [
+            "missing validity/*.cnf: the declared pattern matched nothing in the memory",
+            "missing nowhere/**/*.cnf: the declared pattern matched nothing in the memory",
+        ]
+    );
+}
+
+#[test]
+fn double_star_reaches_every_depth() {
+    let src = MemSource::new()
+        .file("ext/a.cnf", "x\n")
+        .file("ext/deep/er/b.cnf", "x\n")
+        .file("ext/deep/c.txt", "x\n");
+    let i = inv("components = [\"ext/**/*.cnf\"]\n", &src);
+    assert_eq!(
+        components(&i),
+        [
+            "ext/a.cnf [file] via declared `ext/**/*.cnf`",
+            "ext/deep/er/b.cnf [file] via declared `ext/**/*.cnf`",
+        ]
+    );
+}
+
+#[test]
+fn folder_collects_every_file_below_it_but_not_the_manifests() {
+    let src = MemSource::new()
+        .file("a.cnf", "x\n")
+        .executable("bin/hook", "#!/bin/sh\n")
+        .file("sub/b.cnf", "x\n")
+        .file("approved/p.toml", "not a component\n");
+    let i = inv("components = [\".\"]\n", &src);
+    assert_eq!(
+        components(&i),
+        [
+            "a.cnf [file] via declared `.`",
+            "bin/hook [executable] via declared `.`",
+            "sub/b.cnf [file] via declared `.`",
+        ]
+    );
+}
+
+#[test]
+fn empty_declared_folder_is_missing() {
+    let src = MemSource::new().dir("ext");
+    let i = inv("components = [\"ext/\"]\n", &src);
+    assert_eq!(
+        problems(&i),
+        ["missing ext/: the declared folder holds no files"]
+    );
+    let i = inv("components = [\"ext/\"]\n", &src.file("ext/a.cnf", "x\n"));
+    assert_eq!(problems(&i), none());
+}
+
+#[test]
+fn includes_are_followed_breadth_first_with_the_shortest_chain() {
+    let src = MemSource::new()
+        .file("root.cnf", ".include a.cnf\n.include b.cnf\n")
+        .file("a.cnf", ".include b.cnf\n")
+        .file("b.cnf", "x = 1\n");
+    let i = inv(
+        "components = [\"root.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(
+        components(&i),
+        [
+            "a.cnf [file] via declared `root.cnf` → root.cnf:1 (openssl-include)",
+            "b.cnf [file] via declared `root.cnf` → root.cnf:2 (openssl-include)",
+            "root.cnf [file] via declared `root.cnf`",
+        ]
+    );
+}
+
+#[test]
+fn without_follow_includes_are_not_read() {
+    let src = MemSource::new()
+        .file("root.cnf", ".include a.cnf\n")
+        .file("a.cnf", "x\n");
+    let i = inv("components = [\"root.cnf\"]\n", &src);
+    assert_eq!(components(&i), ["root.cnf [file] via declared `root.cnf`"]);
+}
+
+#[test]
+fn an_include_cycle_ends_with_each_file_once() {
+    let src = MemSource::new()
+        .file("a.cnf", ".include b.cnf\n")
+        .file("b.cnf", ".include a.cnf\n");
+    let i = inv(
+        "components = [\"a.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(
+        components(&i),
+        [
+            "a.cnf [file] via declared `a.cnf`",
+            "b.cnf [file] via declared `a.cnf` → a.cnf:1 (openssl-include)",
+        ]
+    );
+    assert_eq!(problems(&i), none());
+}
+
+#[test]
+fn references_deeper_than_max_depth_are_not_followed() {
+    let src = MemSource::new()
+        .file("a.cnf", ".include b.cnf\n")
+        .file("b.cnf", ".include c.cnf\n")
+        .file("c.cnf", "x\n");
+    let profile = "components = [\"a.cnf\"]\nfollow = [\"openssl-include\"]\n";
+    let i = inv(&format!("{profile}max-depth = 1\n"), &src);
+    assert_eq!(i.components.len(), 2);
+    assert_eq!(
+        problems(&i),
+        ["unreadable c.cnf: not followed: more than 1 references deep (raise `max-depth`)"]
+    );
+    let i = inv(&format!("{profile}max-depth = 2\n"), &src);
+    assert_eq!(i.components.len(), 3);
+    assert_eq!(problems(&i), none());
+}
+
+#[test]
+fn a_folder_include_loads_its_cnf_files_and_not_their_folder_includes() {
+    let src = MemSource::new()
+        .file("root.cnf", ".include conf.d\n")
+        .file("conf.d/a.cnf", ".include more.d\n")
+        .file("conf.d/b.conf", "x\n")
+        .file("conf.d/c.txt", "x\n")
+        .file("more.d/z.cnf", "x\n");
+    let i = inv(
+        "components = [\"root.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(
+        components(&i),
+        [
+            "conf.d/a.cnf [file] via declared `root.cnf` → root.cnf:1 (openssl-include)",
+            "conf.d/b.conf [file] via declared `root.cnf` → root.cnf:1 (openssl-include)",
+            "root.cnf [file] via declared `root.cnf`",
+        ]
+    );
+}
+
+#[test]
+fn user_reference_pattern_is_followed() {
+    let src = MemSource::new()
+        .file("ca.conf", "policy_file = policies/root.txt\n")
+        .file("policies/root.txt", "x\n");
+    let i = inv(
+        "components = [\"ca.conf\"]\n[[profiles.p.references]]\npattern = '^policy_file = (\\S+)'\nrelative-to = \"workspace\"\n",
+        &src,
+    );
+    assert_eq!(i.components.len(), 2, "{:?}", components(&i));
+    assert_eq!(i.components[1].path.to_string(), "policies/root.txt");
+}
+
+#[test]
+fn symlink_inside_is_a_component_and_so_is_its_target() {
+    let src = MemSource::new()
+        .file("validity/398.cnf", "x\n")
+        .symlink("current.cnf", "validity/398.cnf");
+    let i = inv("components = [\"current.cnf\"]\n", &src);
+    assert_eq!(
+        components(&i),
+        [
+            "current.cnf [symlink] via declared `current.cnf`",
+            "validity/398.cnf [file] via declared `current.cnf` → symlink current.cnf",
+        ]
+    );
+}
+
+#[test]
+fn symlink_leaving_the_workspace_is_outside_root() {
+    let src = MemSource::new()
+        .symlink("v/rel.cnf", "../../validity.cnf")
+        .symlink("v/abs.cnf", "/etc/validity.cnf")
+        .symlink("v/in.cnf", "/ws/v/x.cnf")
+        .file("v/x.cnf", "x\n");
+    let i = inv("components = [\"v/\"]\n", &src);
+    let outside: Vec<String> = problems(&i)
+        .into_iter()
+        .filter(|p| p.starts_with("outside-root"))
+        .map(|p| p.split(':').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        outside,
+        ["outside-root v/abs.cnf", "outside-root v/rel.cnf"]
+    );
+    assert!(components(&i).contains(&"v/in.cnf [symlink] via declared `v/`".to_string()));
+}
+
+#[test]
+fn a_linked_folder_is_resolved_inside_and_refused_outside() {
+    let src = MemSource::new()
+        .file("real/ext.cnf", "x\n")
+        .symlink("shared", "real");
+    let i = inv("components = [\"shared/ext.cnf\"]\n", &src);
+    assert_eq!(problems(&i), none());
+    assert!(
+        components(&i).contains(
+            &"real/ext.cnf [file] via declared `shared/ext.cnf` → symlink shared".to_string()
+        ),
+        "{:?}",
+        components(&i)
+    );
+    let src = MemSource::new().symlink("shared", "../shared");
+    let i = inv("components = [\"shared/ext.cnf\"]\n", &src);
+    assert_eq!(
+        problems(&i)
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["outside-root shared/ext.cnf"]
+    );
+}
+
+#[test]
+fn a_symlink_loop_is_unreadable() {
+    let src = MemSource::new()
+        .symlink("a.cnf", "b.cnf")
+        .symlink("b.cnf", "a.cnf");
+    let i = inv("components = [\"a.cnf\"]\n", &src);
+    assert!(
+        problems(&i).iter().any(|p| p.starts_with("unreadable ")),
+        "{:?}",
+        problems(&i)
+    );
+}
+
+#[test]
+fn an_unlistable_folder_is_unreadable_and_its_siblings_are_kept() {
+    let src = MemSource::new()
+        .file("ext/a.cnf", "x\n")
+        .file("ext/private/b.cnf", "x\n")
+        .deny("ext/private");
+    let i = inv("components = [\"ext/\"]\n", &src);
+    assert_eq!(components(&i), ["ext/a.cnf [file] via declared `ext/`"]);
+    assert_eq!(
+        problems(&i)
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["unreadable ext/private"]
+    );
+}
+
+#[test]
+fn declared_absolute_or_escaping_patterns_are_outside_root() {
+    let src = MemSource::new().file("a.cnf", "x\n");
+    let i = inv(
+        "components = [\"/etc/ssl/a.cnf\", \"../a.cnf\", \"a.cnf\"]\n",
+        &src,
+    );
+    assert_eq!(
+        problems(&i),
+        [
+            "outside-root /etc/ssl/a.cnf: the declared pattern points outside the workspace",
+            "outside-root ../a.cnf: the declared pattern points outside the workspace",
+        ]
+    );
+    assert_eq!(components(&i), ["a.cnf [file] via declared `a.cnf`"]);
+}
