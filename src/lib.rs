@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod path;
 pub mod report;
 pub mod schema;
+pub mod signature;
 pub mod snapshot;
 pub mod source;
 pub mod svn_hook;
