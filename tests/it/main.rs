@@ -14,6 +14,7 @@ mod hooks;
 mod nightly;
 mod policy;
 mod schema;
+mod signature;
 mod snapshots;
 mod svn;
 mod svn_gate;
