@@ -27,6 +27,7 @@ pub mod pre_receive;
 pub mod report;
 pub mod requirements;
 pub mod schema;
+pub mod signature;
 pub mod snapshot;
 pub mod source;
 pub mod svn_hook;

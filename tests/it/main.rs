@@ -15,6 +15,7 @@ mod nightly;
 mod openssl_differential;
 mod policy;
 mod schema;
+mod signature;
 mod snapshots;
 mod svn;
 mod svn_gate;

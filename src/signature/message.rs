@@ -1,0 +1,188 @@
+//! The canonical signed message of an approval: the bytes an approver's SSH key signs.
+//!
+//! The message is built from the parsed manifest, never from its TOML text, so that reformatting the
+//! file, reordering its tables or a newer vigil writing a different `vigil-version` leaves every
+//! signature valid, while any change to what was approved invalidates all of them.
+//!
+//! # Format, version 1
+//!
+//! UTF-8 text, one field per line, each line `KEY VALUE` ended by `\n` (no `\r`), in this order:
+//!
+//! ```text
+//! vigil-approval-message 1
+//! profile "ca-issuing"
+//! approved-by "Alice <alice@example.org>"
+//! approved-at "2026-11-29T15:00:00Z"
+//! reason "annual key rollover"                       (only when the manifest has a reason)
+//! revision "git" "3f2a…" false                       (vcs, id or null, local changes)
+//! satisfies "CABF-BR-7.1.2"                          (one line per id, sorted, duplicates once)
+//! component "file" 1234 "af13…" "ca/issuing.cnf"     (kind, size, BLAKE3, path; sorted by path bytes)
+//! component "symlink" 9 "77e0…" "ca/current" "issuing.cnf"   (a symlink adds its target)
+//! end 3
+//! ```
+//!
+//! Every free-text value (profile, approver, time, reason, ids, paths in their escaped form, targets)
+//! is a JSON string literal, so that a newline or a quote inside a value cannot forge another line.
+//! `end` carries the number of `component` lines, so that a truncated message never verifies. Not
+//! signed: `manifest-version` and `vigil-version` (they describe the file, not the approval) and the
+//! `[[signature]]` tables themselves (so that a co-signature is added without touching the others).
+//!
+//! The message is what `ssh-keygen -Y verify -n vigil-approval` checks a vigil signature against, so an
+//! auditor can reproduce it and check a signature with OpenSSH alone.
+
+use crate::manifest::Manifest;
+use std::fmt::Write as _;
+
+/// The version of the message format this build writes and verifies (the first line of the message).
+pub const MESSAGE_VERSION: u32 = 1;
+
+/// Builds the canonical message of an approval: the manifest's content plus the ids of the
+/// requirements it satisfies (`satisfies`). Pure and deterministic: the order of `components` and of
+/// `satisfies` in the input does not matter.
+pub fn canonical_message(manifest: &Manifest, satisfies: &[String]) -> Vec<u8> {
+    let mut out = String::new();
+    let _ = writeln!(out, "vigil-approval-message {MESSAGE_VERSION}");
+    let _ = writeln!(out, "profile {}", quote(&manifest.profile));
+    let _ = writeln!(out, "approved-by {}", quote(&manifest.approved_by));
+    let _ = writeln!(out, "approved-at {}", quote(&manifest.approved_at));
+    if let Some(reason) = &manifest.reason {
+        let _ = writeln!(out, "reason {}", quote(reason));
+    }
+    let rev = &manifest.revision;
+    let _ = writeln!(
+        out,
+        "revision {} {} {}",
+        quote(&rev.vcs),
+        rev.id.as_deref().map_or_else(|| "null".to_string(), quote),
+        rev.local_changes
+    );
+    let mut ids: Vec<&String> = satisfies.iter().collect();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        let _ = writeln!(out, "satisfies {}", quote(id));
+    }
+    let mut components: Vec<_> = manifest.components.iter().collect();
+    // Sorted by the path's bytes, the order `Manifest::to_toml` writes, whatever order the file had.
+    components.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
+    for c in &components {
+        let _ = write!(
+            out,
+            "component {} {} {} {}",
+            quote(c.kind.as_str()),
+            c.size,
+            quote(&c.blake3),
+            quote(&c.path.escaped())
+        );
+        if let Some(t) = &c.target {
+            let _ = write!(out, " {}", quote(t));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "end {}", components.len());
+    out.into_bytes()
+}
+
+/// A JSON string literal: quotes, backslashes and control characters escaped.
+fn quote(s: &str) -> String {
+    serde_json::to_string(s).expect("a string always serialises")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{EntryKind, ManifestEntry, ManifestRevision};
+    use crate::path::WsPath;
+    use std::path::Path;
+
+    pub(crate) fn sample() -> Manifest {
+        Manifest {
+            manifest_version: 1,
+            vigil_version: "0.1.0".into(),
+            profile: "ca".into(),
+            approved_by: "Alice <alice@example.org>".into(),
+            approved_at: "2026-11-29T15:00:00Z".into(),
+            reason: Some("line one\nprofile \"forged\"".into()),
+            revision: ManifestRevision {
+                vcs: "git".into(),
+                id: Some("abc123".into()),
+                local_changes: false,
+            },
+            components: vec![
+                ManifestEntry {
+                    path: WsPath::from_normal_bytes(b"z.cnf"),
+                    kind: EntryKind::File,
+                    size: 3,
+                    blake3: "00ff".into(),
+                    target: None,
+                },
+                ManifestEntry {
+                    path: WsPath::from_normal_bytes(b"a\xff"),
+                    kind: EntryKind::Symlink,
+                    size: 5,
+                    blake3: "11ee".into(),
+                    target: Some("z.cnf".into()),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn exact_bytes_of_version_one() {
+        let m = canonical_message(&sample(), &["R-2".into(), "R-1".into(), "R-2".into()]);
+        assert_eq!(
+            String::from_utf8(m).unwrap(),
+            "vigil-approval-message 1\n\
+             profile \"ca\"\n\
+             approved-by \"Alice <alice@example.org>\"\n\
+             approved-at \"2026-11-29T15:00:00Z\"\n\
+             reason \"line one\\nprofile \\\"forged\\\"\"\n\
+             revision \"git\" \"abc123\" false\n\
+             satisfies \"R-1\"\n\
+             satisfies \"R-2\"\n\
+             component \"symlink\" 5 \"11ee\" \"a\\\\xff\" \"z.cnf\"\n\
+             component \"file\" 3 \"00ff\" \"z.cnf\"\n\
+             end 2\n"
+        );
+    }
+
+    #[test]
+    fn independent_of_toml_formatting_and_order() {
+        let m = sample();
+        let reference = canonical_message(&m, &[]);
+        // Reordered tables, other whitespace, another writer version: same message.
+        let text = m
+            .to_toml()
+            .replace("vigil-version = \"0.1.0\"", "vigil-version   =   \"9.9.9\"");
+        let mut back = Manifest::parse(Path::new("m.toml"), &text).unwrap();
+        back.components.reverse();
+        assert_eq!(canonical_message(&back, &[]), reference);
+    }
+
+    #[test]
+    fn every_approved_field_changes_the_message() {
+        let reference = canonical_message(&sample(), &[]);
+        let edits: &[fn(&mut Manifest)] = &[
+            |m| m.profile = "cb".into(),
+            |m| m.approved_by = "Mallory".into(),
+            |m| m.approved_at = "2026-11-29T15:00:01Z".into(),
+            |m| m.reason = None,
+            |m| m.revision.id = None,
+            |m| m.revision.local_changes = true,
+            |m| m.components[0].blake3 = "00fe".into(),
+            |m| m.components[0].size = 4,
+            |m| m.components[0].kind = EntryKind::Executable,
+            |m| m.components[1].target = Some("y.cnf".into()),
+            |m| m.components[0].path = WsPath::from_normal_bytes(b"y.cnf"),
+            |m| {
+                m.components.pop();
+            },
+        ];
+        for (i, edit) in edits.iter().enumerate() {
+            let mut m = sample();
+            edit(&mut m);
+            assert_ne!(canonical_message(&m, &[]), reference, "edit {i}");
+        }
+        assert_ne!(canonical_message(&sample(), &["R-1".into()]), reference);
+    }
+}

@@ -1,0 +1,132 @@
+//! Signed approvals: the canonical message an approval signs, SSH signatures (`sshsig`) over it, the
+//! allowed-signers file that says who may approve, and the quorum of distinct approvers.
+//!
+//! The pieces, one file each: [`message`] (what is signed), [`sign`] (signing with `ssh-keygen -Y
+//! sign`), [`allowed`] (the allowed-signers file), [`verify`] (verifying in process, and the quorum).
+//!
+//! # In the manifest
+//!
+//! An approval's signatures live in its manifest as `[[signature]]` tables after the components, with
+//! the ids of the requirements the approval satisfies as a top-level `satisfies` array:
+//!
+//! ```toml
+//! satisfies = ["CABF-BR-7.1.2.3", "CPS-4.9"]
+//!
+//! [[component]]
+//! # ...
+//!
+//! [[signature]]
+//! principal = "alice@example.org"
+//! key-fingerprint = "SHA256:…"
+//! signed-at = "2026-11-29T15:00:00Z"
+//! sshsig = """
+//! -----BEGIN SSH SIGNATURE-----
+//! …
+//! -----END SSH SIGNATURE-----
+//! """
+//! ```
+//!
+//! The signature tables are not part of the signed message, so a co-signature appends a table
+//! ([`SignatureEntry::to_toml`]) and leaves every other byte of the file as it was. `principal` is
+//! checked against the allowed signers; `key-fingerprint` must match the key inside the signature;
+//! `signed-at` is the signer's own clock, recorded for the audit trail and not itself signed.
+
+pub mod allowed;
+pub mod message;
+pub mod sign;
+pub mod verify;
+
+pub use allowed::{AllowedSigner, AllowedSigners};
+pub use message::{canonical_message, MESSAGE_VERSION};
+pub use sign::{SignError, Signer};
+pub use verify::{
+    evaluate, verify, verify_entry, BadSignature, Failure, Quorum, Untrusted, Verdict, Verified,
+};
+
+use crate::config::ConfigError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The `sshsig` namespace of approval signatures, so that a signature made for git commits, files or
+/// anything else can never pass for an approval.
+pub const NAMESPACE: &str = "vigil-approval";
+
+/// One `[[signature]]` table of a manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SignatureEntry {
+    /// Who signed, as named in the allowed-signers file.
+    pub principal: String,
+    /// The signing key's fingerprint as `ssh-keygen -l` prints it (`SHA256:…`).
+    pub key_fingerprint: String,
+    /// When, by the signer's clock, UTC, RFC 3339; not covered by the signature.
+    pub signed_at: String,
+    /// The armored SSH signature (`-----BEGIN SSH SIGNATURE-----` …) of the canonical message, in
+    /// namespace `vigil-approval`.
+    pub sshsig: String,
+}
+
+impl SignatureEntry {
+    /// Builds the table for an armored signature, reading the key fingerprint from the signature.
+    pub fn new(
+        principal: impl Into<String>,
+        sshsig: impl Into<String>,
+        signed_at: impl Into<String>,
+    ) -> Result<SignatureEntry, BadSignature> {
+        let sshsig = sshsig.into();
+        let sig = ssh_key::SshSig::from_pem(sshsig.trim().as_bytes())
+            .map_err(|e| BadSignature::Malformed(e.to_string()))?;
+        Ok(SignatureEntry {
+            principal: principal.into(),
+            key_fingerprint: allowed::fingerprint(sig.public_key()),
+            signed_at: signed_at.into(),
+            sshsig: if sshsig.ends_with('\n') {
+                sshsig
+            } else {
+                sshsig + "\n"
+            },
+        })
+    }
+
+    /// The table's deterministic TOML text, `[[signature]]` first, to append to a manifest.
+    pub fn to_toml(&self) -> String {
+        #[derive(Serialize)]
+        struct One<'a> {
+            signature: [&'a SignatureEntry; 1],
+        }
+        toml::to_string(&One { signature: [self] }).expect("a signature table always serialises")
+    }
+}
+
+/// The signing part of a manifest file: the requirement ids it satisfies and its signatures. Read
+/// on its own, so it works whatever else the manifest holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SigningPart {
+    #[serde(default)]
+    pub satisfies: Vec<String>,
+    #[serde(default, rename = "signature")]
+    pub signatures: Vec<SignatureEntry>,
+}
+
+impl SigningPart {
+    /// Reads the signing part of a manifest's text; `file` names it in errors.
+    pub fn parse(file: &Path, text: &str) -> Result<SigningPart, ConfigError> {
+        toml::from_str(text)
+            .map_err(|e| ConfigError::at(file, text, e.span(), e.message().trim().to_string()))
+    }
+}
+
+/// Signs an approval: builds its canonical message, signs it, and returns the table to record.
+pub fn sign_approval(
+    signer: &Signer,
+    manifest: &crate::manifest::Manifest,
+    satisfies: &[String],
+    principal: &str,
+    signed_at: &str,
+) -> Result<SignatureEntry, SignError> {
+    let armored = signer.sign(&canonical_message(manifest, satisfies))?;
+    SignatureEntry::new(principal, armored, signed_at).map_err(|e| SignError::Failed {
+        key: signer.key.clone(),
+        stderr: e.to_string(),
+    })
+}
