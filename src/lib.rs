@@ -22,6 +22,7 @@ pub mod inventory;
 pub mod manifest;
 pub mod path;
 pub mod report;
+pub mod sample;
 pub mod schema;
 pub mod snapshot;
 pub mod source;
