@@ -292,6 +292,10 @@ fn make_ca(
     fs::write(&paths.req_config, req_config).map_err(|e| SampleFailure::Setup(e.to_string()))?;
     let s = |p: &Path| p.to_string_lossy().into_owned();
     let o = s(openssl);
+    let subject = decl
+        .subject
+        .clone()
+        .unwrap_or_else(|| DEFAULT_SUBJECT.into());
     let mut steps: Vec<Vec<String>> = vec![
         [
             &o,
@@ -315,6 +319,8 @@ fn make_ca(
             s(&paths.req_config),
             "-key".into(),
             s(&paths.ca_key),
+            "-subj".into(),
+            ca_subject(&subject),
             "-days".into(),
             "3650".into(),
             "-out".into(),
@@ -376,6 +382,37 @@ fn make_ca(
         .and_then(|()| fs::write(db.join("serial"), "7A11\n"))
         .and_then(|()| fs::write(db.join("crlnumber"), "01\n"))
         .map_err(|e| SampleFailure::Setup(e.to_string()))
+}
+
+/// The throwaway CA's subject: the sample subject's attributes other than its common name, so that a
+/// profile whose `openssl ca` policy says `match` (country, organization) accepts the request.
+fn ca_subject(subject: &str) -> String {
+    let mut out = String::new();
+    let mut field = String::new();
+    let mut chars = subject.chars().peekable();
+    let mut fields = Vec::new();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                field.push(c);
+                if let Some(n) = chars.next() {
+                    field.push(n);
+                }
+            }
+            '/' => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    for f in fields.iter().filter(|f| !f.is_empty()) {
+        let name = f.split('=').next().unwrap_or_default().trim();
+        if !name.eq_ignore_ascii_case("CN") && !name.eq_ignore_ascii_case("commonName") {
+            out.push('/');
+            out.push_str(f);
+        }
+    }
+    out.push_str("/CN=vigil throwaway sample CA");
+    out
 }
 
 /// `{ca_config}`: the profile's configuration with its CA section pointed at the throwaway CA.
@@ -533,6 +570,14 @@ fn pem_encode(der: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ca_subject_keeps_all_but_the_common_name() {
+        assert_eq!(
+            ca_subject("/C=US/O=Example\\/Org/CN=x/OU=y"),
+            "/C=US/O=Example\\/Org/OU=y/CN=vigil throwaway sample CA"
+        );
+    }
 
     #[test]
     fn pem_round_trips_through_the_parser() {

@@ -13,6 +13,7 @@ mod gate;
 mod hooks;
 mod nightly;
 mod policy;
+mod sample;
 mod schema;
 mod snapshots;
 mod svn;
