@@ -365,10 +365,10 @@ pub(crate) fn expand_with<'a>(
             rest = &tail[2..];
             continue;
         }
-        if tail.starts_with('}') {
+        if let Some(after) = tail.strip_prefix('}') {
             // A lone closing brace is taken literally, as OpenSSL arguments rarely hold one.
             out.push('}');
-            rest = &tail[1..];
+            rest = after;
             continue;
         }
         let Some(end) = tail.find('}') else {
