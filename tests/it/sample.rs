@@ -248,7 +248,7 @@ fn sh(script: &str, extra: &str) -> SampleDecl {
 }
 
 #[test]
-fn a_command_that_hangs_is_killed_with_everything_it_started() {
+fn a_command_that_hangs_is_killed_at_the_time_limit() {
     let ws = workspace(TLS_CNF);
     let started = Instant::now();
     let failure = run_sample(
