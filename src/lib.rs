@@ -26,6 +26,7 @@ pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;
 pub mod requirements;
+pub mod sample;
 pub mod schema;
 pub mod signature;
 pub mod snapshot;
