@@ -27,6 +27,7 @@ pub mod pre_receive;
 pub mod report;
 pub mod requirements;
 pub mod sample;
+pub mod samples;
 pub mod schema;
 pub mod signature;
 pub mod snapshot;

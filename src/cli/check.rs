@@ -40,6 +40,12 @@ pub struct Args {
     /// (default: the nearest one at or above the current folder, or the top of the repository).
     #[arg(long, value_name = "PATH-IN-REPO")]
     pub(super) workspace: Option<String>,
+
+    /// Also issue a sample certificate with each profile that declares one (`[profiles.NAME.sample]`),
+    /// from the bytes checked (working tree, index or commit), and lint it: findings `lint` and
+    /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
+    #[arg(long)]
+    pub(super) sample: bool,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -108,7 +114,11 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
     let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
     progress.finish();
-    write_report(g, a, &report?)
+    let mut report = report?;
+    if a.sample {
+        vigil::samples::add_to_check(cx, &mut report, &a.profiles)?;
+    }
+    write_report(g, a, &report)
 }
 
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
@@ -140,6 +150,7 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
         profiles: &a.profiles,
         mode,
         skip_untouched: a.format == FormatArg::Human,
+        sample: a.sample,
     };
     let mut progress = ProgressLine::new();
     let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));

@@ -16,6 +16,11 @@ pub struct Args {
     /// Also write the summary to FILE (atomically), for attaching to the change ticket.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+
+    /// Keep the evidence of each sample certificate in DIR (created if need be): the certificate
+    /// (`PROFILE.sample.pem`) and each linter's own output (`PROFILE.pkilint.json`).
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<std::path::PathBuf>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -25,7 +30,16 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let outcome = vigil::gate::gate(&ws, vcs.as_ref(), &a.profiles, &mut |p| progress.update(p));
     progress.finish();
     let outcome = outcome?;
-    let text = vigil::report::gate::render(&outcome);
+    let mut text = vigil::report::gate::render(&outcome);
+    if let Some(dir) = &a.evidence {
+        let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
+        if !written.is_empty() {
+            text.push_str("\nevidence:\n");
+            for f in written {
+                text.push_str(&format!("  {}\n", f.display()));
+            }
+        }
+    }
     if let Some(path) = &a.output {
         vigil::manifest::write_atomic(path, text.as_bytes())
             .map_err(|e| vigil::Error::write(path, e))?;

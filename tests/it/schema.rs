@@ -61,7 +61,9 @@ fn exhaustive(c: Code) {
         | Code::Orphaned
         | Code::OutsideRoot
         | Code::Unreadable
-        | Code::ForeignApproval => {}
+        | Code::ForeignApproval
+        | Code::Lint
+        | Code::SampleFailed => {}
     }
 }
 
