@@ -15,6 +15,7 @@ mod nightly;
 mod openssl_differential;
 mod policy;
 mod sample;
+mod sample_gate;
 mod schema;
 mod signature;
 mod snapshots;
