@@ -92,7 +92,7 @@ fn svn_rm_of_the_manifest_folder_with_an_unapproved_change_is_rejected() {
     s.install_hook("");
     s.sb.file("validity/398.cnf", "default_days = 825\n");
     s.svn_ok(&["rm", "-q", "approved"]);
-    let r = s.commit();
+    let r = s.commit("attack");
     assert_ne!(
         r.code, 0,
         "the commit was accepted:\n{}{}",
@@ -116,7 +116,7 @@ fn new_cnf_in_an_included_folder_without_approved_components_is_rejected() {
         "default_days = 825\n",
     );
     s.add_all();
-    let r = s.commit();
+    let r = s.commit("attack");
     assert_ne!(
         r.code, 0,
         "the commit was accepted:\n{}{}",
