@@ -74,11 +74,7 @@ pub fn approve(
     }
     let approver = match by {
         Some(b) => b,
-        None => default_approver(vcs).ok_or_else(|| {
-            Error::Usage(
-                "cannot tell who approves: set git's user.name and user.email, or pass --by".into(),
-            )
-        })?,
+        None => default_approver(vcs).ok_or_else(|| Error::Usage(no_approver(vcs.name())))?,
     };
     let stamp = Stamp {
         approved_by: approver,
@@ -91,6 +87,21 @@ pub fn approve(
         out.push(approve_profile(ws, p, &stamp)?);
     }
     Ok(Outcome::Approved(out))
+}
+
+/// What to do when no approver is known, for the version control in use: only git has a user
+/// setting; Subversion keeps no user name in a working copy.
+fn no_approver(vcs: &str) -> String {
+    match vcs {
+        "git" => {
+            "cannot tell who approves: set git's user.name and user.email (or $USER), or pass --by"
+                .into()
+        }
+        "svn" => "cannot tell who approves: a Subversion working copy records no user name; \
+                  pass --by \"Name <email>\" or set $USER"
+            .into(),
+        _ => "cannot tell who approves: pass --by \"Name <email>\" or set $USER".into(),
+    }
 }
 
 /// The findings that refuse an approval: what is not under version control, or cannot be hashed.

@@ -205,12 +205,63 @@ impl ConfigError {
     }
 }
 
-/// Walks up from `start` to find `vigil.toml`, as git finds `.git`.
+/// The largest `vigil.toml` vigil reads; a real one is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes: a FIFO is never opened for reading (that would
+/// wait for a writer forever), a device such as `/dev/zero` never read (it never ends). The error
+/// says what the file is instead.
+pub fn read_regular(file: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read: {e}"))?;
+    let ft = meta.file_type();
+    let what = if ft.is_file() {
+        None
+    } else if ft.is_dir() {
+        Some("a folder")
+    } else if ft.is_fifo() {
+        Some("a FIFO")
+    } else if ft.is_socket() {
+        Some("a socket")
+    } else if ft.is_char_device() || ft.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
+    };
+    if let Some(what) = what {
+        return Err(format!("cannot read: it is {what}, not a regular file"));
+    }
+    // Opened without blocking, in case it was replaced by a FIFO since; checked again once open.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(file)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if !f.metadata().is_ok_and(|m| m.file_type().is_file()) {
+        return Err("cannot read: it is not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "cannot read: larger than {} MiB, which no configuration is",
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Walks up from `start` to find `vigil.toml`, as git finds `.git`. Anything by that name that is
+/// not a folder counts, so that a FIFO or a device named `vigil.toml` gets an error saying what it is
+/// rather than "no vigil.toml found".
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_FILE);
-        if candidate.is_file() {
+        if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
             return Some(candidate);
         }
         dir = d.parent();
@@ -220,12 +271,12 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and checks a configuration file.
 pub fn load(file: &Path) -> Result<Config, ConfigError> {
-    let bytes = std::fs::read(file).map_err(|e| ConfigError {
+    let bytes = read_regular(file, MAX_CONFIG_BYTES).map_err(|message| ConfigError {
         file: file.to_path_buf(),
         line: None,
         column: None,
         snippet: None,
-        message: format!("cannot read: {e}"),
+        message,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let off = e.utf8_error().valid_up_to();

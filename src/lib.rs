@@ -21,6 +21,7 @@ pub mod hook;
 pub mod inventory;
 pub mod manifest;
 pub mod openssl;
+pub mod output;
 pub mod path;
 pub mod pre_commit;
 pub mod pre_receive;

@@ -31,7 +31,13 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         Approval::Refused(findings) => {
             eprintln!("vigil: approval refused: what is not under version control cannot be approved. Nothing was written.");
             for f in &findings {
-                eprintln!("  {} {}: {} {}", f.profile, f.code, f.path, f.message);
+                eprintln!(
+                    "  {} {}: {} {}",
+                    f.profile,
+                    f.code,
+                    f.path,
+                    vigil::path::escape_text(&f.message)
+                );
                 if !f.via.is_empty() {
                     eprintln!("      via {}", chain_text(&f.via));
                 }

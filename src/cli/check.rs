@@ -116,8 +116,7 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
             let bytes = report::render(report, a.format.into(), false);
-            vigil::manifest::write_atomic(path, &bytes)
-                .map_err(|e| vigil::Error::write(path, e))?;
+            vigil::output::write_output(path, &bytes)?;
         }
         None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }

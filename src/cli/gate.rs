@@ -27,8 +27,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let outcome = outcome?;
     let text = vigil::report::gate::render(&outcome);
     if let Some(path) = &a.output {
-        vigil::manifest::write_atomic(path, text.as_bytes())
-            .map_err(|e| vigil::Error::write(path, e))?;
+        vigil::output::write_output(path, text.as_bytes())?;
     }
     emit(text.as_bytes())?;
     Ok(if outcome.passed() {

@@ -6,6 +6,8 @@ mod support;
 mod bad_input;
 mod core;
 
+mod attacks_io;
+mod attacks_svn;
 mod discovery;
 mod examples;
 mod findings;
