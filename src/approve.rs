@@ -64,6 +64,36 @@ pub fn approve(
     reason: Option<String>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome, Error> {
+    approve_satisfying(ws, vcs, names, by, reason, &[], progress)
+}
+
+/// Approves the named profiles and records, on every component, that it was reviewed against each
+/// requirement in `satisfies` (`vigil approve --satisfies ID`): the id, the approval's time and the
+/// approver. The manifest is rewritten for such a record even when no byte changed.
+pub fn approve_satisfying(
+    ws: &Workspace,
+    vcs: &dyn Vcs,
+    names: &[String],
+    by: Option<String>,
+    reason: Option<String>,
+    satisfies: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Outcome, Error> {
+    for id in satisfies {
+        if ws.config.requirements.get(id).is_none() {
+            let ids: Vec<&str> = ws
+                .config
+                .requirements
+                .requirements
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            return Err(Error::Usage(format!(
+                "unknown requirement `{id}` in `--satisfies`{}; `vigil requirements` lists them",
+                crate::config::closest(id, &ids)
+            )));
+        }
+    }
     let _lock = manifest::lock_workspace(&ws.config.file).map_err(Error::Lock)?;
     let source = WorkTree::new(&ws.root);
     let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
@@ -81,6 +111,7 @@ pub fn approve(
         approved_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         reason,
         revision: report.revision.clone(),
+        satisfies: satisfies.to_vec(),
     };
     let mut out = Vec::new();
     for p in &report.profiles {
@@ -146,11 +177,14 @@ struct Stamp {
     approved_at: String,
     reason: Option<String>,
     revision: crate::vcs::Revision,
+    /// Requirement ids the approver states every component satisfies.
+    satisfies: Vec<String>,
 }
 
 /// Writes one profile's manifest, unless its components are those it already approves.
 fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<Approved, Error> {
-    let components = manifest_entries(p);
+    let mut components = manifest_entries(p);
+    carry_reviews(&mut components, p, stamp);
     let local_changes = p
         .components
         .iter()
@@ -219,6 +253,29 @@ fn manifest_entries(p: &ProfileResult) -> Vec<ManifestEntry> {
                 Kind::Symlink(t) => Some(escape_bytes(t)),
                 _ => None,
             },
+            satisfies: Vec::new(),
         })
         .collect()
+}
+
+/// Keeps the reviews the old manifest records for components whose bytes did not change (a changed
+/// component needs a new review), and adds this approval's `--satisfies` records to every component.
+fn carry_reviews(entries: &mut [ManifestEntry], p: &ProfileResult, stamp: &Stamp) {
+    for e in entries.iter_mut() {
+        if let Some(old) = p.manifest.as_ref().and_then(|m| m.manifest.entry(&e.path)) {
+            if old.blake3 == e.blake3 && old.kind == e.kind {
+                e.satisfies = old.satisfies.clone();
+            }
+        }
+        for id in &stamp.satisfies {
+            e.satisfies.retain(|s| &s.requirement != id);
+            e.satisfies.push(crate::requirements::Satisfies {
+                requirement: id.clone(),
+                at: stamp.approved_at.clone(),
+                by: stamp.approved_by.clone(),
+            });
+        }
+        e.satisfies
+            .sort_by(|a, b| a.requirement.cmp(&b.requirement));
+    }
 }

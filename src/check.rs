@@ -8,6 +8,7 @@ use crate::hash;
 use crate::inventory::{self, Component, Inventory, Step};
 use crate::manifest::{EntryKind, Manifest};
 use crate::path::WsPath;
+use crate::requirements::Date;
 use crate::source::{Kind, Source};
 use crate::vcs::{Revision, Status, Vcs};
 use crate::Error;
@@ -178,10 +179,21 @@ fn entry_kind(kind: &Kind) -> Option<EntryKind> {
     }
 }
 
-/// Runs the whole pipeline over the named profiles (all when `names` is empty).
+/// Runs the whole pipeline over the named profiles (all when `names` is empty), with requirements
+/// judged as of today.
 pub fn run(
     cx: &Context,
     names: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, Error> {
+    run_as_of(cx, names, Date::today(), progress)
+}
+
+/// Runs the whole pipeline, with requirements judged as of `as_of` (`vigil check --as-of DATE`).
+pub fn run_as_of(
+    cx: &Context,
+    names: &[String],
+    as_of: Date,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, Error> {
     let profiles = cx.config.select(names)?;
@@ -209,7 +221,50 @@ pub fn run(
         );
         results.push(result);
     }
+    findings.extend(judge_requirements(
+        cx,
+        &profiles,
+        &inventories,
+        &results,
+        &facts,
+        as_of,
+    ));
     Ok(finish(cx, results, findings))
+}
+
+/// Stage 6: requirements (rule packs and the site's rules) judged on each profile's values and reviews.
+fn judge_requirements(
+    cx: &Context,
+    profiles: &[&Profile],
+    inventories: &[Inventory],
+    results: &[ProfileResult],
+    facts: &Facts,
+    as_of: Date,
+) -> Vec<Finding> {
+    let set = &cx.config.requirements;
+    if !profiles.iter().any(|p| {
+        set.requirements
+            .iter()
+            .any(|r| r.applies_to.matches(&p.name, &p.requirements.purposes))
+    }) {
+        return Vec::new();
+    }
+    let inputs: Vec<crate::requirement_check::ProfileFacts<'_>> = profiles
+        .iter()
+        .zip(inventories)
+        .zip(results)
+        .map(|((p, inv), r)| crate::requirement_check::ProfileFacts {
+            profile: p,
+            inventory: inv,
+            manifest: r.manifest.as_ref().map(|m| &m.manifest),
+            hashes: &facts.hashes,
+        })
+        .collect();
+    let severity = |code| cx.config.severity(cx.mode, code);
+    crate::requirement_check::judge(set, cx.source, cx.root, as_of, &inputs)
+        .into_iter()
+        .filter_map(|(profile, d)| d.judge(&profile, severity))
+        .collect()
 }
 
 /// The regular files, executables and symlinks of every profile, each once, with their kinds.

@@ -37,6 +37,10 @@ pub struct RawConfig {
     /// The profiles, by name. A name may hold letters, digits, `.`, `_` and `-`.
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// Requirements: which shipped rule packs apply, the site's own rules, overrides with a reason, and
+    /// how many days ahead `upcoming` warns.
+    #[serde(default)]
+    pub requirements: crate::requirements::RawSiteRequirements,
 }
 
 /// Per-mode severity overrides: `[severity.hook]`, `[severity.nightly]`, `[severity.gate]`.
@@ -76,6 +80,19 @@ pub struct RawProfile {
     /// User-defined references: a regex whose first capture group is a path.
     #[serde(default)]
     pub references: Vec<RawReference>,
+    /// Purpose tags that select requirements: `tls-server`, `client-auth`, `smime`, `code-signing`, `ev`, ...
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub purpose: Vec<Spanned<String>>,
+    /// OpenSSL sections that rules name `@ca` (default: `[ca] default_ca`) and `@ext` (default: the CA
+    /// section's `x509_extensions`).
+    #[serde(default)]
+    pub openssl_sections: BTreeMap<String, String>,
+    /// Where this profile keeps a rule's named value: `NAME = "openssl:SECTION.KEY"`, `"json:/pointer"`
+    /// or `"kv:KEY"`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub values: BTreeMap<String, Spanned<String>>,
 }
 
 /// `[[profiles.NAME.references]]`.
@@ -137,6 +154,8 @@ pub struct Profile {
     pub references: Vec<UserReference>,
     /// Folders that folder and glob expansion skip: the manifest folder.
     pub skip: Vec<crate::path::WsPath>,
+    /// Purposes, OpenSSL section names and value locations for requirements.
+    pub requirements: crate::requirements::ProfileRequirements,
 }
 
 /// The whole configuration, checked.
@@ -147,6 +166,8 @@ pub struct Config {
     /// Workspace-relative folder of the manifests.
     pub manifest_dir: String,
     pub profiles: BTreeMap<String, Profile>,
+    /// The requirements in force for this workspace: the selected packs and the site's rules.
+    pub requirements: crate::requirements::RequirementSet,
     severities: PerMode<BTreeMap<Code, Severity>>,
 }
 
@@ -290,9 +311,23 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text)
         .map_err(|e| ConfigError::at(file, text, e.span(), improve_message(e.message())))?;
     let at = Text { file, text };
+    let requirements = crate::requirements::RequirementSet::build(
+        crate::requirements::Pack::builtin()?,
+        &raw.requirements,
+        file,
+        text,
+    )?;
     let mut profiles = BTreeMap::new();
     for (name, p) in raw.profiles {
-        profiles.insert(name.clone(), at.profile(name, p)?);
+        let reqs = crate::requirements::RawProfileRequirements {
+            purpose: p.purpose.clone(),
+            openssl_sections: p.openssl_sections.clone(),
+            values: p.values.clone(),
+        }
+        .check(&requirements, file, text)?;
+        let mut profile = at.profile(name.clone(), p)?;
+        profile.requirements = reqs;
+        profiles.insert(name, profile);
     }
     let manifest_dir = raw
         .manifest_dir
@@ -312,6 +347,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         file: file.to_path_buf(),
         manifest_dir,
         profiles,
+        requirements,
         severities: PerMode {
             hook: raw.severity.hook,
             nightly: raw.severity.nightly,
@@ -370,6 +406,7 @@ impl Text<'_> {
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
+            requirements: Default::default(),
         })
     }
 

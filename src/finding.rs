@@ -155,6 +155,24 @@ codes! {
         description: "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy).",
         remedy: "merge the history the approval was made on, or approve again on this branch and commit the manifest",
     },
+    /// A requirement in force (a rule pack's or the site's) is broken by a configuration value.
+    Violation = "violation" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A configuration value breaks a requirement in force on the checked day (a rule pack's or the site's), at the file and line that set it.",
+        remedy: "change the value to meet the requirement, then `vigil approve` and commit; or record an override with its reason in `vigil.toml`",
+    },
+    /// A requirement demands a review that no approval records.
+    Unreviewed = "unreviewed" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A requirement in force demands a review, and the component has not been approved with `--satisfies` that requirement since it took effect.",
+        remedy: "review the component against the requirement, then `vigil approve PROFILE --satisfies ID` and commit the manifest",
+    },
+    /// A requirement takes effect within the lead time and the profile does not meet it yet.
+    Upcoming = "upcoming" {
+        hook: Warning, nightly: Warning, gate: Warning,
+        description: "A requirement takes effect within the lead time, and the profile will break it or needs a review by then.",
+        remedy: "change or review the profile before the date shown",
+    },
 }
 
 impl Code {
@@ -258,6 +276,18 @@ pub struct Finding {
     pub message: String,
     /// How the profile reached the component, outermost first.
     pub via: Vec<Step>,
+    /// The line of `path` the finding is about, when it is about one line (a requirement's value).
+    pub line: Option<u32>,
+}
+
+impl Finding {
+    /// `path:line` when the finding is about one line, else the path: where a reader should look.
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.path),
+            None => self.path.clone(),
+        }
+    }
 }
 
 /// Sorts findings by profile, path and code and drops exact repeats: the order every report shows.
@@ -276,6 +306,8 @@ pub struct Draft {
     pub path: String,
     pub via: Vec<Step>,
     pub message: String,
+    /// The line of `path` concerned, when the finding is about one line.
+    pub line: Option<u32>,
 }
 
 impl Draft {
@@ -290,6 +322,7 @@ impl Draft {
             path: path.into(),
             via,
             message: message.into(),
+            line: None,
         }
     }
 
@@ -303,6 +336,7 @@ impl Draft {
             path: self.path,
             message: self.message,
             via: self.via,
+            line: self.line,
         })
     }
 
@@ -441,6 +475,22 @@ impl Draft {
                 "the approval was made on {vcs} revision {id}, outside the checked history: {why}"
             ),
         )
+    }
+}
+
+impl Draft {
+    /// A requirement's result: a broken value (`violation`), a missing review (`unreviewed`) or either of
+    /// those ahead of its date (`upcoming`), at `path`:`line` when the value was set on a line.
+    pub fn requirement(
+        code: Code,
+        path: impl Into<String>,
+        line: Option<u32>,
+        via: Vec<Step>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut d = Draft::new(code, path, via, message);
+        d.line = line;
+        d
     }
 }
 

@@ -26,6 +26,7 @@ pub mod path;
 pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;
+pub mod requirement_check;
 pub mod requirements;
 pub mod sample;
 pub mod schema;

@@ -84,6 +84,11 @@ pub struct ManifestEntry {
     /// A symlink's target, escaped like paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Requirements this component was reviewed against (`vigil approve --satisfies ID`): the id, when
+    /// and by whom. Kept across approvals while the component's bytes stay the same. Absent when empty,
+    /// so manifests without reviews are unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub satisfies: Vec<crate::requirements::Satisfies>,
 }
 
 impl Manifest {
@@ -234,6 +239,7 @@ mod tests {
                     size: 1,
                     blake3: "00".into(),
                     target: None,
+                    satisfies: Vec::new(),
                 },
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"a\xff.cnf"),
@@ -241,6 +247,7 @@ mod tests {
                     size: 5,
                     blake3: "11".into(),
                     target: Some("z.cnf".into()),
+                    satisfies: Vec::new(),
                 },
             ],
         }

@@ -40,6 +40,10 @@ pub struct Args {
     /// (default: the nearest one at or above the current folder, or the top of the repository).
     #[arg(long, value_name = "PATH-IN-REPO")]
     pub(super) workspace: Option<String>,
+
+    /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC): "what breaks on 2027-03-15?"
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub(super) as_of: Option<vigil::requirements::Date>,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -106,7 +110,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
 /// Runs the check of the working tree and writes the report.
 fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
-    let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
+    let as_of = a.as_of.unwrap_or_else(vigil::requirements::Date::today);
+    let report = check::run_as_of(cx, &a.profiles, as_of, &mut |p| progress.update(p));
     progress.finish();
     write_report(g, a, &report?)
 }

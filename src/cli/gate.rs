@@ -16,13 +16,23 @@ pub struct Args {
     /// Also write the summary to FILE (atomically), for attaching to the change ticket.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+
+    /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    as_of: Option<vigil::requirements::Date>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
-    let outcome = vigil::gate::gate(&ws, vcs.as_ref(), &a.profiles, &mut |p| progress.update(p));
+    let outcome = vigil::gate::gate_as_of(
+        &ws,
+        vcs.as_ref(),
+        &a.profiles,
+        a.as_of.unwrap_or_else(vigil::requirements::Date::today),
+        &mut |p| progress.update(p),
+    );
     progress.finish();
     let outcome = outcome?;
     let text = vigil::report::gate::render(&outcome);

@@ -124,7 +124,7 @@ fn render_profile(out: &mut String, g: &Gate, p: &GateProfile) {
                 "    {:<7} {:<16} {}",
                 f.severity.as_str(),
                 f.code.as_str(),
-                f.path
+                f.location()
             );
             let _ = writeln!(out, "    {:<7} {:<16} {}", "", "", escape_text(&f.message));
             if !f.via.is_empty() {

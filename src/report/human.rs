@@ -74,7 +74,7 @@ pub fn render(r: &Report, color: bool) -> String {
                 "  {} {:<12} {}",
                 p.severity(f.severity),
                 f.code.as_str(),
-                p.bold(&f.path)
+                p.bold(&f.location())
             );
             let _ = writeln!(out, "          {:<12} {}", "", escape_text(&f.message));
             if !f.via.is_empty() {

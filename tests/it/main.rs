@@ -16,6 +16,7 @@ mod hooks;
 mod nightly;
 mod openssl_differential;
 mod policy;
+mod requirements;
 mod sample;
 mod schema;
 mod signature;

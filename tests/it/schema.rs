@@ -61,7 +61,10 @@ fn exhaustive(c: Code) {
         | Code::Orphaned
         | Code::OutsideRoot
         | Code::Unreadable
-        | Code::ForeignApproval => {}
+        | Code::ForeignApproval
+        | Code::Violation
+        | Code::Unreviewed
+        | Code::Upcoming => {}
     }
 }
 
