@@ -62,6 +62,7 @@ fn manifest() -> impl Strategy<Value = Manifest> {
             size: size % (1 << 53),
             blake3,
             target: (kind == EntryKind::Symlink).then_some(target),
+            satisfies: Vec::new(),
         });
     (
         "[a-z][a-z0-9_-]{0,10}",
