@@ -190,8 +190,15 @@ fn review_unreviewed_until_approved_with_satisfies_even_when_no_byte_changed() {
             "unreviewed validity.cnf:null"
         ]
     );
-    // Before SC-62 took effect there is nothing to review.
-    assert!(codes_as_of(&sb, "2023-09-14").is_empty());
+    // The day before SC-62 took effect the review is only upcoming (inside the 90-day lead time);
+    // earlier than the lead time there is nothing to say.
+    let before_sc62 = codes_as_of(&sb, "2023-09-14");
+    assert!(!before_sc62.is_empty(), "{before_sc62:?}");
+    assert!(
+        before_sc62.iter().all(|c| c.starts_with("upcoming ")),
+        "{before_sc62:?}"
+    );
+    assert!(codes_as_of(&sb, "2023-06-01").is_empty());
     let before = sb.read("approved/server.toml");
     sb.vigil(&[
         "approve",
@@ -270,9 +277,10 @@ fn sc62_aia_urls_follow_the_at_section_and_ldap_violates() {
 
 #[test]
 fn override_needs_a_reason_and_silences_the_rule() {
-    let sb = git_ws(
-        398,
-        "[requirements.overrides.\"cabf-tls-br/validity-398\"]\n",
+    let sb = git_ws(398, "");
+    sb.file(
+        "vigil.toml",
+        &tls_config("[requirements.overrides.\"cabf-tls-br/validity-398\"]\n"),
     );
     let r = sb.vigil(&["check", "--as-of", "2021-01-01"]);
     assert_eq!(r.code, 2);
