@@ -385,3 +385,60 @@ fn svn_violation_unreviewed_and_satisfies() {
         r.stdout
     );
 }
+
+/// The requirement ids named by the findings of `code` as of `day`.
+fn rule_ids_as_of(sb: &Sandbox, day: &str, code: &str) -> Vec<String> {
+    let r = sb.vigil(&["check", "--format", "json", "--as-of", day]);
+    let mut v: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .filter_map(|f| {
+            let m = f["message"].as_str().unwrap();
+            let start = m.find("cabf-tls-br/")?;
+            Some(m[start..].split([' ', ')', '"', '`']).next()?.to_string())
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn sc62_rules_apply_from_2023_09_15_and_not_the_day_before() {
+    let sb = git_ws(199, "lead-days = 0");
+    let broken = "[ server_ext ]\nextendedKeyUsage = serverAuth, codeSigning\nbasicConstraints = critical, CA:TRUE\nkeyUsage = digitalSignature, keyCertSign\ncertificatePolicies = 1.3.6.1.4.1.99999.1\ncrlDistributionPoints = URI:ldap://ldap.example.org/cn=crl\nauthorityInfoAccess = caIssuers;URI:ldap://ldap.example.org/cn=ca\n";
+    let at = PROFILE.find("[ server_ext ]").unwrap();
+    sb.file(
+        "profiles/server.cnf",
+        &format!("{}{broken}", &PROFILE[..at]),
+    );
+    sb.commit_all("a profile that breaks every SC-62 value rule");
+    sb.vigil(&["approve", "server", "--by", "Ada"]).expect(0);
+    sb.commit_all("approve without a review");
+
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-14", "violation"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-14", "unreviewed"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-15", "violation"),
+        [
+            "cabf-tls-br/sc62-aia-http",
+            "cabf-tls-br/sc62-crldp-http",
+            "cabf-tls-br/sc62-eku",
+            "cabf-tls-br/sc62-key-usage",
+            "cabf-tls-br/sc62-not-ca",
+            "cabf-tls-br/sc62-policy-oid",
+        ]
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-15", "unreviewed"),
+        ["cabf-tls-br/sc62-review"]
+    );
+}
