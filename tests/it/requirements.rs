@@ -319,6 +319,7 @@ fn requirements_lists_dates_profiles_and_state() {
         .vigil(&["requirements", "--as-of", "2026-11-29", "--format", "json"])
         .expect(0);
     let j = r.json();
+    assert_valid_listing(&j);
     assert_eq!(j["as_of"], "2026-11-29");
     assert!(
         j["requirements"]
@@ -328,6 +329,47 @@ fn requirements_lists_dates_profiles_and_state() {
             .any(|q| q["id"] == "cabf-tls-br/validity-200"
                 && q["profiles"][0]["window"] == "in force")
     );
+}
+
+#[test]
+fn requirements_exit_0_with_only_upcoming_and_json_follows_its_schema() {
+    let sb = git_ws(199, "");
+    // 2027-01-01 is within the 90-day lead time of the 100-day rule: a warning, not a failure.
+    let r = sb
+        .vigil(&["requirements", "--as-of", "2027-01-01"])
+        .expect(0);
+    assert!(
+        r.stdout.contains("  server               1 upcoming"),
+        "{}",
+        r.stdout
+    );
+    let j = sb
+        .vigil(&["requirements", "--as-of", "2027-03-15", "--format", "json"])
+        .expect(1)
+        .json();
+    assert_valid_listing(&j);
+    let validity_100 = j["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "cabf-tls-br/validity-100")
+        .unwrap();
+    assert_eq!(validity_100["profiles"][0]["results"]["violation"], 1);
+    assert_eq!(validity_100["until"], "2029-03-15");
+    assert_eq!(validity_100["pack"], "cabf-tls-br");
+}
+
+/// Validates a `vigil requirements --format json` document against the committed schema.
+#[track_caller]
+fn assert_valid_listing(v: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/requirements.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{v:#}");
 }
 
 #[test]
