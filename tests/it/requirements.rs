@@ -161,6 +161,57 @@ components = ["ca.json"]
 }
 
 #[test]
+fn a_key_value_profile_is_judged_at_its_line() {
+    // A Dogtag-style enrollment profile exported as `key=value` properties.
+    let sb = Sandbox::git_repo();
+    sb.file(
+        "vigil.toml",
+        r#"
+[[requirements.rule]]
+id = "site/server-398"
+title = "Server certificates for at most 398 days"
+effective = 2020-09-01
+profiles = ["server"]
+source = { document = "CP/CPS", section = "6.3.2" }
+[[requirements.rule.values]]
+name = "validity"
+kind = "validity"
+kv = "policyset.serverCertSet.2.default.params.range"
+unit = "days"
+max = "398d"
+
+[profiles.server]
+components = ["profiles/caServerCert.properties"]
+"#,
+    )
+    .file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=720\n",
+    );
+    sb.commit_all("server");
+    sb.vigil(&["approve", "server", "--by", "Ada"]).expect(0);
+    sb.commit_all("approve");
+    assert_eq!(
+        codes_as_of(&sb, "2020-09-01"),
+        ["violation profiles/caServerCert.properties:3"]
+    );
+    // The day before, within the 90-day lead time: a warning at the same line.
+    assert_eq!(
+        codes_as_of(&sb, "2020-08-31"),
+        ["upcoming profiles/caServerCert.properties:3"]
+    );
+    sb.file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=397\n",
+    );
+    let codes = codes_as_of(&sb, "2020-09-01");
+    assert!(
+        !codes.iter().any(|c| c.starts_with("violation")),
+        "{codes:?}"
+    );
+}
+
+#[test]
 fn upcoming_warns_within_the_lead_time_and_not_before() {
     let sb = git_ws(199, "lead-days = 30");
     assert!(codes_as_of(&sb, "2027-02-12").is_empty());
