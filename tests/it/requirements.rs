@@ -158,6 +158,30 @@ components = ["ca.json"]
         !codes.iter().any(|c| c.starts_with("violation")),
         "{codes:?}"
     );
+    // A JSON profile that does not parse cannot be judged: step-ca could not use it either, and the rule
+    // fails closed at the place of the syntax error instead of passing.
+    sb.file(
+        "ca.json",
+        "{\n  \"authority\": {\n    \"claims\": {\n      \"maxTLSCertDuration\": \"2159h\",\n    }\n  }\n}\n",
+    );
+    let r = sb.vigil(&["check", "--format", "json", "--as-of", "2026-01-01"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let j = r.json();
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "violation")
+        .expect("a violation");
+    assert_eq!(f["path"], "ca.json");
+    assert_eq!(f["line"], 5);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`validity` cannot be judged: ca.json:5:"),
+        "{f}"
+    );
 }
 
 #[test]
@@ -207,6 +231,16 @@ components = ["profiles/caServerCert.properties"]
     let codes = codes_as_of(&sb, "2020-09-01");
     assert!(
         !codes.iter().any(|c| c.starts_with("violation")),
+        "{codes:?}"
+    );
+    // A line that is not `key=value` makes the file unreadable as such: the rule fails closed there.
+    sb.file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=397\n<<<<<<< merge leftover\n",
+    );
+    let codes = codes_as_of(&sb, "2020-09-01");
+    assert!(
+        codes.contains(&"violation profiles/caServerCert.properties:4".to_string()),
         "{codes:?}"
     );
 }
