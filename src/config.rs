@@ -37,6 +37,10 @@ pub struct RawConfig {
     /// The profiles, by name. A name may hold letters, digits, `.`, `_` and `-`.
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// Requirements: which shipped rule packs apply, the site's own rules, overrides with a reason, and
+    /// how many days ahead `upcoming` warns.
+    #[serde(default)]
+    pub requirements: crate::requirements::RawSiteRequirements,
     /// Where the certificate linters that lint sample certificates are found.
     #[serde(default)]
     pub linters: RawLinters,
@@ -96,6 +100,19 @@ pub struct RawProfile {
     /// User-defined references: a regex whose first capture group is a path.
     #[serde(default)]
     pub references: Vec<RawReference>,
+    /// Purpose tags that select requirements: `tls-server`, `client-auth`, `smime`, `code-signing`, `ev`, ...
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub purpose: Vec<Spanned<String>>,
+    /// OpenSSL sections that rules name `@ca` (default: `[ca] default_ca`) and `@ext` (default: the CA
+    /// section's `x509_extensions`).
+    #[serde(default)]
+    pub openssl_sections: BTreeMap<String, String>,
+    /// Where this profile keeps a rule's named value: `NAME = "openssl:SECTION.KEY"`, `"json:/pointer"`
+    /// or `"kv:KEY"`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub values: BTreeMap<String, Spanned<String>>,
     /// How to issue a sample certificate with the profile, which `vigil gate` (and `vigil check
     /// --sample`) issues in a scratch folder and lints with pkilint (and zlint when installed).
     #[serde(default)]
@@ -162,6 +179,8 @@ pub struct Profile {
     pub references: Vec<UserReference>,
     /// Folders that folder and glob expansion skip: the manifest folder.
     pub skip: Vec<crate::path::WsPath>,
+    /// Purposes, OpenSSL section names and value locations for requirements.
+    pub requirements: crate::requirements::ProfileRequirements,
     /// The sample certificate the profile declares, checked.
     pub sample: Option<crate::sample::SampleDecl>,
 }
@@ -182,6 +201,8 @@ pub struct Config {
     /// Workspace-relative folder of the manifests.
     pub manifest_dir: String,
     pub profiles: BTreeMap<String, Profile>,
+    /// The requirements in force for this workspace: the selected packs and the site's rules.
+    pub requirements: crate::requirements::RequirementSet,
     /// `[linters]`.
     pub linters: LinterSettings,
     severities: PerMode<BTreeMap<Code, Severity>>,
@@ -242,12 +263,63 @@ impl ConfigError {
     }
 }
 
-/// Walks up from `start` to find `vigil.toml`, as git finds `.git`.
+/// The largest `vigil.toml` vigil reads; a real one is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes: a FIFO is never opened for reading (that would
+/// wait for a writer forever), a device such as `/dev/zero` never read (it never ends). The error
+/// says what the file is instead.
+pub fn read_regular(file: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read: {e}"))?;
+    let ft = meta.file_type();
+    let what = if ft.is_file() {
+        None
+    } else if ft.is_dir() {
+        Some("a folder")
+    } else if ft.is_fifo() {
+        Some("a FIFO")
+    } else if ft.is_socket() {
+        Some("a socket")
+    } else if ft.is_char_device() || ft.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
+    };
+    if let Some(what) = what {
+        return Err(format!("cannot read: it is {what}, not a regular file"));
+    }
+    // Opened without blocking, in case it was replaced by a FIFO since; checked again once open.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(file)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if !f.metadata().is_ok_and(|m| m.file_type().is_file()) {
+        return Err("cannot read: it is not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "cannot read: larger than {} MiB, which no configuration is",
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Walks up from `start` to find `vigil.toml`, as git finds `.git`. Anything by that name that is
+/// not a folder counts, so that a FIFO or a device named `vigil.toml` gets an error saying what it is
+/// rather than "no vigil.toml found".
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_FILE);
-        if candidate.is_file() {
+        if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
             return Some(candidate);
         }
         dir = d.parent();
@@ -257,12 +329,12 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and checks a configuration file.
 pub fn load(file: &Path) -> Result<Config, ConfigError> {
-    let bytes = std::fs::read(file).map_err(|e| ConfigError {
+    let bytes = read_regular(file, MAX_CONFIG_BYTES).map_err(|message| ConfigError {
         file: file.to_path_buf(),
         line: None,
         column: None,
         snippet: None,
-        message: format!("cannot read: {e}"),
+        message,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
@@ -276,9 +348,23 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text)
         .map_err(|e| ConfigError::at(file, text, e.span(), improve_message(e.message())))?;
     let at = Text { file, text };
+    let requirements = crate::requirements::RequirementSet::build(
+        crate::requirements::Pack::builtin()?,
+        &raw.requirements,
+        file,
+        text,
+    )?;
     let mut profiles = BTreeMap::new();
     for (name, p) in raw.profiles {
-        profiles.insert(name.clone(), at.profile(name, p)?);
+        let reqs = crate::requirements::RawProfileRequirements {
+            purpose: p.purpose.clone(),
+            openssl_sections: p.openssl_sections.clone(),
+            values: p.values.clone(),
+        }
+        .check(&requirements, file, text)?;
+        let mut profile = at.profile(name.clone(), p)?;
+        profile.requirements = reqs;
+        profiles.insert(name, profile);
     }
     let manifest_dir = raw
         .manifest_dir
@@ -299,6 +385,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         file: file.to_path_buf(),
         manifest_dir,
         profiles,
+        requirements,
         linters,
         severities: PerMode {
             hook: raw.severity.hook,
@@ -369,6 +456,7 @@ impl Text<'_> {
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
+            requirements: Default::default(),
             sample,
         })
     }

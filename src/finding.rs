@@ -167,6 +167,24 @@ codes! {
         description: "The profile declares a sample certificate, but it could not be issued or linted: the command timed out, failed, wrote no certificate or something that is not one, or a linter is not installed or failed.",
         remedy: "fix the `[profiles.NAME.sample]` command or the profile's configuration, or install the linter (see `[linters]`)",
     },
+    /// A requirement in force (a rule pack's or the site's) is broken by a configuration value.
+    Violation = "violation" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A configuration value breaks a requirement in force on the checked day (a rule pack's or the site's), at the file and line that set it.",
+        remedy: "change the value to meet the requirement, then `vigil approve` and commit; or record an override with its reason in `vigil.toml`",
+    },
+    /// A requirement demands a review that no approval records.
+    Unreviewed = "unreviewed" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A requirement in force demands a review, and the component has not been approved with `--satisfies` that requirement since it took effect.",
+        remedy: "review the component against the requirement, then `vigil approve PROFILE --satisfies ID` and commit the manifest",
+    },
+    /// A requirement takes effect within the lead time and the profile does not meet it yet.
+    Upcoming = "upcoming" {
+        hook: Warning, nightly: Warning, gate: Warning,
+        description: "A requirement takes effect within the lead time, and the profile will break it or needs a review by then.",
+        remedy: "change or review the profile before the date shown",
+    },
 }
 
 impl Code {
@@ -270,8 +288,20 @@ pub struct Finding {
     pub message: String,
     /// How the profile reached the component, outermost first.
     pub via: Vec<Step>,
+    /// The line of `path` the finding is about, when it is about one line (a requirement's value).
+    pub line: Option<u32>,
     /// For a `lint` finding: the linter's own code and severity.
     pub lint: Option<LintRef>,
+}
+
+impl Finding {
+    /// `path:line` when the finding is about one line, else the path: where a reader should look.
+    pub fn location(&self) -> String {
+        match self.line {
+            Some(l) => format!("{}:{l}", self.path),
+            None => self.path.clone(),
+        }
+    }
 }
 
 /// What a certificate linter (or a requirement checked on a sample certificate) said, in its own words.
@@ -311,6 +341,8 @@ pub struct Draft {
     pub message: String,
     /// For a `lint` finding: the linter's own code and severity.
     pub lint: Option<LintRef>,
+    /// The line of `path` concerned, when the finding is about one line.
+    pub line: Option<u32>,
 }
 
 impl Draft {
@@ -326,6 +358,7 @@ impl Draft {
             via,
             message: message.into(),
             lint: None,
+            line: None,
         }
     }
 
@@ -344,6 +377,7 @@ impl Draft {
             message: self.message,
             via: self.via,
             lint: self.lint,
+            line: self.line,
         })
     }
 
@@ -498,6 +532,22 @@ impl Draft {
                 "the approval was made on {vcs} revision {id}, outside the checked history: {why}"
             ),
         )
+    }
+}
+
+impl Draft {
+    /// A requirement's result: a broken value (`violation`), a missing review (`unreviewed`) or either of
+    /// those ahead of its date (`upcoming`), at `path`:`line` when the value was set on a line.
+    pub fn requirement(
+        code: Code,
+        path: impl Into<String>,
+        line: Option<u32>,
+        via: Vec<Step>,
+        message: impl Into<String>,
+    ) -> Self {
+        let mut d = Draft::new(code, path, via, message);
+        d.line = line;
+        d
     }
 }
 

@@ -83,9 +83,20 @@ pub fn gate(
     names: &[String],
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Gate, Error> {
+    gate_as_of(ws, vcs, names, crate::requirements::Date::today(), progress)
+}
+
+/// Runs the gate with requirements judged as of `as_of` (`vigil gate --as-of DATE`).
+pub fn gate_as_of(
+    ws: &Workspace,
+    vcs: &dyn Vcs,
+    names: &[String],
+    as_of: crate::requirements::Date,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Gate, Error> {
     let source = WorkTree::new(&ws.root);
     let cx = Context::work_tree(ws, &source, vcs, Mode::Gate);
-    let mut report = check::run(&cx, names, progress)?;
+    let mut report = check::run_as_of(&cx, names, as_of, progress)?;
     let checked_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
 
     let manifest_paths: Vec<_> = report

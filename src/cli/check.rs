@@ -41,6 +41,9 @@ pub struct Args {
     #[arg(long, value_name = "PATH-IN-REPO")]
     pub(super) workspace: Option<String>,
 
+    /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC): "what breaks on 2027-03-15?"
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub(super) as_of: Option<vigil::requirements::Date>,
     /// Also issue a sample certificate with each profile that declares one (`[profiles.NAME.sample]`),
     /// from the bytes checked (working tree, index or commit), and lint it: findings `lint` and
     /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
@@ -112,7 +115,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
 /// Runs the check of the working tree and writes the report.
 fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
-    let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
+    let as_of = a.as_of.unwrap_or_else(vigil::requirements::Date::today);
+    let report = check::run_as_of(cx, &a.profiles, as_of, &mut |p| progress.update(p));
     progress.finish();
     let mut report = report?;
     if a.sample {
@@ -126,8 +130,7 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
             let bytes = report::render(report, a.format.into(), false);
-            vigil::manifest::write_atomic(path, &bytes)
-                .map_err(|e| vigil::Error::write(path, e))?;
+            vigil::output::write_output(path, &bytes)?;
         }
         None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }

@@ -5,6 +5,7 @@
 
 use crate::gate::{Gate, GateProfile};
 use crate::inventory::chain_text;
+use crate::path::escape_text;
 use crate::vcs::{Lineage, Status};
 use std::fmt::Write;
 
@@ -109,7 +110,7 @@ fn render_profile(out: &mut String, g: &Gate, p: &GateProfile) {
     let _ = write!(out, "{}: {}", p.name, if failed { "FAIL" } else { "PASS" });
     match &p.description {
         Some(d) => {
-            let _ = writeln!(out, "  ({d})");
+            let _ = writeln!(out, "  ({})", escape_text(d));
         }
         None => out.push('\n'),
     }
@@ -126,9 +127,9 @@ fn render_profile(out: &mut String, g: &Gate, p: &GateProfile) {
                 "    {:<7} {:<16} {}",
                 f.severity.as_str(),
                 f.code.as_str(),
-                f.path
+                f.location()
             );
-            let _ = writeln!(out, "    {:<7} {:<16} {}", "", "", f.message);
+            let _ = writeln!(out, "    {:<7} {:<16} {}", "", "", escape_text(&f.message));
             if !f.via.is_empty() {
                 let _ = writeln!(out, "    {:<7} {:<16} via {}", "", "", chain_text(&f.via));
             }
@@ -170,12 +171,20 @@ fn render_approval(out: &mut String, p: &GateProfile) {
                     "               with changes committed after it, together with the manifest"
                 );
             }
-            let _ = writeln!(out, "  approved by: {}", m.manifest.approved_by);
-            let _ = writeln!(out, "  approved at: {}", m.manifest.approved_at);
+            let _ = writeln!(
+                out,
+                "  approved by: {}",
+                escape_text(&m.manifest.approved_by)
+            );
+            let _ = writeln!(
+                out,
+                "  approved at: {}",
+                escape_text(&m.manifest.approved_at)
+            );
             let _ = writeln!(
                 out,
                 "  reason:      {}",
-                m.manifest.reason.as_deref().unwrap_or("(none given)")
+                escape_text(m.manifest.reason.as_deref().unwrap_or("(none given)"))
             );
         }
     }

@@ -96,6 +96,9 @@ pub struct JsonFinding {
     pub profile: String,
     /// The component, or the declared pattern or manifest concerned.
     pub path: String,
+    /// The line of `path` that set the value, for a requirement's finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     pub message: String,
     /// How the profile reached it, outermost first.
     pub via: Vec<Step>,
@@ -211,6 +214,7 @@ pub fn to_json(r: &Report) -> JsonReport {
                 severity: f.severity,
                 profile: f.profile.clone(),
                 path: f.path.clone(),
+                line: f.line,
                 message: f.message.clone(),
                 via: f.via.clone(),
                 lint: f.lint.clone(),

@@ -39,7 +39,10 @@ fn esc_text(s: &str) -> String {
 }
 
 fn describe(f: &Finding) -> String {
-    let mut t = format!("{} {}: {}\n", f.severity, f.code, f.message);
+    let mut t = match f.line {
+        Some(l) => format!("{} {} at line {l}: {}\n", f.severity, f.code, f.message),
+        None => format!("{} {}: {}\n", f.severity, f.code, f.message),
+    };
     if let Some(l) = &f.lint {
         let node = l
             .node

@@ -114,7 +114,13 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "artifactLocation": artifact(&from.to_string()),
             "region": { "startLine": line },
         }),
-        _ => json!({ "artifactLocation": artifact(&f.path) }),
+        _ => match f.line {
+            Some(line) => json!({
+                "artifactLocation": artifact(&f.path),
+                "region": { "startLine": line },
+            }),
+            None => json!({ "artifactLocation": artifact(&f.path) }),
+        },
     };
     let mut r = json!({
         "ruleId": f.code.as_str(),

@@ -6,6 +6,8 @@ mod support;
 mod bad_input;
 mod core;
 
+mod attacks_io;
+mod attacks_svn;
 mod discovery;
 mod examples;
 mod findings;
@@ -14,6 +16,7 @@ mod hooks;
 mod nightly;
 mod openssl_differential;
 mod policy;
+mod requirements;
 mod sample;
 mod sample_gate;
 mod schema;

@@ -62,6 +62,9 @@ fn exhaustive(c: Code) {
         | Code::OutsideRoot
         | Code::Unreadable
         | Code::ForeignApproval
+        | Code::Violation
+        | Code::Unreviewed
+        | Code::Upcoming => {}
         | Code::Lint
         | Code::SampleFailed => {}
     }
