@@ -67,7 +67,9 @@ pub fn approve(
     let _lock = manifest::lock_workspace(&ws.config.file).map_err(Error::Lock)?;
     let source = WorkTree::new(&ws.root);
     let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
-    let report = check::run(&cx, names, progress)?;
+    let mut report = check::run(&cx, names, progress)?;
+    // An edit hidden from git's status (index flags, a local filter) is still a local change.
+    crate::gate::differs_from_commit(vcs, &mut report)?;
     let refused = refusals(ws, &report);
     if !refused.is_empty() {
         return Ok(Outcome::Refused(refused));

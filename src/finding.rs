@@ -155,6 +155,12 @@ codes! {
         description: "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy).",
         remedy: "merge the history the approval was made on, or approve again on this branch and commit the manifest",
     },
+    /// A manifest left in the manifest folder for a profile vigil.toml no longer declares.
+    OrphanedManifest = "orphaned-manifest" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "An approved manifest is left for a profile that vigil.toml no longer declares: removing an approved profile switches its control off, like deleting vigil.toml.",
+        remedy: "restore the profile in vigil.toml, or delete its manifest in the same reviewed change",
+    },
 }
 
 impl Code {
@@ -370,6 +376,19 @@ impl Draft {
         )
     }
 
+    /// A manifest for `profile`, which vigil.toml does not declare.
+    pub fn orphaned_manifest(manifest: impl Into<String>, profile: &str) -> Self {
+        Draft::new(
+            Code::OrphanedManifest,
+            manifest,
+            Vec::new(),
+            format!(
+                "an approved manifest for profile `{profile}`, which vigil.toml does not declare: \
+                 removing an approved profile switches its control off"
+            ),
+        )
+    }
+
     /// A component whose content changed since approval; `note` explains a content transformation.
     pub fn stale_content(
         path: impl Into<String>,
@@ -446,7 +465,9 @@ impl Draft {
 
 /// The first 12 hex digits of a hash, for messages.
 pub fn short(h: &str) -> &str {
-    &h[..h.len().min(12)]
+    // Cut at a character boundary: a hash from a hand-edited file need not be ASCII.
+    let end = h.char_indices().nth(12).map_or(h.len(), |(i, _)| i);
+    &h[..end]
 }
 
 #[cfg(test)]

@@ -61,7 +61,8 @@ fn exhaustive(c: Code) {
         | Code::Orphaned
         | Code::OutsideRoot
         | Code::Unreadable
-        | Code::ForeignApproval => {}
+        | Code::ForeignApproval
+        | Code::OrphanedManifest => {}
     }
 }
 
