@@ -104,6 +104,8 @@ fn refusals(ws: &Workspace, report: &check::Report) -> Vec<Finding> {
         .filter(|f| BLOCKING.contains(&f.code))
         // The state of the manifest being replaced does not block its replacement.
         .filter(|f| f.path != ws.config.manifest_path(&f.profile))
+        // Neither does vigil.toml's own state: it is committed with the first approval.
+        .filter(|f| f.path != crate::config::CONFIG_FILE)
         .cloned()
         .collect();
     let unhashed: Vec<Finding> = report
