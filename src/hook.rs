@@ -81,6 +81,23 @@ impl HookRepo {
         }
         None
     }
+
+    /// The folders of the index (or of HEAD's tree) that hold a vigil.toml, as repository paths, for
+    /// an installation at the top of a repository whose workspace is in a subfolder.
+    pub fn workspaces_in_index(&self) -> Vec<Vec<u8>> {
+        let suffix = format!("/{CONFIG_FILE}");
+        let Ok(index) = self.repo.index() else {
+            return Vec::new();
+        };
+        let mut found: Vec<Vec<u8>> = index
+            .iter()
+            .filter(|e| e.path.ends_with(suffix.as_bytes()))
+            .map(|e| e.path[..e.path.len() - suffix.len()].to_vec())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
 }
 
 /// Quotes a word for `sh`.
@@ -150,7 +167,14 @@ pub fn install(
         Ok(old) if is_vigil_hook(&old) => Installed::Updated,
         Ok(_) if !force => return Err(InstallError::Foreign(path)),
         Ok(_) => {
-            let backup = dir.join(format!("{name}.before-vigil"));
+            // Never overwrite an earlier backup: it may be the user's original hook.
+            let backup = (0..)
+                .map(|i| match i {
+                    0 => dir.join(format!("{name}.before-vigil")),
+                    i => dir.join(format!("{name}.before-vigil.{i}")),
+                })
+                .find(|b| fs::symlink_metadata(b).is_err())
+                .expect("some backup name is free");
             fs::rename(&path, &backup).map_err(io_err)?;
             Installed::Replaced(backup)
         }

@@ -166,19 +166,23 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
             Ok(Exit::Findings)
         }
         Verdict::NoConfig { where_, elsewhere } => {
-            eprintln!("vigil: no vigil.toml in the index ({where_}); nothing to check");
-            if let Some(first) = elsewhere.first() {
-                eprintln!(
-                    "vigil: note: the index holds vigil.toml in {}; check it with `--workspace {first}`, or \
-                     install the hook with `vigil hook install --workspace {first}`",
-                    elsewhere
-                        .iter()
-                        .map(|f| format!("{f}/"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-            }
-            Ok(Exit::Ok)
+            let Some(first) = elsewhere.first() else {
+                eprintln!("vigil: no vigil.toml in the index ({where_}); nothing to check");
+                return Ok(Exit::Ok);
+            };
+            // A check that looks in the wrong folder checks nothing: fail closed rather than pass
+            // every commit of the workspace unchecked.
+            eprintln!(
+                "vigil: error: no vigil.toml in the index ({where_}), but the index holds vigil.toml in {}; \
+                 this check would check nothing, so it fails: check it with `--workspace {first}`, or \
+                 install the hook with `vigil hook install --workspace {first}`",
+                elsewhere
+                    .iter()
+                    .map(|f| format!("{f}/"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(Exit::Errors)
         }
     }
 }

@@ -62,7 +62,34 @@ pub fn run(a: Args) -> Outcome {
             }
             Some(p)
         }
-        None => repo.default_workspace(&cwd),
+        None => match repo.default_workspace(&cwd) {
+            Some(w) => Some(w),
+            // At the top with no vigil.toml there: a hook looking there would check nothing. Use the
+            // one workspace the index holds, and say so; refuse to guess between several.
+            None if !repo.is_bare()
+                && !repo
+                    .workdir()
+                    .is_some_and(|wd| wd.join(CONFIG_FILE).is_file()) =>
+            {
+                let found = repo.workspaces_in_index();
+                match found.as_slice() {
+                    [] => None,
+                    [one] => Some(one.clone()),
+                    many => {
+                        return Err(vigil::Error::Usage(format!(
+                            "the index holds vigil.toml in several folders ({}); choose one with \
+                             `vigil hook install --workspace PATH-IN-REPO`",
+                            many.iter()
+                                .map(|f| format!("{}/", String::from_utf8_lossy(f)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                        .into())
+                    }
+                }
+            }
+            None => None,
+        },
     };
     let args: Vec<String> = match &workspace {
         Some(p) if !p.is_empty() => {

@@ -208,6 +208,25 @@ impl Vcs for GitWorkTree {
         Ok(None)
     }
 
+    fn committed_hash(&self, path: &WsPath) -> Result<Option<Option<String>>, VcsError> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
+            return Ok(Some(None));
+        };
+        let rp = self.repo_path(path);
+        let entry = match head
+            .tree()?
+            .get_path(Path::new(std::ffi::OsStr::from_bytes(&rp)))
+        {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Some(None)),
+            Err(e) => return Err(e.into()),
+        };
+        let Ok(blob) = self.repo.find_blob(entry.id()) else {
+            return Ok(Some(None));
+        };
+        Ok(Some(Some(crate::hash::hash_bytes(blob.content()))))
+    }
+
     /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
     /// commit; that answers `Outside`, so the gate needs the history down to the approval.
     fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
@@ -216,7 +235,7 @@ impl Vcs for GitWorkTree {
                 "the repository has no commit yet, so no approval can be in its history".into(),
             ));
         };
-        let short = |s: &str| s[..s.len().min(12)].to_string();
+        let short = |s: &str| crate::finding::short(s).to_string();
         let Ok(oid) = git2::Oid::from_str(recorded) else {
             return Ok(Lineage::Outside(format!(
                 "`{recorded}` is not a git commit id"

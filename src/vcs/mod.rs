@@ -82,6 +82,13 @@ pub trait Vcs {
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
     }
+    /// The BLAKE3 of `path`'s bytes in the revision the working copy is at, read from the repository
+    /// itself (never from index flags or stat data): `Ok(None)` when the backend cannot tell,
+    /// `Ok(Some(None))` when the path is not in that revision. The release gate compares it with the
+    /// bytes on disk.
+    fn committed_hash(&self, _path: &WsPath) -> Result<Option<Option<String>>, VcsError> {
+        Ok(None)
+    }
     /// Whether `recorded`, the revision the manifest at `manifest` says it was approved on, is in the
     /// history of the working copy's revision. The release gate fails unless it is. Backends that know
     /// per-file revisions (a mixed-revision Subversion working copy) anchor on the manifest's own
