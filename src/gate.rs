@@ -15,7 +15,7 @@ use crate::check::{self, Context, ManifestInfo, ProfileResult, Progress, Report}
 use crate::config::Mode;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding};
 use crate::source::WorkTree;
-use crate::vcs::{Lineage, Status, Vcs};
+use crate::vcs::{Committed, Lineage, Status, Vcs};
 use crate::workspace::Workspace;
 use crate::Error;
 
@@ -115,7 +115,7 @@ pub fn gate_as_of(
     // must be byte for byte the committed one (its findings cannot be switched off by the file they
     // judge), and so must every component git calls committed.
     let mut forced = Vec::new();
-    if let Some(d) = config_differs(ws, vcs)? {
+    if let Some(d) = config_differs(vcs)? {
         forced.extend(report.profiles.iter().map(|p| (p.name.clone(), d.clone())));
     }
     forced.extend(differs_from_commit(vcs, &mut report)?);
@@ -149,26 +149,29 @@ const HIDDEN: &str = "the bytes on disk differ from the last commit, although ve
      reports no change (an index flag such as assume-unchanged or skip-worktree, a local filter, or a \
      forged modification time hides it)";
 
-/// vigil.toml on disk compared with the committed one, when version control can read it.
-fn config_differs(ws: &Workspace, vcs: &dyn Vcs) -> Result<Option<Draft>, Error> {
+/// vigil.toml on disk compared with the committed one, when version control can tell.
+fn config_differs(vcs: &dyn Vcs) -> Result<Option<Draft>, Error> {
     let path = crate::path::WsPath::from_normal_bytes(crate::config::CONFIG_FILE.as_bytes());
-    let Some(committed) = vcs
-        .committed_hash(&path)
-        .map_err(|e| Error::Vcs(e.to_string()))?
-    else {
-        return Ok(None);
-    };
-    let disk = std::fs::read(&ws.config.file).map_err(|e| Error::io(&ws.config.file, e))?;
-    let on_disk = crate::hash::hash_bytes(&disk);
+    let committed = vcs
+        .compare_committed(&path)
+        .map_err(|e| Error::Vcs(e.to_string()))?;
     Ok(match committed {
-        Some(h) if h == on_disk => None,
-        Some(_) => Some(Draft::uncommitted(
+        Committed::Unknown | Committed::Same => None,
+        Committed::Differs => Some(Draft::uncommitted(
             path.to_string(),
             Vec::new(),
             "vigil.toml on disk differs from the committed one; the gate reads its policy only \
              from a committed vigil.toml",
         )),
-        None => Some(Draft::untracked(
+        Committed::Unreadable(why) => Some(Draft::uncommitted(
+            path.to_string(),
+            Vec::new(),
+            &format!(
+                "vigil.toml could not be read again to compare it with the committed one ({why}); \
+                 the gate reads its policy only from a committed vigil.toml"
+            ),
+        )),
+        Committed::Absent => Some(Draft::untracked(
             path.to_string(),
             Vec::new(),
             Some("vigil.toml is not in the last commit; the gate reads its policy only from a committed vigil.toml"),
@@ -184,32 +187,35 @@ pub(crate) fn differs_from_commit(
     report: &mut Report,
 ) -> Result<Vec<(String, Draft)>, Error> {
     let mut out = Vec::new();
-    let mut known: std::collections::HashMap<crate::path::WsPath, Option<Option<String>>> =
+    let mut known: std::collections::HashMap<crate::path::WsPath, Committed> =
         std::collections::HashMap::new();
     for p in &mut report.profiles {
         for c in &mut p.components {
-            let Some(disk) = &c.blake3 else { continue };
-            if c.status != Some(Status::Committed) {
+            if c.blake3.is_none() || c.status != Some(Status::Committed) {
                 continue;
             }
             let committed = match known.get(&c.path) {
                 Some(k) => k.clone(),
                 None => {
                     let k = vcs
-                        .committed_hash(&c.path)
+                        .compare_committed(&c.path)
                         .map_err(|e| Error::Vcs(e.to_string()))?;
                     known.insert(c.path.clone(), k.clone());
                     k
                 }
             };
-            let Some(committed) = committed else { continue };
-            if committed.as_deref() == Some(disk.as_str()) {
-                continue;
-            }
-            c.status = Some(Status::Uncommitted(HIDDEN.into()));
+            let why = match committed {
+                Committed::Unknown | Committed::Same => continue,
+                Committed::Differs | Committed::Absent => HIDDEN.to_string(),
+                Committed::Unreadable(e) => format!(
+                    "it could not be read again to compare it with the last commit ({e}); it \
+                     changed during the run"
+                ),
+            };
+            c.status = Some(Status::Uncommitted(why.clone()));
             out.push((
                 p.name.clone(),
-                Draft::uncommitted(c.path.to_string(), c.via.clone(), HIDDEN),
+                Draft::uncommitted(c.path.to_string(), c.via.clone(), &why),
             ));
         }
     }

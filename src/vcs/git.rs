@@ -1,6 +1,6 @@
 //! git, through libgit2: the status of every component in one status query.
 
-use super::{Lineage, Revision, Status, Vcs, VcsError};
+use super::{Committed, Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
 use std::collections::HashMap;
@@ -45,6 +45,44 @@ impl GitWorkTree {
     pub fn repo_path(&self, p: &WsPath) -> Vec<u8> {
         join_prefix(&self.prefix, p)
     }
+}
+
+/// The git blob id of a file on disk, as `git hash-object --no-filters` computes it: SHA-1 of
+/// `blob <length>\0` and the raw bytes, streamed in small pieces (a symlink's blob is its target).
+/// FIFOs and devices are never opened.
+fn blob_id(path: &Path) -> std::io::Result<git2::Oid> {
+    use sha1::Digest;
+    use std::io::Read;
+    let mut h = sha1::Sha1::new();
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        let target = std::fs::read_link(path)?;
+        let bytes = target.as_os_str().as_bytes();
+        h.update(format!("blob {}\0", bytes.len()));
+        h.update(bytes);
+    } else {
+        let mut f = crate::source::open_regular(path)?;
+        let len = f.metadata()?.len();
+        h.update(format!("blob {len}\0"));
+        let mut buf = vec![0u8; 64 << 10];
+        let mut read = 0u64;
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            read += n as u64;
+            h.update(&buf[..n]);
+        }
+        // The length goes first into the id: a file that grew or shrank meanwhile has no one id.
+        if read != len {
+            return Err(std::io::Error::other(
+                "the file changed size while it was read",
+            ));
+        }
+    }
+    git2::Oid::from_bytes(&h.finalize()).map_err(std::io::Error::other)
 }
 
 /// `Name <email>` from git's configuration, as far as it is set.
@@ -208,9 +246,13 @@ impl Vcs for GitWorkTree {
         Ok(None)
     }
 
-    fn committed_hash(&self, path: &WsPath) -> Result<Option<Option<String>>, VcsError> {
+    /// Compares object ids: the working file's bytes are hashed as a git blob while they stream
+    /// past, and the id is compared with the one HEAD's tree records, so no blob is ever loaded and
+    /// memory stays flat however large the file. The raw bytes on disk are hashed, never filtered:
+    /// a local clean filter cannot make different bytes look committed.
+    fn compare_committed(&self, path: &WsPath) -> Result<Committed, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
-            return Ok(Some(None));
+            return Ok(Committed::Absent);
         };
         let rp = self.repo_path(path);
         let entry = match head
@@ -218,13 +260,21 @@ impl Vcs for GitWorkTree {
             .get_path(Path::new(std::ffi::OsStr::from_bytes(&rp)))
         {
             Ok(e) => e,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Some(None)),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Committed::Absent),
             Err(e) => return Err(e.into()),
         };
-        let Ok(blob) = self.repo.find_blob(entry.id()) else {
-            return Ok(Some(None));
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(Committed::Differs);
+        }
+        let Some(workdir) = self.repo.workdir() else {
+            return Ok(Committed::Unknown);
         };
-        Ok(Some(Some(crate::hash::hash_bytes(blob.content()))))
+        let disk = workdir.join(std::ffi::OsStr::from_bytes(&rp));
+        Ok(match blob_id(&disk) {
+            Ok(id) if id == entry.id() => Committed::Same,
+            Ok(_) => Committed::Differs,
+            Err(e) => Committed::Unreadable(e.to_string()),
+        })
     }
 
     /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
