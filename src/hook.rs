@@ -98,6 +98,29 @@ impl HookRepo {
         found.dedup();
         found
     }
+
+    /// The folders of the work tree that hold a vigil.toml on disk (staged or not), as repository
+    /// paths, for an installation at the top before the workspace is staged. Hidden folders (`.git`
+    /// among them) are not searched, and the search stops a few levels down.
+    pub fn workspaces_on_disk(&self) -> Vec<Vec<u8>> {
+        let Some(wd) = self.repo.workdir() else {
+            return Vec::new();
+        };
+        let mut found: Vec<Vec<u8>> = walkdir::WalkDir::new(wd)
+            .min_depth(2)
+            .max_depth(6)
+            .into_iter()
+            .filter_entry(|e| !e.file_name().as_bytes().starts_with(b"."))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.file_name() == CONFIG_FILE)
+            .filter_map(|e| {
+                let rel = e.path().parent()?.strip_prefix(wd).ok()?;
+                Some(rel.as_os_str().as_bytes().to_vec())
+            })
+            .collect();
+        found.sort();
+        found
+    }
 }
 
 /// Quotes a word for `sh`.

@@ -71,13 +71,26 @@ pub fn run(a: Args) -> Outcome {
                     .workdir()
                     .is_some_and(|wd| wd.join(CONFIG_FILE).is_file()) =>
             {
-                let found = repo.workspaces_in_index();
+                let mut found = repo.workspaces_in_index();
+                let mut place = "the index";
+                if found.is_empty() {
+                    found = repo.workspaces_on_disk();
+                    place = "the work tree";
+                }
                 match found.as_slice() {
-                    [] => None,
+                    // No workspace yet: the hook looks at the top, or at the one workspace the
+                    // index holds when it runs, and refuses a commit while there is none.
+                    [] => {
+                        eprintln!(
+                            "vigil: note: no {CONFIG_FILE} in the repository yet; the pre-commit hook \
+                             will check the one the index holds, and refuse commits until there is one"
+                        );
+                        None
+                    }
                     [one] => Some(one.clone()),
                     many => {
                         return Err(vigil::Error::Usage(format!(
-                            "the index holds vigil.toml in several folders ({}); choose one with \
+                            "{place} holds vigil.toml in several folders ({}); choose one with \
                              `vigil hook install --workspace PATH-IN-REPO`",
                             many.iter()
                                 .map(|f| format!("{}/", String::from_utf8_lossy(f)))

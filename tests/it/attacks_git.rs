@@ -267,22 +267,51 @@ fn hook_installed_at_the_root_above_the_workspace_fails_closed() {
         r.all()
     );
 
-    // Installed before any vigil.toml exists, it refuses a commit it cannot check.
+    // Installed where no workspace exists yet, the hook refuses every commit that holds none: it
+    // would check nothing.
     let s = Sandbox::git_repo();
-    s.vigil(&["hook", "install"]).expect(0);
+    let r = s.vigil(&["hook", "install"]).expect(0);
+    assert!(r.stderr.contains("refuse commits until"), "{}", r.all());
+    s.file("README", "unrelated\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s.git(&["commit", "-q", "-m", "nothing to check"]);
+    assert_ne!(r.code, 0, "the hook accepted an unchecked commit");
+    assert!(r.all().contains("would check nothing"), "{}", r.all());
+
+    // A hook that runs at the top with no --workspace (written for a vigil.toml at the top that
+    // has since moved into a folder) checks the one workspace the index holds.
     s.file(
-        "ca/vigil.toml",
+        "vigil.toml",
         "[profiles.server]\ncomponents = [\"server.cnf\"]\n",
     )
-    .file("ca/server.cnf", "[server]\n");
+    .file("server.cnf", "[server]\n");
+    s.vigil(&["hook", "install"]).expect(0);
     s.git_ok(&["add", "-A"]);
-    let r = s.git(&["commit", "-q", "-m", "unapproved"]);
+    s.git_ok(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "unchecked",
+    ]);
+    std::fs::create_dir(s.path("ca")).unwrap();
+    s.git_ok(&["mv", "vigil.toml", "ca/vigil.toml"]);
+    s.git_ok(&["mv", "server.cnf", "ca/server.cnf"]);
+    let r = s.git(&["commit", "-q", "-m", "moved, unapproved"]);
     assert_ne!(
         r.code,
         0,
         "the hook accepted an unchecked commit:\n{}",
         r.all()
     );
+    assert!(r.all().contains("in ca/"), "{}", r.all());
+    // With two workspaces in the index and none at the top, it refuses to guess.
+    s.file("pki/vigil.toml", "[profiles.other]\ncomponents = []\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s.git(&["commit", "-q", "-m", "two workspaces"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("--workspace"), "{}", r.all());
 }
 
 #[test]
