@@ -593,7 +593,7 @@ fn judge_profile(
         .iter()
         .map(|c| judge_component(cx, facts, manifest.as_ref(), c, &mut drafts))
         .collect();
-    judge_problems(facts, inv, &mut drafts);
+    judge_problems(cx, facts, inv, &mut drafts);
     match &manifest {
         None => drafts.push(Draft::no_manifest(cx.config.manifest_path(&profile.name))),
         Some(m) => {
@@ -683,15 +683,24 @@ fn judge_component(
 }
 
 /// The inventory's problems, plus an uncommitted deletion where a missing component is still tracked.
-fn judge_problems(facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
+/// A component that version control keeps out of the working copy on purpose (a sparse checkout) is
+/// missing, and says why.
+fn judge_problems(cx: &Context, facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
     for p in &inv.problems {
+        let path = WsPath::parse_escaped(&p.path).ok();
+        let mut p = p.clone();
+        if let Some(why) = path
+            .as_ref()
+            .filter(|_| p.code == Code::Missing)
+            .and_then(|w| cx.vcs.absent_reason(w))
+        {
+            p.message = format!("{}: {why}", p.message);
+        }
         drafts.push(p.clone());
         if p.code != Code::Missing {
             continue;
         }
-        let status = WsPath::parse_escaped(&p.path)
-            .ok()
-            .and_then(|w| facts.statuses.get(&w));
+        let status = path.and_then(|w| facts.statuses.get(&w));
         if let Some(Status::Uncommitted(how)) = status {
             drafts.push(Draft::uncommitted(p.path.clone(), p.via.clone(), how));
         }

@@ -15,6 +15,8 @@ pub struct GitWorkTree {
     /// `core.autocrlf`, read once.
     autocrlf: Option<&'static str>,
     attrs: super::git_attr::AttrGate,
+    /// Paths the last status query found excluded by a sparse checkout.
+    sparse: std::cell::RefCell<std::collections::HashSet<WsPath>>,
 }
 
 impl GitWorkTree {
@@ -38,6 +40,7 @@ impl GitWorkTree {
             prefix,
             autocrlf,
             attrs,
+            sparse: Default::default(),
         })
     }
 
@@ -45,6 +48,15 @@ impl GitWorkTree {
     pub fn repo_path(&self, p: &WsPath) -> Vec<u8> {
         join_prefix(&self.prefix, p)
     }
+}
+
+/// Whether the index entry at `path` carries the skip-worktree flag (set by a sparse checkout).
+fn skip_worktree(repo: &Repository, path: &[u8]) -> bool {
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    repo.index()
+        .ok()
+        .and_then(|i| i.get_path(Path::new(std::ffi::OsStr::from_bytes(path)), 0))
+        .is_some_and(|e| e.flags_extended & SKIP_WORKTREE != 0)
 }
 
 /// The git blob id of a file on disk, as `git hash-object --no-filters` computes it: SHA-1 of
@@ -250,6 +262,14 @@ impl Vcs for GitWorkTree {
     /// past, and the id is compared with the one HEAD's tree records, so no blob is ever loaded and
     /// memory stays flat however large the file. The raw bytes on disk are hashed, never filtered:
     /// a local clean filter cannot make different bytes look committed.
+    fn absent_reason(&self, path: &WsPath) -> Option<String> {
+        self.sparse.borrow().contains(path).then(|| {
+            "it is committed, but excluded from this sparse checkout (git's skip-worktree flag), so \
+             the working tree does not have it; include it with `git sparse-checkout add`"
+                .to_string()
+        })
+    }
+
     fn compare_committed(&self, path: &WsPath) -> Result<Committed, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(Committed::Absent);
@@ -329,9 +349,19 @@ impl Vcs for GitWorkTree {
             by_repo_path.insert(rp, p);
         }
         let statuses = self.repo.statuses(Some(&mut opts))?;
+        let mut sparse = self.sparse.borrow_mut();
         for e in statuses.iter() {
             if let Some(p) = by_repo_path.get(e.path_bytes()) {
-                out.insert((*p).clone(), map_status(e.status()));
+                let mut status = map_status(e.status());
+                // An entry the sparse checkout keeps off disk is committed, not deleted: git's own
+                // status says nothing of it. It is missing from the working tree, and says why.
+                if e.status() == git2::Status::WT_DELETED
+                    && skip_worktree(&self.repo, e.path_bytes())
+                {
+                    status = Status::Committed;
+                    sparse.insert((*p).clone());
+                }
+                out.insert((*p).clone(), status);
             }
         }
         // A path git says nothing about is in no index and no commit: inside a submodule or a nested

@@ -97,6 +97,12 @@ pub trait Vcs {
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
     }
+    /// Why a committed `path` is absent from the working copy on purpose (git's sparse checkout), when
+    /// it is: such a component is missing, not an uncommitted deletion. Known only for paths already
+    /// passed to [`Vcs::status`].
+    fn absent_reason(&self, _path: &WsPath) -> Option<String> {
+        None
+    }
     /// How the bytes of `path` on disk stand against the bytes of `path` in the revision the working
     /// copy is at, compared in the repository's own object form and read from the repository itself
     /// (never from index flags, local filters or stat data). The release gate and `approve` use it to

@@ -343,3 +343,67 @@ fn manifest_dir_inside_the_git_folder_is_refused() {
     assert!(r.stderr.contains("manifest-dir"), "{}", r.stderr);
     assert!(!s.path(".git/approved/server.toml").exists());
 }
+
+#[test]
+fn sparse_checkout_excluded_component_is_missing_not_uncommitted() {
+    let s = Sandbox::git_repo();
+    s.config("[profiles.server]\ncomponents = [\"server.cnf\", \"validity/398.cnf\"]\n")
+        .file("server.cnf", "[server]\n")
+        .file("validity/398.cnf", "default_days = 397\n")
+        .commit_all("profile");
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("approve");
+    s.git_ok(&["sparse-checkout", "set", "--no-cone", "/*", "!/validity/"]);
+    assert!(
+        !s.path("validity/398.cnf").exists(),
+        "the sparse checkout removed it"
+    );
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(r.finding_codes(), ["missing validity/398.cnf"]);
+    let why = r.message("missing", "validity/398.cnf");
+    assert!(why.contains("excluded from this sparse checkout"), "{why}");
+    // The gate says the same, and fails: the consumer cannot read what is not on disk.
+    let (r, codes) = gate_codes(&s);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert_eq!(codes, ["missing validity/398.cnf"]);
+    assert!(
+        r.stdout.contains("excluded from this sparse checkout"),
+        "{}",
+        r.stdout
+    );
+    // Back in the checkout: ok again.
+    s.git_ok(&["sparse-checkout", "disable"]);
+    s.vigil(&["check"]).expect(0);
+}
+
+#[test]
+fn diff_accepts_an_absolute_path_inside_the_workspace() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    s.file("validity/398.cnf", "default_days = 825\n");
+    let abs = s.path("validity/398.cnf");
+    let r = s
+        .vigil(&["diff", "server", abs.to_str().unwrap()])
+        .expect(0);
+    assert!(r.stdout.contains("+default_days = 825"), "{}", r.stdout);
+    // The same through `..` and from a subfolder.
+    let dotted = s.path("profiles/../validity/398.cnf");
+    let r = s
+        .vigil_in(
+            &s.path("profiles"),
+            &["diff", "server", dotted.to_str().unwrap()],
+        )
+        .expect(0);
+    assert!(r.stdout.contains("+default_days = 825"), "{}", r.stdout);
+    // Outside the workspace it is still refused, naming the path.
+    let out = s.outside().join("398.cnf");
+    std::fs::write(&out, "x\n").unwrap();
+    let r = s
+        .vigil(&["diff", "server", out.to_str().unwrap()])
+        .expect(2);
+    assert!(
+        r.stderr.contains("is not a path inside the workspace"),
+        "{}",
+        r.stderr
+    );
+}
