@@ -281,3 +281,29 @@ fn schema_write_to_a_file_or_device_names_the_path() {
     s.vigil(&["schema", "--write", "out/schema"]).expect(0);
     assert!(s.path("out/schema/report.schema.json").is_file());
 }
+
+#[test]
+fn configuration_errors_are_printed_once_in_every_subcommand() {
+    let s = Sandbox::git_repo();
+    s.file("vigil.toml", "[profiles.p]\ncomponents = 3\n");
+    for args in [
+        &["inventory"][..],
+        &["approve", "p"],
+        &["gate", "p"],
+        &["diff", "p"],
+        &["check"],
+    ] {
+        let r = s.vigil(args).expect(2);
+        assert_eq!(
+            r.stderr.matches("invalid type").count(),
+            1,
+            "{args:?}:\n{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("vigil.toml:2:14"),
+            "{args:?}:\n{}",
+            r.stderr
+        );
+    }
+}
