@@ -633,7 +633,46 @@ impl Walker<'_> {
                 }
             }
         };
-        base.and_then(|b| b.join(raw))
+        base.and_then(|b| self.join_like_the_os(&b, raw))
+    }
+
+    /// `base` joined with `rel` as the kernel resolves it, and so OpenSSL: `link/..` climbs from where
+    /// the symlink `link` leads, not back to the folder holding it. `None` when the path leaves the
+    /// workspace.
+    fn join_like_the_os(&self, base: &WsPath, rel: &Path) -> Option<WsPath> {
+        use std::path::Component;
+        // Bounds a symlink loop, like the kernel's limit; the loop itself is reported where the
+        // path is looked up.
+        let mut hops = 0;
+        let mut cur = base.clone();
+        for c in rel.components() {
+            match c {
+                Component::CurDir => {}
+                Component::Normal(name) => cur = cur.child(name),
+                Component::ParentDir => {
+                    while hops < 40 {
+                        hops += 1;
+                        cur = match self.source.lookup(&cur) {
+                            Lookup::Found(Meta {
+                                kind: Kind::Symlink(t),
+                                ..
+                            }) => self.resolve_link(&cur, &t)?,
+                            Lookup::ThroughSymlink { link, target } => {
+                                let rest = cur.strip_prefix(&link)?;
+                                self.resolve_link(&link, &target)?.join(rest.as_path())?
+                            }
+                            _ => break,
+                        };
+                    }
+                    if cur.is_root() {
+                        return None;
+                    }
+                    cur = cur.parent();
+                }
+                Component::RootDir | Component::Prefix(_) => return None,
+            }
+        }
+        Some(cur)
     }
 
     /// An OpenSSL `.include` of a folder. config(5): a folder includes its *.cnf and *.conf files, not

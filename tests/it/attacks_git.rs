@@ -407,3 +407,47 @@ fn diff_accepts_an_absolute_path_inside_the_workspace() {
         r.stderr
     );
 }
+
+#[test]
+fn include_through_a_symlink_and_dotdot_resolves_like_openssl_outside_the_workspace() {
+    let s = Sandbox::git_repo();
+    // `link/../x.cnf`: the kernel (and OpenSSL) go through `link` first, to the outside folder's
+    // parent, not to the workspace's own x.cnf.
+    std::fs::create_dir_all(s.outside().join("sub")).unwrap();
+    std::fs::write(s.outside().join("x.cnf"), "default_days = 825\n").unwrap();
+    s.config("[profiles.server]\ncomponents = [\"server.cnf\"]\nfollow = [\"openssl-include\"]\n")
+        .file("server.cnf", ".include link/../x.cnf\n[server]\n")
+        .file("x.cnf", "default_days = 397\n")
+        .symlink("link", s.outside().join("sub").to_str().unwrap())
+        .commit_all("profile");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    let codes = r.finding_codes();
+    assert!(
+        codes.iter().any(|c| c.starts_with("outside-root")),
+        "{codes:?}"
+    );
+    let comps = r.components();
+    assert!(
+        !comps.iter().any(|c| c.starts_with("server x.cnf ")),
+        "{comps:?}"
+    );
+    // Nothing outside can be approved.
+    s.vigil(&["approve", "server"]).expect(1);
+    // Through a link to a folder inside, `..` climbs from the link's target: deep/x.cnf.
+    s.remove("link")
+        .symlink("link", "deep/er")
+        .file("deep/er/keep", "")
+        .file("deep/x.cnf", "default_days = 396\n")
+        .commit_all("link inside");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(r.finding_codes(), ["unapproved approved/server.toml"]);
+    let comps = r.components();
+    assert!(
+        comps.iter().any(|c| c.starts_with("server deep/x.cnf ")),
+        "{comps:?}"
+    );
+    assert!(
+        !comps.iter().any(|c| c.starts_with("server x.cnf ")),
+        "{comps:?}"
+    );
+}
