@@ -220,6 +220,10 @@ fn malformed_manifests_are_rejected_with_file_and_line() {
         .into_owned();
     let short = h.replace(&good, "blake3 = \"abc\"").into_owned();
     let version = good.replace("manifest-version = 1", "manifest-version = 0");
+    // The server hook receives every malformed manifest below and must refuse it, not panic.
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install"]).expect(0);
+    s.git_ok(&["push", "-q", "origin", "main"]);
     for (what, text) in [
         ("duplicate", duplicated),
         ("non-hex", non_hex),
@@ -233,6 +237,7 @@ fn malformed_manifests_are_rejected_with_file_and_line() {
             &["gate", "server"],
             &["diff", "server"],
             &["check", "--rev", "HEAD"],
+            &["check", "--staged", "--format", "json"],
         ] {
             let r = s.vigil(args);
             assert_eq!(r.code, 2, "{what} {args:?}:\n{}", r.all());
@@ -242,6 +247,14 @@ fn malformed_manifests_are_rejected_with_file_and_line() {
                 r.stderr
             );
         }
+        let r = s.git(&["push", "origin", "main"]);
+        assert_ne!(r.code, 0, "{what}: pre-receive accepted it:\n{}", r.all());
+        assert!(!r.all().contains("panicked"), "{what}:\n{}", r.all());
+        assert!(
+            r.all().contains("approved/server.toml:"),
+            "{what}:\n{}",
+            r.all()
+        );
     }
 }
 
