@@ -542,9 +542,29 @@ impl Walker<'_> {
 
     /// Scans a file for references; returns the BLAKE3 of its content when it read all of it.
     fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
-        if (self.profile.follow.is_empty() && self.profile.references.is_empty())
-            || size > MAX_SCAN_BYTES
-        {
+        if self.profile.follow.is_empty() && self.profile.references.is_empty() {
+            return None;
+        }
+        if size > MAX_SCAN_BYTES {
+            // Binary content (a large CRL) holds no references; a text file this large may, and
+            // OpenSSL would follow them: what is not scanned is reported, never passed silently.
+            let mut head = Vec::new();
+            let read = self
+                .source
+                .open(&p.path)
+                .and_then(|r| r.take(8192).read_to_end(&mut head));
+            if read.is_ok() && !head.contains(&0) {
+                self.problem(
+                    Code::Unreadable,
+                    p.path.to_string(),
+                    p.via.clone(),
+                    format!(
+                        "is text over {} MiB, too large to scan for references: an include in it \
+                         would go unseen",
+                        MAX_SCAN_BYTES >> 20
+                    ),
+                );
+            }
             return None;
         }
         let mut content = Vec::with_capacity(size as usize);

@@ -307,3 +307,29 @@ fn configuration_errors_are_printed_once_in_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn text_component_too_large_to_scan_is_reported_not_passed() {
+    let s = Sandbox::git_repo();
+    // Over 16 MiB of comments, then an include OpenSSL follows: vigil cannot scan that far.
+    let mut big = "# padding\n".repeat(1_800_000);
+    big.push_str(".include hidden.cnf\n");
+    s.config("[profiles.p]\ncomponents = [\"big.cnf\"]\nfollow = [\"openssl-include\"]\n")
+        .file("big.cnf", &big)
+        .file("hidden.cnf", "default_days = 825\n")
+        .commit_all("big");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert!(
+        r.finding_codes().iter().any(|c| c == "unreadable big.cnf"),
+        "{:?}",
+        r.finding_codes()
+    );
+    assert!(
+        r.message("unreadable", "big.cnf")
+            .contains("too large to scan"),
+        "{}",
+        r.message("unreadable", "big.cnf")
+    );
+    // What cannot be scanned cannot be approved.
+    s.vigil(&["approve", "p"]).expect(1);
+}
