@@ -19,6 +19,7 @@ mod openssl_differential;
 mod policy;
 mod requirements;
 mod sample;
+mod sample_gate;
 mod schema;
 mod signature;
 mod snapshots;

@@ -66,6 +66,7 @@ fn exhaustive(c: Code) {
         | Code::Unreviewed
         | Code::Upcoming
         | Code::OrphanedManifest => {}
+        Code::Lint | Code::SampleFailed => {}
     }
 }
 
