@@ -66,10 +66,20 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub follow: Vec<Spanned<String>>,
-    /// Folder against which relative OpenSSL `.include` paths resolve, relative to `vigil.toml`
-    /// (OpenSSL resolves them against the process's working folder). Default: the folder of `vigil.toml`.
+    /// The working folder the OpenSSL software runs in, relative to `vigil.toml`: relative `.include`
+    /// paths resolve against it, as OpenSSL resolves them against the process's working folder.
+    /// Default: the folder of `vigil.toml`.
     #[serde(default)]
     pub include_dir: Option<String>,
+    /// The environment the OpenSSL software runs with, for `$ENV::NAME` in its configuration:
+    /// `env = { HOME = "/home/ca" }`. Added to (and overriding) the variables of `env-file`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// A file of `NAME=value` lines (as systemd's `EnvironmentFile=` or a shell's `export NAME=value`)
+    /// holding the environment the OpenSSL software runs with, relative to `vigil.toml`. It becomes a
+    /// component of the profile.
+    #[serde(default)]
+    pub env_file: Option<String>,
     /// How many references deep to follow. Default: 16.
     #[serde(default)]
     pub max_depth: Option<u32>,
@@ -133,6 +143,10 @@ pub struct Profile {
     pub components: Vec<String>,
     pub follow: Vec<Builtin>,
     pub include_dir: String,
+    /// `env = {...}`: the declared environment of the OpenSSL software.
+    pub env: BTreeMap<String, String>,
+    /// `env-file`: a workspace-relative file of `NAME=value` lines.
+    pub env_file: Option<String>,
     pub max_depth: u32,
     pub references: Vec<UserReference>,
     /// Folders that folder and glob expansion skip: the manifest folder.
@@ -317,6 +331,8 @@ impl Text<'_> {
             name,
             description: p.description,
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
+            env: p.env,
+            env_file: p.env_file,
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
         })

@@ -13,6 +13,7 @@ mod gate;
 mod hooks;
 mod nightly;
 mod openssl_differential;
+mod openssl_inventory;
 mod policy;
 mod sample;
 mod schema;

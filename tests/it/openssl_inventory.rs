@@ -1,0 +1,206 @@
+//! The OpenSSL loader inside the inventory, end to end with real git: what a load reads is what the
+//! profile holds; what vigil cannot follow or scan is reported, never passed silently; the profile's
+//! environment and working folder; `vigil explain`.
+
+use crate::support::Sandbox;
+
+fn openssl(components: &str) -> String {
+    format!("[profiles.p]\ncomponents = [{components}]\nfollow = [\"openssl-include\"]\n")
+}
+
+fn problems(r: &crate::support::Run) -> Vec<String> {
+    r.json()["profiles"][0]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}: {}",
+                p["code"].as_str().unwrap(),
+                p["path"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+fn paths(r: &crate::support::Run) -> Vec<String> {
+    r.json()["profiles"][0]["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `.include link/../x.cnf` with `link` a folder outside the workspace: the kernel (and OpenSSL) opens
+/// `x.cnf` beside the link's target, outside; the same-named file inside is not what OpenSSL reads.
+#[test]
+fn include_through_a_link_and_dotdot_resolves_like_the_kernel() {
+    let s = Sandbox::git_repo();
+    let out = s.outside().join("elsewhere");
+    std::fs::create_dir_all(out.join("sub")).unwrap();
+    std::fs::write(out.join("x.cnf"), "default_days = 3650\n").unwrap();
+    s.config(&openssl("\"top.cnf\""))
+        .file("top.cnf", ".include link/../x.cnf\n")
+        .file("x.cnf", "default_days = 397\n")
+        .symlink("link", &out.join("sub").display().to_string())
+        .commit_all("p");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(
+        paths(&r),
+        ["top.cnf"],
+        "the inside x.cnf is not what OpenSSL reads"
+    );
+    let outside: Vec<String> = r.findings_of("outside-root");
+    assert_eq!(outside.len(), 1, "{}", r.all());
+    assert!(
+        outside[0].contains("top.cnf:1 (openssl-include)"),
+        "{outside:?}"
+    );
+}
+
+/// A NUL byte in a comment and a component larger than 16 MiB: OpenSSL reads both, and so does vigil.
+#[test]
+fn nul_bytes_and_large_files_are_loaded_as_openssl_loads_them() {
+    let s = Sandbox::git_repo();
+    let mut big = b"# padding line\n".repeat(1_200_000);
+    big.extend_from_slice(b".include tail.cnf\n");
+    s.config(&openssl("\"top.cnf\", \"big.cnf\""))
+        .bytes("top.cnf", b"# note \0 tail\n.include a.cnf\n")
+        .bytes("big.cnf", &big)
+        .file("a.cnf", "a = 1\n")
+        .file("tail.cnf", "t = 1\n");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    assert_eq!(paths(&r), ["a.cnf", "big.cnf", "tail.cnf", "top.cnf"]);
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
+}
+
+/// A file vigil will not scan is reported `unreadable`: too large for a reference pattern or for the
+/// loader (more than 64 MiB), never passed over in silence.
+#[test]
+fn a_file_too_large_to_scan_is_reported() {
+    let s = Sandbox::plain();
+    s.config(&format!(
+        "{}[[profiles.p.references]]\npattern = '-config (\\S+)'\n",
+        openssl("\"huge.cnf\", \"huge.sh\"")
+    ))
+    .sparse("huge.cnf", 65 << 20)
+    .sparse("huge.sh", 65 << 20);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let p = problems(&r);
+    assert!(
+        p.iter().any(|l| l.starts_with("unreadable huge.cnf:")),
+        "{p:?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("unreadable huge.sh: larger than 64 MiB")),
+        "{p:?}"
+    );
+}
+
+/// Binary content is scanned by reference patterns too: a NUL byte no longer hides a reference.
+#[test]
+fn reference_patterns_scan_binary_content() {
+    let s = Sandbox::plain();
+    s.config("[profiles.p]\ncomponents = [\"run.bin\"]\n[[profiles.p.references]]\npattern = '-config (\\S+)'\nrelative-to = \"workspace\"\n")
+        .bytes("run.bin", b"\0\x01\x02\n-config ca.cnf\n")
+        .file("ca.cnf", "a = 1\n");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    assert_eq!(paths(&r), ["ca.cnf", "run.bin"]);
+}
+
+/// `$ENV::NAME` resolves from the profile's `env` and `env-file`; an undeclared one is a finding that
+/// says so, with file:line.
+#[test]
+fn environment_from_env_and_env_file() {
+    let s = Sandbox::git_repo();
+    s.config(&format!(
+        "{}env = {{ CA_DIR = \"{}\" }}\nenv-file = \"ca.env\"\n",
+        openssl("\"top.cnf\""),
+        s.path("ca").display()
+    ))
+    .file(
+        "ca.env",
+        "# the CA service's environment\nexport SNIPPETS=snippets\n",
+    )
+    .file(
+        "top.cnf",
+        ".include $ENV::CA_DIR/a.cnf\n.include $ENV::SNIPPETS/b.cnf\n.include $ENV::NOPE/c.cnf\n",
+    )
+    .file("ca/a.cnf", "a = 1\n")
+    .file("snippets/b.cnf", "b = 1\n")
+    .commit_all("p");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(
+        paths(&r),
+        ["ca.env", "ca/a.cnf", "snippets/b.cnf", "top.cnf"]
+    );
+    let env = r.findings_of("undeclared-env");
+    assert_eq!(env.len(), 1, "{}", r.all());
+    assert!(
+        r.message("undeclared-env", "top.cnf").contains("NOPE"),
+        "{}",
+        r.all()
+    );
+    assert!(
+        r.message("undeclared-env", "top.cnf").contains("top.cnf:3"),
+        "{}",
+        r.all()
+    );
+}
+
+/// A line OpenSSL refuses is an `openssl-error` finding naming file:line and OpenSSL's reason.
+#[test]
+fn a_load_error_is_a_finding_with_file_and_line() {
+    let s = Sandbox::git_repo();
+    s.config(&openssl("\"top.cnf\""))
+        .file("top.cnf", "a = 1\n.include b.cnf\n")
+        .file("b.cnf", "ok = 1\nthis line has no equal sign\n")
+        .commit_all("p");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    let m = r.message("openssl-error", "b.cnf");
+    assert!(
+        m.contains("missing equal sign") && m.contains("b.cnf:2"),
+        "{m}"
+    );
+}
+
+/// A file read by a load is part of that load, never a load of its own: a declared snippet that the
+/// top file includes sees the top file's variables, so it raises no error of its own.
+#[test]
+fn files_read_by_a_load_are_not_loaded_again() {
+    let s = Sandbox::plain();
+    s.config(&openssl("\"*.cnf\""))
+        .file("a.cnf", "dir = snippets\n.include b.cnf\n")
+        .file("b.cnf", "x = $dir/x\n");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    assert_eq!(paths(&r), ["a.cnf", "b.cnf"]);
+    assert!(problems(&r).is_empty(), "{:?}", problems(&r));
+}
+
+/// `vigil explain` on the bundled example: the effective value, where it was set, the chain, and
+/// what it overrode.
+#[test]
+fn explain_the_example_ca() {
+    let s = Sandbox::plain();
+    let ex = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ca");
+    let r = s
+        .vigil_in(
+            &ex,
+            &[
+                "explain",
+                "cisco-vpn-server",
+                "issuing_2020_aia.default_days",
+                "--format",
+                "json",
+            ],
+        )
+        .expect(0);
+    let j = r.json();
+    let e = &j["entries"][0];
+    assert_eq!(e["key"], "default_days");
+    assert!(e["value"].as_str().is_some(), "{j}");
+    assert!(e["at"].as_str().unwrap().contains(".cnf:"), "{j}");
+}
