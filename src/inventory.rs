@@ -198,6 +198,44 @@ impl Walker<'_> {
         env
     }
 
+    /// `oid_file` in the default section: `openssl ca` and `openssl req` read it (from the working
+    /// folder when relative), so it is a component; it holds OIDs, not configuration, so it starts no
+    /// load.
+    fn oid_file(&mut self, load: &ProfileLoad, cwd: &Path) {
+        let Some(s) = load.loaded.db.get("default", "oid_file") else {
+            return;
+        };
+        let mut via = load.via_of_line(&s.at);
+        if let Some(Step::Reference { by, .. }) = via.last_mut() {
+            *by = "oid_file".into();
+        }
+        let abs = cwd.join(Path::new(OsStr::from_bytes(&s.value)));
+        let access = openssl_load::SourceAccess {
+            source: self.source,
+            root: self.root.clone(),
+        };
+        use crate::openssl::{FileAccess, Resolved};
+        match access.resolve(&self.root, &abs) {
+            Resolved::Found { path, .. } | Resolved::Missing { path } => {
+                if let Some(ws) = openssl_load::to_ws(&self.root, &path) {
+                    self.push(ws, via, 0, 0, false);
+                }
+            }
+            Resolved::OutsideRoot { path } => self.problem(
+                Code::OutsideRoot,
+                path.display().to_string(),
+                via,
+                "the `oid_file` is outside the workspace".into(),
+            ),
+            Resolved::Unreadable { path, reason } => self.problem(
+                Code::Unreadable,
+                load.ws_text(&path),
+                via,
+                reason,
+            ),
+        }
+    }
+
     /// Starts an OpenSSL load at each top not read by another load, and queues what the loads read.
     fn run_loads(&mut self, batch: Vec<(WsPath, Vec<Step>)>) {
         let opts = openssl_load::options(self.profile, &self.root, self.env.clone());
@@ -246,6 +284,7 @@ impl Walker<'_> {
                 let via = load.via_of_read(n);
                 self.push(path, via, 0, 0, false);
             }
+            self.oid_file(&load, &opts.cwd);
             self.loads.push(load);
         }
     }

@@ -204,3 +204,19 @@ fn explain_the_example_ca() {
     assert!(e["value"].as_str().is_some(), "{j}");
     assert!(e["at"].as_str().unwrap().contains(".cnf:"), "{j}");
 }
+
+/// `oid_file` is a file `openssl ca` and `openssl req` read: a component, reached from its line.
+#[test]
+fn oid_file_is_a_component() {
+    let s = Sandbox::plain();
+    s.config(&openssl("\"top.cnf\""))
+        .file("top.cnf", "oid_file = oids.txt\n[ ca ]\n")
+        .file("oids.txt", "1.2.3.4 shortName Long Name\n");
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    assert_eq!(paths(&r), ["oids.txt", "top.cnf"]);
+    let comps = r.components();
+    assert!(
+        comps.iter().any(|c| c.contains("oids.txt") && c.contains("top.cnf:1 (oid_file)")),
+        "{comps:?}"
+    );
+}
