@@ -227,12 +227,9 @@ impl Walker<'_> {
                 via,
                 "the `oid_file` is outside the workspace".into(),
             ),
-            Resolved::Unreadable { path, reason } => self.problem(
-                Code::Unreadable,
-                load.ws_text(&path),
-                via,
-                reason,
-            ),
+            Resolved::Unreadable { path, reason } => {
+                self.problem(Code::Unreadable, load.ws_text(&path), via, reason)
+            }
         }
     }
 

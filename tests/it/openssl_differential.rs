@@ -475,7 +475,12 @@ fn inventory_of(c: &Case, root: &Path) -> Inventory {
     }
     let cfg = vigil::config::parse(Path::new("vigil.toml"), &toml).expect("profile");
     let inv = inventory(&WorkTree::new(root), &cfg.profiles["p"], Some(root));
-    assert_eq!(inv.loads.len(), 1, "{}: the top file starts one load", c.name);
+    assert_eq!(
+        inv.loads.len(),
+        1,
+        "{}: the top file starts one load",
+        c.name
+    );
     inv
 }
 

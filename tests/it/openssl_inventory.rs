@@ -216,7 +216,9 @@ fn oid_file_is_a_component() {
     assert_eq!(paths(&r), ["oids.txt", "top.cnf"]);
     let comps = r.components();
     assert!(
-        comps.iter().any(|c| c.contains("oids.txt") && c.contains("top.cnf:1 (oid_file)")),
+        comps
+            .iter()
+            .any(|c| c.contains("oids.txt") && c.contains("top.cnf:1 (oid_file)")),
         "{comps:?}"
     );
 }
