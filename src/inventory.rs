@@ -11,6 +11,7 @@
 use crate::config::{Builtin, Profile};
 use crate::discover::{self, Base};
 use crate::finding::{Code, Draft};
+use crate::openssl;
 use crate::openssl_load::{self, ProfileLoad};
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Meta, Source};
@@ -81,6 +82,7 @@ pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) 
         loads: Vec::new(),
         root: openssl_load::root_of(ws_abs),
         env: BTreeMap::new(),
+        hashes: HashMap::new(),
     };
     inv.env = inv.environment();
     for pattern in &profile.components {
@@ -125,6 +127,8 @@ struct Walker<'a> {
     root: PathBuf,
     /// The environment the profile declares for its OpenSSL software.
     env: BTreeMap<String, String>,
+    /// BLAKE3 of the files the loads read whole.
+    hashes: HashMap<WsPath, String>,
 }
 
 fn has_glob_meta(s: &str) -> bool {
@@ -210,10 +214,7 @@ impl Walker<'_> {
             *by = "oid_file".into();
         }
         let abs = cwd.join(Path::new(OsStr::from_bytes(&s.value)));
-        let access = openssl_load::SourceAccess {
-            source: self.source,
-            root: self.root.clone(),
-        };
+        let access = openssl_load::SourceAccess::new(self.source, &self.root);
         use crate::openssl::{FileAccess, Resolved};
         match access.resolve(&self.root, &abs) {
             Resolved::Found { path, .. } | Resolved::Missing { path } => {
@@ -269,8 +270,20 @@ impl Walker<'_> {
             if !kept.contains(&i) {
                 continue;
             }
-            self.problems.extend(load.drafts());
-            for (n, read) in load.loaded.reads.iter().enumerate() {
+            self.problems.extend(load.drafts(&self.source.label()));
+            for c in &mut self.components {
+                if c.blake3.is_none() {
+                    c.blake3 = load.hashes.get(&c.path).cloned();
+                }
+            }
+            self.hashes
+                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), h.clone())));
+            // A file read several times keeps the shortest chain that reached it, as every other
+            // component does (the walk is breadth-first).
+            let mut reads: Vec<(usize, &openssl::FileRead)> =
+                load.loaded.reads.iter().enumerate().collect();
+            reads.sort_by_key(|(_, r)| r.chain.len());
+            for (n, read) in reads {
                 if read.chain.is_empty() {
                     continue;
                 }
@@ -279,7 +292,14 @@ impl Walker<'_> {
                 };
                 self.read_by_load.insert(path.clone());
                 let via = load.via_of_read(n);
-                self.push(path, via, 0, 0, false);
+                self.push(path, via.clone(), 0, 0, false);
+                // A symlink the include names is a component too: repointing it changes what
+                // OpenSSL reads even when both targets are already part of the profile.
+                for link in &read.links {
+                    if let Some(link) = openssl_load::to_ws(&self.root, link) {
+                        self.push(link, via.clone(), 0, 0, false);
+                    }
+                }
             }
             self.oid_file(&load, &opts.cwd);
             self.loads.push(load);
@@ -666,10 +686,17 @@ impl Walker<'_> {
                     meta,
                     blake3: None,
                 });
-                if self.openssl && p.top && !self.read_by_load.contains(&p.path) {
+                // A file not named like OpenSSL configuration (a script, a CRL) starts a load for
+                // the includes it may hold, unless it is too large to load: nothing that large is
+                // configuration, and it is still hashed as a component.
+                let loadable = openssl_load::is_openssl_name(p.path.file_name())
+                    || size <= openssl_load::MAX_LOAD_BYTES;
+                if self.openssl && p.top && loadable && !self.read_by_load.contains(&p.path) {
                     self.tops.push((p.path.clone(), p.via.clone()));
                 }
-                let hash = self.scan(&p, size);
+                let hash = self
+                    .scan(&p, size)
+                    .or_else(|| self.hashes.get(&p.path).cloned());
                 if let Some(c) = self.components.last_mut() {
                     c.blake3 = hash;
                 }

@@ -9,7 +9,8 @@ use crate::openssl::{
 };
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Source};
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
@@ -35,6 +36,9 @@ pub struct ProfileLoad {
     pub loaded: Loaded,
     /// The absolute folder the load ran under, to turn its paths back into workspace paths.
     pub root: PathBuf,
+    /// BLAKE3 of each file the load read whole, so the check hashes the bytes OpenSSL's reading was
+    /// judged on without reading them again.
+    pub hashes: HashMap<WsPath, String>,
 }
 
 impl ProfileLoad {
@@ -80,10 +84,11 @@ impl ProfileLoad {
         via
     }
 
-    /// The load's problems as finding drafts. A load error is reported for files named like OpenSSL
+    /// The load's problems as finding drafts, worded in workspace paths (`label` names the source:
+    /// "working tree", "git index", ...). A load error is reported for files named like OpenSSL
     /// configuration (`*.cnf`, `*.conf`, any case) only: a script or template reached as a top file is
     /// loaded for the includes it may hold, and OpenSSL's opinion of its other lines is no finding.
-    pub fn drafts(&self) -> Vec<Draft> {
+    pub fn drafts(&self, label: &str) -> Vec<Draft> {
         let mut out = Vec::new();
         for p in &self.loaded.problems {
             let via = match &p.at {
@@ -113,28 +118,53 @@ impl ProfileLoad {
                 // OpenSSL skips such an include: no file is read, nothing escapes control.
                 ProblemKind::NestedFolderInclude => continue,
             };
-            let draft = match (code, &p.at) {
-                (Code::OpensslError, Some(at)) => Draft::openssl_error(
-                    path,
-                    via,
-                    &format!("{}:{}", self.ws_text(&at.path), at.line),
-                    &p.message,
-                ),
-                (Code::UndeclaredEnv, Some(at)) => Draft::undeclared_env(
+            let line =
+                p.at.as_ref()
+                    .map(|at| format!("{}:{}", self.ws_text(&at.path), at.line));
+            let draft = match (code, &line) {
+                (Code::OpensslError, Some(line)) => {
+                    Draft::openssl_error(path, via, line, &p.message)
+                }
+                (Code::UndeclaredEnv, Some(line)) => Draft::undeclared_env(
                     path,
                     via,
                     &format!(
-                        "{} ({}:{}); declare it in the profile's `env` or `env-file`",
-                        p.message,
-                        self.ws_text(&at.path),
-                        at.line
+                        "{} ({line}); declare it in the profile's `env` or `env-file`",
+                        p.message
                     ),
                 ),
-                _ => Draft::new(code, path, via, p.message.clone()),
+                // The inventory's own words for a reference that leads nowhere or out.
+                (Code::Missing, Some(line)) if p.path.is_some() => Draft::new(
+                    code,
+                    path,
+                    via,
+                    format!("referenced by {line}, but not found in the {label}"),
+                ),
+                (Code::OutsideRoot, Some(line)) => Draft::new(
+                    code,
+                    match (&p.path, &p.written) {
+                        (Some(abs), Some(w)) if w.is_relative() => relative_to(&self.root, abs),
+                        _ => path.clone(),
+                    },
+                    via,
+                    format!(
+                        "referenced by {line}, outside the workspace: OpenSSL would read {path}, vigil does not"
+                    ),
+                ),
+                _ => Draft::new(code, path, via, self.ws_message(&p.message)),
             };
             out.push(draft);
         }
         out
+    }
+
+    /// A loader message with the load's root taken off the paths in it.
+    fn ws_message(&self, message: &str) -> String {
+        let mut root = self.root.display().to_string();
+        if !root.ends_with('/') {
+            root.push('/');
+        }
+        message.replace(&root, "")
     }
 }
 
@@ -143,6 +173,21 @@ impl ProfileLoad {
 pub fn is_openssl_name(name: &OsStr) -> bool {
     let n = name.as_bytes().to_ascii_lowercase();
     n.ends_with(b".cnf") || n.ends_with(b".conf")
+}
+
+/// `abs` as a path relative to `root`, climbing out with `..` where it must: how a relative include
+/// that leads outside the workspace reads.
+fn relative_to(root: &Path, abs: &Path) -> String {
+    let (r, a): (Vec<_>, Vec<_>) = (root.components().collect(), abs.components().collect());
+    let common = r.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..r.len() {
+        out.push("..");
+    }
+    for c in &a[common..] {
+        out.push(c);
+    }
+    out.display().to_string()
 }
 
 /// The workspace path of an absolute path under `root`.
@@ -161,7 +206,9 @@ pub fn root_of(ws_abs: Option<&Path>) -> PathBuf {
 
 /// The loader's options for `profile`: root, working folder (`include-dir`), environment.
 pub fn options(profile: &Profile, root: &Path, env: BTreeMap<String, String>) -> Options {
-    let mut opts = Options::new(root, root.join(&profile.include_dir));
+    // Collecting the components drops a `.` (the default `include-dir`), so paths read cleanly.
+    let cwd: PathBuf = root.join(&profile.include_dir).components().collect();
+    let mut opts = Options::new(root, cwd);
     opts.env = env;
     opts.max_file_size = MAX_LOAD_BYTES;
     opts
@@ -199,11 +246,31 @@ pub fn parse_env_file(text: &[u8]) -> Result<BTreeMap<String, String>, String> {
 /// The loader's file access over a [`Source`]: the absolute paths it asks about are the source's
 /// workspace paths under `root`.
 pub struct SourceAccess<'a> {
-    pub source: &'a dyn Source,
-    pub root: PathBuf,
+    source: &'a dyn Source,
+    root: PathBuf,
+    /// BLAKE3 of each file read whole, by absolute path.
+    hashes: RefCell<HashMap<PathBuf, String>>,
 }
 
-impl SourceAccess<'_> {
+impl<'a> SourceAccess<'a> {
+    pub fn new(source: &'a dyn Source, root: &Path) -> Self {
+        SourceAccess {
+            source,
+            root: root.to_path_buf(),
+            hashes: RefCell::default(),
+        }
+    }
+
+    /// The BLAKE3 of each file read whole, by workspace path.
+    pub fn hashes(self) -> HashMap<WsPath, String> {
+        let root = self.root;
+        self.hashes
+            .into_inner()
+            .into_iter()
+            .filter_map(|(abs, h)| Some((to_ws(&root, &abs)?, h)))
+            .collect()
+    }
+
     fn ws(&self, path: &Path) -> io::Result<WsPath> {
         to_ws(&self.root, path).ok_or_else(|| {
             io::Error::new(
@@ -260,6 +327,11 @@ impl FileAccess for SourceAccess<'_> {
             .open(&self.ws(path)?)?
             .take(limit.saturating_add(1))
             .read_to_end(&mut out)?;
+        if out.len() as u64 <= limit {
+            self.hashes
+                .borrow_mut()
+                .insert(path.to_path_buf(), crate::hash::hash_bytes(&out));
+        }
         Ok(out)
     }
 
@@ -281,16 +353,15 @@ pub fn load_top(
     top: &WsPath,
     via: Vec<Step>,
 ) -> ProfileLoad {
-    let access = SourceAccess {
-        source,
-        root: root.to_path_buf(),
-    };
+    let access = SourceAccess::new(source, root);
     let abs = root.join(top.as_path());
+    let loaded = openssl::load(&access, &abs, opts);
     ProfileLoad {
         top: top.clone(),
         via,
-        loaded: openssl::load(&access, &abs, opts),
+        loaded,
         root: root.to_path_buf(),
+        hashes: access.hashes(),
     }
 }
 
