@@ -62,6 +62,12 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub components: Vec<Spanned<String>>,
+    /// OpenSSL extension files the CA software passes with `-extfile`, relative to `vigil.toml`: each is
+    /// a component and is loaded on its own, as `openssl ca -extfile` / `openssl x509 -extfile` load it,
+    /// and judged as OpenSSL configuration whatever its name.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub extfile: Vec<Spanned<String>>,
     /// Built-in reference extractors applied to every component: `openssl-include`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -141,6 +147,8 @@ pub struct Profile {
     pub name: String,
     pub description: Option<String>,
     pub components: Vec<String>,
+    /// `extfile`: OpenSSL extension files, each loaded on its own.
+    pub extfile: Vec<String>,
     pub follow: Vec<Builtin>,
     pub include_dir: String,
     /// `env = {...}`: the declared environment of the OpenSSL software.
@@ -328,6 +336,7 @@ impl Text<'_> {
                 .map(|r| self.reference(r))
                 .collect::<Result<_, _>>()?,
             components: self.components(&p.components)?,
+            extfile: self.components(&p.extfile)?,
             name,
             description: p.description,
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),

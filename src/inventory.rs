@@ -12,6 +12,7 @@ use crate::config::{Builtin, Profile};
 use crate::discover::{self, Base};
 use crate::finding::{Code, Draft};
 use crate::openssl;
+use crate::openssl_ca;
 use crate::openssl_load::{self, ProfileLoad};
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Meta, Source};
@@ -53,6 +54,8 @@ pub struct Inventory {
     pub problems: Vec<Problem>,
     /// The OpenSSL loads the profile starts, in the order started (empty without `openssl-include`).
     pub loads: Vec<ProfileLoad>,
+    /// The files the loads' CA sections name (certificate, key, database, ...): never components.
+    pub ca_files: Vec<openssl_ca::CaFile>,
 }
 
 struct Pending {
@@ -83,9 +86,10 @@ pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) 
         root: openssl_load::root_of(ws_abs),
         env: BTreeMap::new(),
         hashes: HashMap::new(),
+        ca_files: Vec::new(),
     };
     inv.env = inv.environment();
-    for pattern in &profile.components {
+    for pattern in profile.components.iter().chain(&profile.extfile) {
         inv.declare(pattern);
     }
     loop {
@@ -105,6 +109,7 @@ pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) 
         components,
         problems: inv.problems,
         loads: inv.loads,
+        ca_files: inv.ca_files,
     }
 }
 
@@ -129,6 +134,7 @@ struct Walker<'a> {
     env: BTreeMap<String, String>,
     /// BLAKE3 of the files the loads read whole.
     hashes: HashMap<WsPath, String>,
+    ca_files: Vec<openssl_ca::CaFile>,
 }
 
 fn has_glob_meta(s: &str) -> bool {
@@ -234,13 +240,24 @@ impl Walker<'_> {
         }
     }
 
-    /// Starts an OpenSSL load at each top not read by another load, and queues what the loads read.
+    /// True for a file the profile declares in `extfile` (directly, or through symlinks).
+    fn is_extfile(&self, via: &[Step]) -> bool {
+        matches!(via.first(), Some(Step::Declared { pattern }) if self.profile.extfile.contains(pattern))
+            && via.iter().all(|s| !matches!(s, Step::Reference { .. }))
+    }
+
+    /// Starts an OpenSSL load at each top not read by another load (an `extfile` always starts its
+    /// own: the CA software loads it on its own), and queues what the loads read.
     fn run_loads(&mut self, batch: Vec<(WsPath, Vec<Step>)>) {
         let opts = openssl_load::options(self.profile, &self.root, self.env.clone());
         let loads: Vec<ProfileLoad> = batch
             .into_iter()
-            .filter(|(top, _)| !self.read_by_load.contains(top))
-            .map(|(top, via)| openssl_load::load_top(self.source, &self.root, &opts, &top, via))
+            .filter(|(top, via)| self.is_extfile(via) || !self.read_by_load.contains(top))
+            .map(|(top, via)| {
+                let mut load = openssl_load::load_top(self.source, &self.root, &opts, &top, via);
+                load.extfile = self.is_extfile(&load.via);
+                load
+            })
             .collect();
         let included: Vec<HashSet<WsPath>> = loads
             .iter()
@@ -257,11 +274,12 @@ impl Walker<'_> {
         // (a cycle: then the first keeps its load).
         let mut kept: Vec<usize> = Vec::new();
         for (i, l) in loads.iter().enumerate() {
-            let subsumed = (0..loads.len()).any(|j| {
-                j != i
-                    && included[j].contains(&l.top)
-                    && (!included[i].contains(&loads[j].top) || kept.contains(&j))
-            });
+            let subsumed = !l.extfile
+                && (0..loads.len()).any(|j| {
+                    j != i
+                        && included[j].contains(&l.top)
+                        && (!included[i].contains(&loads[j].top) || kept.contains(&j))
+                });
             if !subsumed {
                 kept.push(i);
             }
@@ -302,6 +320,10 @@ impl Walker<'_> {
                 }
             }
             self.oid_file(&load, &opts.cwd);
+            let ca =
+                openssl_ca::ca_files(&load, self.source, &opts.cwd, self.source.is_working_tree());
+            self.problems.extend(openssl_ca::drafts(&ca));
+            self.ca_files.extend(ca);
             self.loads.push(load);
         }
     }
@@ -689,9 +711,15 @@ impl Walker<'_> {
                 // A file not named like OpenSSL configuration (a script, a CRL) starts a load for
                 // the includes it may hold, unless it is too large to load: nothing that large is
                 // configuration, and it is still hashed as a component.
-                let loadable = openssl_load::is_openssl_name(p.path.file_name())
+                let extfile = self.is_extfile(&p.via);
+                let loadable = extfile
+                    || openssl_load::is_openssl_name(p.path.file_name())
                     || size <= openssl_load::MAX_LOAD_BYTES;
-                if self.openssl && p.top && loadable && !self.read_by_load.contains(&p.path) {
+                if self.openssl
+                    && p.top
+                    && loadable
+                    && (extfile || !self.read_by_load.contains(&p.path))
+                {
                     self.tops.push((p.path.clone(), p.via.clone()));
                 }
                 let hash = self

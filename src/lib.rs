@@ -22,6 +22,7 @@ pub mod hook;
 pub mod inventory;
 pub mod manifest;
 pub mod openssl;
+pub mod openssl_ca;
 pub mod openssl_load;
 pub mod path;
 pub mod pre_commit;

@@ -39,6 +39,8 @@ pub struct ProfileLoad {
     /// BLAKE3 of each file the load read whole, so the check hashes the bytes OpenSSL's reading was
     /// judged on without reading them again.
     pub hashes: HashMap<WsPath, String>,
+    /// Declared in the profile's `extfile`: OpenSSL configuration whatever its name.
+    pub extfile: bool,
 }
 
 impl ProfileLoad {
@@ -110,7 +112,7 @@ impl ProfileLoad {
                 | ProblemKind::IncludeCycle => Code::Unreadable,
                 ProblemKind::UndeclaredEnv => Code::UndeclaredEnv,
                 ProblemKind::LoadError => {
-                    if !is_openssl_name(self.top.file_name()) {
+                    if !self.extfile && !is_openssl_name(self.top.file_name()) {
                         continue;
                     }
                     Code::OpensslError
@@ -362,6 +364,7 @@ pub fn load_top(
         loaded,
         root: root.to_path_buf(),
         hashes: access.hashes(),
+        extfile: false,
     }
 }
 

@@ -12,6 +12,7 @@ mod findings;
 mod gate;
 mod hooks;
 mod nightly;
+mod openssl_ca;
 mod openssl_differential;
 mod openssl_inventory;
 mod policy;
