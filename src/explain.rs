@@ -30,6 +30,9 @@ pub struct Entry {
     pub overrode: Vec<Overridden>,
     /// Environment variables the value depends on that the profile does not declare.
     pub undeclared_env: Vec<String>,
+    /// When OpenSSL rejects the load (`file:line: reason`): it stops there and uses none of it, so
+    /// no value of this load is what the CA software sees.
+    pub load_error: Option<String>,
 }
 
 /// A value a later setting replaced.
@@ -89,6 +92,7 @@ pub fn explain(inv: &Inventory, queries: &[Query]) -> Vec<Entry> {
                     via: Vec::new(),
                     overrode: Vec::new(),
                     undeclared_env: Vec::new(),
+                    load_error: load_error(load),
                 }),
             }
         }
@@ -116,7 +120,20 @@ fn entry(load: &ProfileLoad, section: &str, s: &Setting, from_default: bool) -> 
         via: load.via_of_read(s.at.read),
         overrode,
         undeclared_env: s.undeclared_env.clone(),
+        load_error: load_error(load),
     }
+}
+
+/// The load's error as `file:line: reason`.
+fn load_error(load: &ProfileLoad) -> Option<String> {
+    load.loaded.error.as_ref().map(|e| {
+        let reason = if e.detail.is_empty() {
+            e.reason.to_string()
+        } else {
+            format!("{}: {}", e.reason, e.detail)
+        };
+        format!("{}:{}: {reason}", load.ws_text(&e.at.path), e.at.line)
+    })
 }
 
 /// The entries as text: one block per key.
@@ -127,6 +144,12 @@ pub fn render_human(profile: &str, entries: &[Entry]) -> String {
     for e in entries {
         if top != Some(&e.top) {
             let _ = writeln!(out, "{profile}: {}", e.top);
+            if let Some(err) = &e.load_error {
+                let _ = writeln!(
+                    out,
+                    "  OpenSSL rejects this configuration at {err}; it stops loading there and the CA software cannot use it"
+                );
+            }
             top = Some(&e.top);
         }
         let shown = match &e.value {

@@ -8,6 +8,7 @@ mod gate;
 mod hook;
 mod inventory;
 mod pre_receive;
+mod requirements;
 mod schema;
 mod svn_pre_commit;
 
@@ -59,6 +60,11 @@ pub fn usage(message: impl Into<String>) -> Failure {
     Failure::Vigil(vigil::Error::Usage(message.into()))
 }
 
+/// `--as-of DATE`: a day as `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<vigil::requirements::Date, String> {
+    vigil::requirements::Date::parse(text)
+}
+
 /// Keeps configuration profiles under change control.
 ///
 /// For every profile in vigil.toml, vigil inventories each component the profile references, checks that
@@ -104,6 +110,9 @@ enum Command {
     /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
     /// tip fails the check of the profiles it carries.
     PreReceive(pre_receive::Args),
+    /// List every requirement (rule packs and the site's own), its dates, source, the profiles it
+    /// applies to and their state on a day.
+    Requirements(requirements::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
     /// Subversion pre-commit hook: check a transaction before it becomes a revision.
@@ -173,6 +182,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&g, a),
         Command::Explain(a) => explain::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
+        Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
         Command::Hook(a) => hook::run(a),
         Command::PreReceive(a) => pre_receive::run(a),

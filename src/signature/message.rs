@@ -115,6 +115,7 @@ mod tests {
                     size: 3,
                     blake3: "00ff".into(),
                     target: None,
+                    satisfies: Vec::new(),
                 },
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"a\xff"),
@@ -122,6 +123,7 @@ mod tests {
                     size: 5,
                     blake3: "11ee".into(),
                     target: Some("z.cnf".into()),
+                    satisfies: Vec::new(),
                 },
             ],
         }

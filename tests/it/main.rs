@@ -6,6 +6,8 @@ mod support;
 mod bad_input;
 mod core;
 
+mod attacks_io;
+mod attacks_svn;
 mod discovery;
 mod examples;
 mod findings;
@@ -16,7 +18,9 @@ mod openssl_ca;
 mod openssl_differential;
 mod openssl_inventory;
 mod policy;
+mod requirements;
 mod sample;
+mod sample_gate;
 mod schema;
 mod signature;
 mod snapshots;

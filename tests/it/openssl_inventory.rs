@@ -194,7 +194,7 @@ fn explain_the_example_ca() {
             &[
                 "explain",
                 "cisco-vpn-server",
-                "issuing_2020_aia.default_days",
+                "issuing_ca_2020.default_days",
                 "--format",
                 "json",
             ],
@@ -203,8 +203,13 @@ fn explain_the_example_ca() {
     let j = r.json();
     let e = &j["entries"][0];
     assert_eq!(e["key"], "default_days");
-    assert!(e["value"].as_str().is_some(), "{j}");
-    assert!(e["at"].as_str().unwrap().contains(".cnf:"), "{j}");
+    assert_eq!(e["value"], "825", "{j}");
+    assert_eq!(e["at"], "validity/cisco-vpn-server.cnf:5", "{j}");
+    assert_eq!(
+        crate::support::chain(&e["via"]),
+        "declared `profiles/cisco-vpn-server.cnf` → profiles/cisco-vpn-server.cnf:9 (openssl-include)",
+        "{j}"
+    );
 }
 
 /// `oid_file` is a file `openssl ca` and `openssl req` read: a component, reached from its line.
@@ -223,4 +228,36 @@ fn oid_file_is_a_component() {
             .any(|c| c.contains("oids.txt") && c.contains("top.cnf:1 (oid_file)")),
         "{comps:?}"
     );
+}
+
+/// `vigil explain` says what a value overrode, and that OpenSSL rejects a load (so no value of it is
+/// what the CA software sees): here `$ENV::CA_MD` is undeclared and has no default, "variable has no
+/// value" as `openssl req -config` says.
+#[test]
+fn explain_shows_overrides_and_a_rejected_load() {
+    let s = Sandbox::plain();
+    s.config(&openssl("\"ca.cnf\""))
+        .file(
+            "ca.cnf",
+            "[ ca_1 ]\ndefault_days = 397\n.include local.cnf\nCA_MD = sha256\n",
+        )
+        .file(
+            "local.cnf",
+            "[ ca_1 ]\ndefault_days = 825\ndefault_md = $ENV::CA_MD\n",
+        );
+    let r = s
+        .vigil(&["explain", "p", "ca_1.default_days", "ca_1.default_md"])
+        .expect(0);
+    assert_eq!(
+        r.stdout,
+        "p: ca.cnf\n  OpenSSL rejects this configuration at local.cnf:3: variable has no value: ENV::CA_MD; it stops loading there and the CA software cannot use it\n  [ca_1] default_days = \"825\"\n      set at local.cnf:2\n      via declared `ca.cnf` → ca.cnf:3 (openssl-include)\n      overrode \"397\" set at ca.cnf:2\n  [ca_1] default_md = (not set)\n"
+    );
+    // Declared, the load goes through.
+    s.config(&format!(
+        "{}env = {{ CA_MD = \"sha384\" }}\n",
+        openssl("\"ca.cnf\"")
+    ));
+    let r = s.vigil(&["explain", "p", "ca_1.default_md"]).expect(0);
+    assert!(r.stdout.contains("default_md = \"sha384\""), "{}", r.stdout);
+    assert!(!r.stdout.contains("rejects"), "{}", r.stdout);
 }

@@ -63,7 +63,11 @@ fn exhaustive(c: Code) {
         | Code::Unreadable
         | Code::OpensslError
         | Code::UndeclaredEnv
-        | Code::ForeignApproval => {}
+        | Code::ForeignApproval
+        | Code::Violation
+        | Code::Unreviewed
+        | Code::Upcoming => {}
+        Code::Lint | Code::SampleFailed => {}
     }
 }
 
