@@ -375,3 +375,82 @@ fn declared_absolute_or_escaping_patterns_are_outside_root() {
     );
     assert_eq!(components(&i), ["a.cnf [file] via declared `a.cnf`"]);
 }
+
+/// The CA section's files as `key role path presence`.
+fn ca_files(i: &Inventory) -> Vec<String> {
+    i.ca_files
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:?} {} {:?}",
+                f.key,
+                f.role,
+                f.path.as_deref().unwrap_or(&f.value),
+                f.presence
+            )
+        })
+        .collect()
+}
+
+const CA: &str = "[ ca ]\ndefault_ca = ca_1\n[ ca_1 ]\ncertificate = ca/cert.pem\nprivate_key = ca/key.pem\ndatabase = ca/index.txt\nserial = /srv/ca/serial\n";
+
+#[test]
+fn ca_secrets_are_checked_for_existence_and_never_opened() {
+    let src = MemSource::new()
+        .file("ca.cnf", CA)
+        .file("ca/cert.pem", "-----BEGIN CERTIFICATE-----\n")
+        .file("ca/index.txt", "");
+    let i = inv(
+        "components = [\"ca.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(components(&i), ["ca.cnf [file] via declared `ca.cnf`"]);
+    assert_eq!(
+        ca_files(&i),
+        [
+            "certificate Secret ca/cert.pem Exists",
+            "private_key Secret ca/key.pem Missing",
+            "database State ca/index.txt Exists",
+            "serial State /srv/ca/serial Outside",
+        ]
+    );
+    assert_eq!(
+        problems(&i),
+        ["missing ca/key.pem: the CA's `private_key` (section `ca_1` at ca.cnf:5) is not in the working tree; vigil checks that it exists and never reads it"]
+    );
+    assert_eq!(src.opened("ca/cert.pem"), 0, "a secret is never opened");
+    assert_eq!(src.opened("ca/index.txt"), 0, "runtime state is never read");
+}
+
+/// A source other than the working tree (the index, a commit) cannot say whether the CA host holds a
+/// key, which is rightly never committed: no finding there.
+#[test]
+fn ca_secrets_are_not_judged_outside_the_working_tree() {
+    struct Committed(MemSource);
+    impl crate::source::Source for Committed {
+        fn label(&self) -> String {
+            "commit".into()
+        }
+        fn lookup(&self, path: &crate::path::WsPath) -> crate::source::Lookup {
+            self.0.lookup(path)
+        }
+        fn list_dir(
+            &self,
+            path: &crate::path::WsPath,
+        ) -> std::io::Result<Vec<crate::source::DirEntry>> {
+            self.0.list_dir(path)
+        }
+        fn open(&self, path: &crate::path::WsPath) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+            self.0.open(path)
+        }
+    }
+    let src = Committed(MemSource::new().file("ca.cnf", CA));
+    let cfg = config("[profiles.p]\ncomponents = [\"ca.cnf\"]\nfollow = [\"openssl-include\"]\n");
+    let i = inventory(&src, &cfg.profiles["p"], Some(Path::new(WS_ROOT)));
+    assert_eq!(problems(&i), none());
+    assert!(
+        ca_files(&i)[1].ends_with("NotChecked"),
+        "{:?}",
+        ca_files(&i)
+    );
+}
