@@ -344,6 +344,20 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
             format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
         ));
     };
+    // Version control's own folders are never committed: manifests kept there are under no control.
+    if dir
+        .as_bytes()
+        .split(|&b| b == b'/')
+        .any(|c| c == b".git" || c == b".svn")
+    {
+        let span = text.find("manifest-dir").map(|i| i..i + 1);
+        return Err(at.error(
+            span,
+            format!(
+                "`manifest-dir = \"{manifest_dir}\"` is inside version control's own folder, which is never committed"
+            ),
+        ));
+    }
     let skip = manifest_skip(&dir, &profiles);
     for p in profiles.values_mut() {
         p.skip = skip.clone();
