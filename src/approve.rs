@@ -175,7 +175,9 @@ fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<A
             id: stamp.revision.id.clone(),
             local_changes,
         },
+        satisfies: Vec::new(),
         components,
+        signatures: Vec::new(),
     };
     manifest::write_atomic(&file, manifest.to_toml().as_bytes())
         .map_err(|e| Error::write(&file, e))?;

@@ -28,6 +28,7 @@ pub mod report;
 pub mod requirements;
 pub mod sample;
 pub mod schema;
+pub mod sign;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
@@ -79,6 +80,9 @@ pub enum Error {
     /// An approved manifest does not parse or belongs elsewhere.
     #[error("{0}")]
     Manifest(config::ConfigError),
+    /// Signing an approval failed (`ssh-keygen -Y sign` could not run or refused).
+    #[error("cannot sign: {0}")]
+    Sign(String),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

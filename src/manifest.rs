@@ -33,9 +33,17 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub revision: ManifestRevision,
+    /// The ids of the requirements this approval satisfies; signed with it (see
+    /// [`crate::signature::message`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub satisfies: Vec<String>,
     /// Every component, sorted by path.
     #[serde(default, rename = "component")]
     pub components: Vec<ManifestEntry>,
+    /// The approvers' SSH signatures of this approval (`[[signature]]` tables, after the components);
+    /// not part of what they sign, so a co-signature only appends a table.
+    #[serde(default, rename = "signature", skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<crate::signature::SignatureEntry>,
 }
 
 /// The revision the approval was made on.
@@ -193,6 +201,8 @@ mod tests {
                 id: Some("abc".into()),
                 local_changes: false,
             },
+            satisfies: Vec::new(),
+            signatures: Vec::new(),
             components: vec![
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"z.cnf"),

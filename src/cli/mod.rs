@@ -8,6 +8,7 @@ mod hook;
 mod inventory;
 mod pre_receive;
 mod schema;
+mod sign;
 mod svn_pre_commit;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -100,6 +101,8 @@ enum Command {
     /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
     /// tip fails the check of the profiles it carries.
     PreReceive(pre_receive::Args),
+    /// Add your SSH signature to a profile's approval, changing nothing else in it.
+    Sign(sign::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
     /// Subversion pre-commit hook: check a transaction before it becomes a revision.
@@ -169,6 +172,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
         Command::Schema(a) => schema::run(a),
+        Command::Sign(a) => sign::run(&g, a),
         Command::Hook(a) => hook::run(a),
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
@@ -182,6 +186,33 @@ pub fn main() -> ExitCode {
             eprintln!("vigil: error: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// The signer for `--key`, or for git's `user.signingKey` when there is none.
+pub fn signer(ws: &Workspace, key: Option<PathBuf>) -> Result<vigil::signature::Signer, Failure> {
+    let key = match key {
+        Some(k) => k,
+        None => vigil::sign::default_key(ws).ok_or_else(|| {
+            usage("which key signs? pass --key FILE, or set git's user.signingKey")
+        })?,
+    };
+    Ok(vigil::signature::Signer::new(key))
+}
+
+/// One line per signed approval.
+pub fn print_signed(ws: &Workspace, signed: &[vigil::sign::Signed]) {
+    for s in signed {
+        let rel = s.file.strip_prefix(&ws.root).unwrap_or(&s.file);
+        println!(
+            "signed {} as {} with {}: {} signature{} in {}",
+            s.profile,
+            s.entry.principal,
+            s.entry.key_fingerprint,
+            s.signatures,
+            if s.signatures == 1 { "" } else { "s" },
+            rel.display()
+        );
     }
 }
 

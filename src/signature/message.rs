@@ -108,6 +108,8 @@ mod tests {
                 id: Some("abc123".into()),
                 local_changes: false,
             },
+            satisfies: Vec::new(),
+            signatures: Vec::new(),
             components: vec![
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"z.cnf"),

@@ -32,6 +32,7 @@
 //! `signed-at` is the signer's own clock, recorded for the audit trail and not itself signed.
 
 pub mod allowed;
+pub mod judge;
 pub mod message;
 pub mod sign;
 pub mod verify;

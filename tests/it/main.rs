@@ -17,6 +17,7 @@ mod policy;
 mod sample;
 mod schema;
 mod signature;
+mod signed_approvals;
 mod snapshots;
 mod svn;
 mod svn_gate;

@@ -61,7 +61,11 @@ fn exhaustive(c: Code) {
         | Code::Orphaned
         | Code::OutsideRoot
         | Code::Unreadable
-        | Code::ForeignApproval => {}
+        | Code::ForeignApproval
+        | Code::Unsigned
+        | Code::BadSignature
+        | Code::UntrustedSigner
+        | Code::InsufficientApprovals => {}
     }
 }
 
