@@ -343,8 +343,13 @@ fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
         let mut c = Command::new(args[0]);
         c.args(&args[1..]).current_dir(&s.root);
         s.env(&mut c);
+        // pre-commit builds the hook with `cargo install` (a release build); this test is about the
+        // hook's wiring, not its speed, so the build skips optimisation to keep the suite quick.
         c.env("PRE_COMMIT_HOME", s.outside().join("pre-commit-home"))
             .env("CARGO_TARGET_DIR", format!("{src}/target/pre-commit"))
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
             .env(
                 "CARGO_HOME",
                 std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")),
