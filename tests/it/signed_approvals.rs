@@ -221,7 +221,7 @@ fn each_bad_approval_is_rejected_by_check_gate_and_pre_receive() {
         let alice2 = keygen(&probe, "alice-laptop", &["-t", "rsa", "-b", "2048"]);
         let mallory = keygen(&probe, "mallory", &["-t", "ecdsa"]);
         let alice_line = line("alice@ca.example", &alice);
-        let s = workspace(1, &[alice_line.clone()]);
+        let s = workspace(1, std::slice::from_ref(&alice_line));
         approve_signed(&s, &alice);
         let bare = s.bare_origin();
         s.vigil_in(&bare, &["hook", "install"]).expect(0);
