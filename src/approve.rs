@@ -64,6 +64,36 @@ pub fn approve(
     reason: Option<String>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome, Error> {
+    approve_satisfying(ws, vcs, names, by, reason, &[], progress)
+}
+
+/// Approves the named profiles and records, on every component, that it was reviewed against each
+/// requirement in `satisfies` (`vigil approve --satisfies ID`): the id, the approval's time and the
+/// approver. The manifest is rewritten for such a record even when no byte changed.
+pub fn approve_satisfying(
+    ws: &Workspace,
+    vcs: &dyn Vcs,
+    names: &[String],
+    by: Option<String>,
+    reason: Option<String>,
+    satisfies: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Outcome, Error> {
+    for id in satisfies {
+        if ws.config.requirements.get(id).is_none() {
+            let ids: Vec<&str> = ws
+                .config
+                .requirements
+                .requirements
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect();
+            return Err(Error::Usage(format!(
+                "unknown requirement `{id}` in `--satisfies`{}; `vigil requirements` lists them",
+                crate::config::closest(id, &ids)
+            )));
+        }
+    }
     let _lock = manifest::lock_workspace(&ws.config.file).map_err(Error::Lock)?;
     let source = WorkTree::new(&ws.root);
     let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
@@ -74,23 +104,35 @@ pub fn approve(
     }
     let approver = match by {
         Some(b) => b,
-        None => default_approver(vcs).ok_or_else(|| {
-            Error::Usage(
-                "cannot tell who approves: set git's user.name and user.email, or pass --by".into(),
-            )
-        })?,
+        None => default_approver(vcs).ok_or_else(|| Error::Usage(no_approver(vcs.name())))?,
     };
     let stamp = Stamp {
         approved_by: approver,
         approved_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         reason,
         revision: report.revision.clone(),
+        satisfies: satisfies.to_vec(),
     };
     let mut out = Vec::new();
     for p in &report.profiles {
         out.push(approve_profile(ws, p, &stamp)?);
     }
     Ok(Outcome::Approved(out))
+}
+
+/// What to do when no approver is known, for the version control in use: only git has a user
+/// setting; Subversion keeps no user name in a working copy.
+fn no_approver(vcs: &str) -> String {
+    match vcs {
+        "git" => {
+            "cannot tell who approves: set git's user.name and user.email (or $USER), or pass --by"
+                .into()
+        }
+        "svn" => "cannot tell who approves: a Subversion working copy records no user name; \
+                  pass --by \"Name <email>\" or set $USER"
+            .into(),
+        _ => "cannot tell who approves: pass --by \"Name <email>\" or set $USER".into(),
+    }
 }
 
 /// The findings that refuse an approval: what is not under version control, or cannot be hashed.
@@ -135,11 +177,14 @@ struct Stamp {
     approved_at: String,
     reason: Option<String>,
     revision: crate::vcs::Revision,
+    /// Requirement ids the approver states every component satisfies.
+    satisfies: Vec<String>,
 }
 
 /// Writes one profile's manifest, unless its components are those it already approves.
 fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<Approved, Error> {
-    let components = manifest_entries(p);
+    let mut components = manifest_entries(p);
+    carry_reviews(&mut components, p, stamp);
     let local_changes = p
         .components
         .iter()
@@ -175,7 +220,6 @@ fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<A
             id: stamp.revision.id.clone(),
             local_changes,
         },
-        satisfies: Vec::new(),
         components,
         signatures: Vec::new(),
     };
@@ -210,6 +254,29 @@ fn manifest_entries(p: &ProfileResult) -> Vec<ManifestEntry> {
                 Kind::Symlink(t) => Some(escape_bytes(t)),
                 _ => None,
             },
+            satisfies: Vec::new(),
         })
         .collect()
+}
+
+/// Keeps the reviews the old manifest records for components whose bytes did not change (a changed
+/// component needs a new review), and adds this approval's `--satisfies` records to every component.
+fn carry_reviews(entries: &mut [ManifestEntry], p: &ProfileResult, stamp: &Stamp) {
+    for e in entries.iter_mut() {
+        if let Some(old) = p.manifest.as_ref().and_then(|m| m.manifest.entry(&e.path)) {
+            if old.blake3 == e.blake3 && old.kind == e.kind {
+                e.satisfies = old.satisfies.clone();
+            }
+        }
+        for id in &stamp.satisfies {
+            e.satisfies.retain(|s| &s.requirement != id);
+            e.satisfies.push(crate::requirements::Satisfies {
+                requirement: id.clone(),
+                at: stamp.approved_at.clone(),
+                by: stamp.approved_by.clone(),
+            });
+        }
+        e.satisfies
+            .sort_by(|a, b| a.requirement.cmp(&b.requirement));
+    }
 }

@@ -8,6 +8,7 @@ use crate::hash;
 use crate::inventory::{self, Component, Inventory, Step};
 use crate::manifest::{EntryKind, Manifest};
 use crate::path::WsPath;
+use crate::requirements::Date;
 use crate::source::{Kind, Source};
 use crate::vcs::{Revision, Status, Vcs};
 use crate::Error;
@@ -178,10 +179,21 @@ fn entry_kind(kind: &Kind) -> Option<EntryKind> {
     }
 }
 
-/// Runs the whole pipeline over the named profiles (all when `names` is empty).
+/// Runs the whole pipeline over the named profiles (all when `names` is empty), with requirements
+/// judged as of today.
 pub fn run(
     cx: &Context,
     names: &[String],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, Error> {
+    run_as_of(cx, names, Date::today(), progress)
+}
+
+/// Runs the whole pipeline, with requirements judged as of `as_of` (`vigil check --as-of DATE`).
+pub fn run_as_of(
+    cx: &Context,
+    names: &[String],
+    as_of: Date,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Report, Error> {
     let profiles = cx.config.select(names)?;
@@ -189,7 +201,7 @@ pub fn run(
     let files = Files::of(&inventories);
     let mut hashes = hash_unique(cx, &files, progress);
     let manifests = manifests_to_ask(cx, &profiles);
-    let statuses = query_status(cx, &files, &hashes, &inventories, &manifests, progress)?;
+    let statuses = query_status(cx, &files, &mut hashes, &inventories, &manifests, progress)?;
     rehash_repository_form(cx, &files, &mut hashes);
     let facts = Facts {
         transforms: transforms(cx, &files),
@@ -224,7 +236,50 @@ pub fn run(
         );
         results.push(result);
     }
+    findings.extend(judge_requirements(
+        cx,
+        &profiles,
+        &inventories,
+        &results,
+        &facts,
+        as_of,
+    ));
     Ok(finish(cx, results, findings))
+}
+
+/// Stage 6: requirements (rule packs and the site's rules) judged on each profile's values and reviews.
+fn judge_requirements(
+    cx: &Context,
+    profiles: &[&Profile],
+    inventories: &[Inventory],
+    results: &[ProfileResult],
+    facts: &Facts,
+    as_of: Date,
+) -> Vec<Finding> {
+    let set = &cx.config.requirements;
+    if !profiles.iter().any(|p| {
+        set.requirements
+            .iter()
+            .any(|r| r.applies_to.matches(&p.name, &p.requirements.purposes))
+    }) {
+        return Vec::new();
+    }
+    let inputs: Vec<crate::requirement_check::ProfileFacts<'_>> = profiles
+        .iter()
+        .zip(inventories)
+        .zip(results)
+        .map(|((p, inv), r)| crate::requirement_check::ProfileFacts {
+            profile: p,
+            inventory: inv,
+            manifest: r.manifest.as_ref().map(|m| &m.manifest),
+            hashes: &facts.hashes,
+        })
+        .collect();
+    let severity = |code| cx.config.severity(cx.mode, code);
+    crate::requirement_check::judge(set, cx.source, cx.root, as_of, &inputs)
+        .into_iter()
+        .filter_map(|(profile, d)| d.judge(&profile, severity))
+        .collect()
 }
 
 /// The regular files, executables and symlinks of every profile, each once, with their kinds.
@@ -337,7 +392,7 @@ fn manifests_to_ask(cx: &Context, profiles: &[&Profile]) -> HashMap<String, WsPa
 fn query_status(
     cx: &Context,
     files: &Files,
-    hashes: &HashMap<WsPath, Result<String, String>>,
+    hashes: &mut HashMap<WsPath, Result<String, String>>,
     inventories: &[Inventory],
     manifests: &HashMap<String, WsPath>,
     progress: &mut dyn FnMut(Progress),
@@ -359,8 +414,48 @@ fn query_status(
     asked.extend(manifests.values().cloned());
     let asked: Vec<WsPath> = asked.into_iter().collect();
     progress(Progress::Status { paths: asked.len() });
-    cx.vcs.status(&asked).map_err(|e| Error::Vcs(e.to_string()))
+    let first = match cx.vcs.status(&asked) {
+        Ok(s) => return Ok(s),
+        Err(e) => e,
+    };
+    // libgit2 fails the whole query when a file is replaced or removed while it reads it, with a
+    // message that names no path. Ask again; then path by path, so that the component that changed
+    // under the run is reported (unreadable, named) and the run finishes.
+    if let Ok(s) = cx.vcs.status(&asked) {
+        return Ok(s);
+    }
+    let whole = |e: &dyn std::fmt::Display| {
+        Error::Vcs(format!(
+            "version control could not report the status of the components: {e}"
+        ))
+    };
+    if asked.len() > PATH_BY_PATH_LIMIT {
+        return Err(whole(&first));
+    }
+    let mut out = HashMap::with_capacity(asked.len());
+    let mut failed = 0;
+    for p in &asked {
+        match cx.vcs.status(std::slice::from_ref(p)) {
+            Ok(s) => out.extend(s),
+            Err(e) => {
+                failed += 1;
+                hashes.insert(
+                    p.clone(),
+                    Err(format!(
+                        "changed or removed while it was being checked; version control said: {e}"
+                    )),
+                );
+            }
+        }
+    }
+    if failed == asked.len() {
+        return Err(whole(&first));
+    }
+    Ok(out)
 }
+
+/// Above this many paths, a failed status query is not retried path by path (one query each).
+const PATH_BY_PATH_LIMIT: usize = 2048;
 
 /// Stage 4: where Subversion translates content (svn:keywords, svn:eol-style), hash the repository
 /// form, so that the working copy and the server hook agree on one hash. The status query is what tells

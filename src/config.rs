@@ -40,6 +40,30 @@ pub struct RawConfig {
     /// Signed approvals: who may approve (an allowed-signers file) and how many must.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing: Option<Signing>,
+    /// Requirements: which shipped rule packs apply, the site's own rules, overrides with a reason, and
+    /// how many days ahead `upcoming` warns.
+    #[serde(default)]
+    pub requirements: crate::requirements::RawSiteRequirements,
+    /// Where the certificate linters that lint sample certificates are found.
+    #[serde(default)]
+    pub linters: RawLinters,
+}
+
+/// `[linters]`: where pkilint's validators and zlint are found, and how long one run may take.
+///
+/// vigil looks in the folders of the `VIGIL_LINTERS` environment variable (a `PATH`-style list) first,
+/// then in `path`, then in `PATH`.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLinters {
+    /// Folders holding the linters' programs (such as the `bin` folder of the virtual environment
+    /// pkilint was installed into), relative to `vigil.toml` or absolute.
+    #[serde(default)]
+    pub path: Vec<String>,
+    /// The time limit of one linter run, such as `2m`. Default: 2 minutes.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// `[signing]`: approvals must carry SSH signatures (`vigil approve --sign`, `vigil sign`) by enough
@@ -122,6 +146,24 @@ pub struct RawProfile {
     /// User-defined references: a regex whose first capture group is a path.
     #[serde(default)]
     pub references: Vec<RawReference>,
+    /// Purpose tags that select requirements: `tls-server`, `client-auth`, `smime`, `code-signing`, `ev`, ...
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub purpose: Vec<Spanned<String>>,
+    /// OpenSSL sections that rules name `@ca` (default: `[ca] default_ca`) and `@ext` (default: the CA
+    /// section's `x509_extensions`).
+    #[serde(default)]
+    pub openssl_sections: BTreeMap<String, String>,
+    /// Where this profile keeps a rule's named value: `NAME = "openssl:SECTION.KEY"`, `"json:/pointer"`
+    /// or `"kv:KEY"`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub values: BTreeMap<String, Spanned<String>>,
+    /// How to issue a sample certificate with the profile, which `vigil gate` (and `vigil check
+    /// --sample`) issues in a scratch folder and lints with pkilint (and zlint when installed).
+    #[serde(default)]
+    #[schemars(with = "Option<crate::sample::SampleDecl>")]
+    pub sample: Option<Spanned<crate::sample::SampleDecl>>,
 }
 
 /// `[[profiles.NAME.references]]`.
@@ -183,6 +225,18 @@ pub struct Profile {
     pub references: Vec<UserReference>,
     /// Folders that folder and glob expansion skip: the manifest folder.
     pub skip: Vec<crate::path::WsPath>,
+    /// Purposes, OpenSSL section names and value locations for requirements.
+    pub requirements: crate::requirements::ProfileRequirements,
+    /// The sample certificate the profile declares, checked.
+    pub sample: Option<crate::sample::SampleDecl>,
+}
+
+/// `[linters]`, resolved: absolute folders and a time limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinterSettings {
+    /// The folders of `path`, made absolute against the folder of `vigil.toml`.
+    pub dirs: Vec<PathBuf>,
+    pub timeout: std::time::Duration,
 }
 
 /// The whole configuration, checked.
@@ -193,6 +247,10 @@ pub struct Config {
     /// Workspace-relative folder of the manifests.
     pub manifest_dir: String,
     pub profiles: BTreeMap<String, Profile>,
+    /// The requirements in force for this workspace: the selected packs and the site's rules.
+    pub requirements: crate::requirements::RequirementSet,
+    /// `[linters]`.
+    pub linters: LinterSettings,
     severities: PerMode<BTreeMap<Code, Severity>>,
     /// `[signing]`, when approvals must be signed.
     pub signing: Option<Signing>,
@@ -253,12 +311,63 @@ impl ConfigError {
     }
 }
 
-/// Walks up from `start` to find `vigil.toml`, as git finds `.git`.
+/// The largest `vigil.toml` vigil reads; a real one is a few KiB.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes: a FIFO is never opened for reading (that would
+/// wait for a writer forever), a device such as `/dev/zero` never read (it never ends). The error
+/// says what the file is instead.
+pub fn read_regular(file: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let meta = std::fs::metadata(file).map_err(|e| format!("cannot read: {e}"))?;
+    let ft = meta.file_type();
+    let what = if ft.is_file() {
+        None
+    } else if ft.is_dir() {
+        Some("a folder")
+    } else if ft.is_fifo() {
+        Some("a FIFO")
+    } else if ft.is_socket() {
+        Some("a socket")
+    } else if ft.is_char_device() || ft.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
+    };
+    if let Some(what) = what {
+        return Err(format!("cannot read: it is {what}, not a regular file"));
+    }
+    // Opened without blocking, in case it was replaced by a FIFO since; checked again once open.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(file)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if !f.metadata().is_ok_and(|m| m.file_type().is_file()) {
+        return Err("cannot read: it is not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "cannot read: larger than {} MiB, which no configuration is",
+            limit / (1024 * 1024)
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Walks up from `start` to find `vigil.toml`, as git finds `.git`. Anything by that name that is
+/// not a folder counts, so that a FIFO or a device named `vigil.toml` gets an error saying what it is
+/// rather than "no vigil.toml found".
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
     while let Some(d) = dir {
         let candidate = d.join(CONFIG_FILE);
-        if candidate.is_file() {
+        if std::fs::metadata(&candidate).is_ok_and(|m| !m.is_dir()) {
             return Some(candidate);
         }
         dir = d.parent();
@@ -268,12 +377,12 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 
 /// Reads and checks a configuration file.
 pub fn load(file: &Path) -> Result<Config, ConfigError> {
-    let bytes = std::fs::read(file).map_err(|e| ConfigError {
+    let bytes = read_regular(file, MAX_CONFIG_BYTES).map_err(|message| ConfigError {
         file: file.to_path_buf(),
         line: None,
         column: None,
         snippet: None,
-        message: format!("cannot read: {e}"),
+        message,
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let off = e.utf8_error().valid_up_to();
@@ -287,9 +396,23 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text)
         .map_err(|e| ConfigError::at(file, text, e.span(), improve_message(e.message())))?;
     let at = Text { file, text };
+    let requirements = crate::requirements::RequirementSet::build(
+        crate::requirements::Pack::builtin()?,
+        &raw.requirements,
+        file,
+        text,
+    )?;
     let mut profiles = BTreeMap::new();
     for (name, p) in raw.profiles {
-        profiles.insert(name.clone(), at.profile(name, p)?);
+        let reqs = crate::requirements::RawProfileRequirements {
+            purpose: p.purpose.clone(),
+            openssl_sections: p.openssl_sections.clone(),
+            values: p.values.clone(),
+        }
+        .check(&requirements, file, text)?;
+        let mut profile = at.profile(name.clone(), p)?;
+        profile.requirements = reqs;
+        profiles.insert(name, profile);
     }
     let manifest_dir = raw
         .manifest_dir
@@ -308,10 +431,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     for p in profiles.values_mut() {
         p.skip = skip.clone();
     }
+    let linters = at.linters(&raw.linters)?;
     Ok(Config {
         file: file.to_path_buf(),
         manifest_dir,
         profiles,
+        requirements,
+        linters,
         severities: PerMode {
             hook: raw.severity.hook,
             nightly: raw.severity.nightly,
@@ -358,6 +484,17 @@ impl Text<'_> {
                 format!("profile name `{name}` may only hold letters, digits, `.`, `_` and `-`, and may not start with `.`"),
             ));
         }
+        let sample = match p.sample {
+            None => None,
+            Some(s) => {
+                let span = s.span();
+                let decl = s.into_inner();
+                decl.check().map_err(|e| {
+                    self.error(Some(span), format!("[profiles.{name}.sample]: {e}"))
+                })?;
+                Some(decl)
+            }
+        };
         Ok(Profile {
             follow: self.follow(&p.follow)?,
             references: p
@@ -371,6 +508,8 @@ impl Text<'_> {
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
+            requirements: Default::default(),
+            sample,
         })
     }
 
@@ -404,6 +543,41 @@ impl Text<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// `[linters]`: folders relative to `vigil.toml` made absolute, and the time limit parsed.
+    fn linters(&self, raw: &RawLinters) -> Result<LinterSettings, ConfigError> {
+        let base = self.file.parent().unwrap_or(Path::new("."));
+        let dirs = raw
+            .path
+            .iter()
+            .map(|d| {
+                let d = Path::new(d);
+                if d.is_absolute() {
+                    d.to_path_buf()
+                } else {
+                    base.join(d)
+                }
+            })
+            .collect();
+        let timeout = match &raw.timeout {
+            None => crate::sample::Linters::default().timeout,
+            Some(t) => match humantime::parse_duration(t.get_ref()) {
+                Ok(d) if !d.is_zero() => d,
+                Ok(_) => {
+                    return Err(
+                        self.error(Some(t.span()), "linters.timeout must be above zero".into())
+                    )
+                }
+                Err(e) => {
+                    return Err(self.error(
+                        Some(t.span()),
+                        format!("linters.timeout `{}`: {e}", t.get_ref()),
+                    ))
+                }
+            },
+        };
+        Ok(LinterSettings { dirs, timeout })
     }
 
     /// `follow = [...]`: built-in extractors by name.

@@ -93,6 +93,43 @@ struct Walker<'a> {
     problems: Vec<Problem>,
 }
 
+/// One matcher per `/`-separated part of a glob without `**`, so that the walk enters only folders
+/// the glob can match something below (`*.cnf` lists the start folder, not every folder under it, and
+/// an unrelated unreadable folder does not block the profile). `None` when the walk must go
+/// everywhere: a `**`, or a part that is no glob on its own (a `{a/b,c}` alternative spans parts).
+fn segment_matchers(glob: &str) -> Option<Vec<globset::GlobMatcher>> {
+    let parts: Vec<&str> = glob
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.iter().any(|p| p.contains("**")) {
+        return None;
+    }
+    parts
+        .iter()
+        .map(|p| {
+            GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        })
+        .collect()
+}
+
+/// Whether a folder can hold a match of the glob whose parts are `parts` (always, when `None`).
+fn may_hold_matches(parts: Option<&[globset::GlobMatcher]>, dir: &WsPath) -> bool {
+    let Some(parts) = parts else {
+        return true;
+    };
+    let names: Vec<&[u8]> = dir.as_bytes().split(|&b| b == b'/').collect();
+    names.len() < parts.len()
+        && names
+            .iter()
+            .zip(parts)
+            .all(|(n, g)| g.is_match(Path::new(OsStr::from_bytes(n))))
+}
+
 fn has_glob_meta(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
@@ -211,6 +248,7 @@ impl Walker<'_> {
             .take_while(|part| !has_glob_meta(part))
             .collect();
         let start = WsPath::normalize(Path::new(&literal.join("/"))).unwrap_or_else(WsPath::root);
+        let can_hold = segment_matchers(trimmed);
         let mut matched = Vec::new();
         let mut dirs = vec![start];
         while let Some(dir) = dirs.pop() {
@@ -244,7 +282,7 @@ impl Walker<'_> {
                 if e.kind == Kind::Dir {
                     if is_match {
                         matched.push((child.clone(), true));
-                    } else {
+                    } else if may_hold_matches(can_hold.as_deref(), &child) {
                         dirs.push(child);
                     }
                 } else if is_match {
@@ -257,9 +295,11 @@ impl Walker<'_> {
     }
 
     /// True for paths that folder and glob expansion never collect: the manifests, which record the
-    /// profile and cannot also be part of it.
+    /// profile and cannot also be part of it, and the temporary files vigil's atomic writes leave
+    /// behind when killed (`.vigil-*.tmp`, see [`crate::manifest::is_temp_name`]).
     fn skipped(&self, p: &WsPath) -> bool {
         self.profile.skip.iter().any(|s| p.starts_with(s))
+            || crate::manifest::is_temp_name(p.file_name())
     }
 
     /// Queues every file below a folder (recursively), in name order.

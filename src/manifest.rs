@@ -33,10 +33,6 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub revision: ManifestRevision,
-    /// The ids of the requirements this approval satisfies; signed with it (see
-    /// [`crate::signature::message`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub satisfies: Vec<String>,
     /// Every component, sorted by path.
     #[serde(default, rename = "component")]
     pub components: Vec<ManifestEntry>,
@@ -92,6 +88,11 @@ pub struct ManifestEntry {
     /// A symlink's target, escaped like paths.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// Requirements this component was reviewed against (`vigil approve --satisfies ID`): the id, when
+    /// and by whom. Kept across approvals while the component's bytes stay the same. Absent when empty,
+    /// so manifests without reviews are unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub satisfies: Vec<crate::requirements::Satisfies>,
 }
 
 impl Manifest {
@@ -181,7 +182,41 @@ pub fn write_atomic(path: &Path, text: &[u8]) -> io::Result<()> {
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     File::open(&dir)?.sync_all()?;
+    remove_leftovers(&dir);
     Ok(())
+}
+
+/// Whether a file name is one of the temporary files [`write_atomic`] writes (`.vigil-*.tmp`).
+pub fn is_temp_name(name: &std::ffi::OsStr) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let b = name.as_bytes();
+    b.len() > ".vigil-.tmp".len() && b.starts_with(b".vigil-") && b.ends_with(b".tmp")
+}
+
+/// How old a temporary file must be before a later write treats it as left behind by a killed run;
+/// a write in progress takes milliseconds.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Removes the temporary files that killed runs left in `dir` (regular files only, older than
+/// [`LEFTOVER_AGE`]). Best effort: a file that cannot be removed stays, and is never a component.
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for e in entries.flatten() {
+        if !is_temp_name(&e.file_name()) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .ok()
+            .filter(|m| m.file_type().is_file())
+            .and_then(|m| m.modified().ok().and_then(|t| now.duration_since(t).ok()));
+        if old.is_some_and(|age| age > LEFTOVER_AGE) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -201,7 +236,6 @@ mod tests {
                 id: Some("abc".into()),
                 local_changes: false,
             },
-            satisfies: Vec::new(),
             signatures: Vec::new(),
             components: vec![
                 ManifestEntry {
@@ -210,6 +244,7 @@ mod tests {
                     size: 1,
                     blake3: "00".into(),
                     target: None,
+                    satisfies: Vec::new(),
                 },
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"a\xff.cnf"),
@@ -217,6 +252,7 @@ mod tests {
                     size: 5,
                     blake3: "11".into(),
                     target: Some("z.cnf".into()),
+                    satisfies: Vec::new(),
                 },
             ],
         }

@@ -2,8 +2,9 @@
 //!
 //! A [`WsPath`] holds the raw bytes of a path relative to the workspace root, with `/` as separator and
 //! no `.` or `..` parts. It is written in text formats (manifests, JSON) as a string in which every byte
-//! that is not part of valid UTF-8 is written `\xNN` and a backslash is written `\\`, so that a manifest
-//! can name any file and read back to exactly the same bytes.
+//! that is not part of valid UTF-8, and every control character (a newline, an escape), is written `\xNN`
+//! and a backslash is written `\\`, so that a manifest can name any file and read back to exactly the
+//! same bytes, and a file name can never forge a line or a colour in a report.
 
 use std::ffi::OsStr;
 use std::fmt;
@@ -138,6 +139,13 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
         for ch in chunk.valid().chars() {
             if ch == '\\' {
                 out.push_str("\\\\");
+            } else if ch.is_control() && (ch as u32) < 0x100 {
+                // A newline or an escape sequence in a file name must not forge lines or colours
+                // in a report: control characters are written as their bytes, like invalid UTF-8.
+                let mut buf = [0u8; 4];
+                for b in ch.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
             } else {
                 out.push(ch);
             }
@@ -147,6 +155,24 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// Free text from a manifest or the configuration (`approved-by`, `reason`, a description) as a
+/// report shows it: control characters (newlines, escape sequences) written `\u{..}`, so that the text
+/// cannot forge report lines or terminal colours. Everything else is kept.
+pub fn escape_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        if ch.is_control() {
+            out.push_str(&ch.escape_unicode().to_string());
+        } else {
+            out.push(ch);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn unescape(s: &str) -> Result<Vec<u8>, String> {

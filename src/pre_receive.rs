@@ -188,7 +188,7 @@ impl Server {
                 f.profile,
                 f.code.as_str(),
                 f.path,
-                f.message
+                crate::path::escape_text(&f.message)
             ));
         }
         Ok(!report.failed())

@@ -63,7 +63,7 @@ pub(crate) fn sign_locked(
             Err(e) => return Err(Error::io(&file, e)),
         };
         let m = Manifest::parse(&file, &text).map_err(Error::Manifest)?;
-        let message = signature::canonical_message(&m, &m.satisfies);
+        let message = signature::canonical_message(&m);
         let armored = signer
             .sign(&message)
             .map_err(|e| Error::Sign(e.to_string()))?;

@@ -28,12 +28,12 @@ use crate::config::{self, Config, Mode};
 use crate::finding::{Code, Finding, Severity};
 use crate::inventory::chain_text;
 use crate::path::WsPath;
-use crate::source::{NodeCache, SvnTxn, Svnlook, TxnOrRev};
+use crate::source::{DirEntry, Lookup, NodeCache, Source, SvnTxn, Svnlook, TxnOrRev};
 use crate::svn_tool::find_tool;
 use crate::vcs::{Revision, Status, Vcs, VcsError};
 use crate::Error;
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -93,18 +93,25 @@ pub enum Verdict {
 struct Change {
     path: WsPath,
     is_dir: bool,
+    /// Added or replaced: a path the previous revision did not have, which an unchanged profile can
+    /// pick up through a folder listing, a glob or a reference that now resolves.
+    added: bool,
 }
 
 /// Checks a transaction (or, for testing a repository, a revision).
 pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
     let bin =
         find_tool("svnlook", o.svnlook.as_deref(), "VIGIL_SVNLOOK").map_err(Error::SvnTool)?;
-    let look = Svnlook {
+    let mut look = Svnlook {
         bin,
         repos: o.repos.clone(),
         at: o.txn.clone(),
     };
     let svn_err = |e: crate::svn_tool::ToolError| Error::Vcs(format!("svnlook: {}", e.stderr));
+    // `svnlook -r` takes numbers only; `HEAD` is what people type to try the hook on the latest one.
+    if matches!(&look.at, TxnOrRev::Rev(r) if r.eq_ignore_ascii_case("HEAD")) {
+        look.at = TxnOrRev::Rev(look.youngest().map_err(svn_err)?.to_string());
+    }
     let changed = look.changed().map_err(svn_err)?;
 
     let explicit = !o.workspaces.is_empty();
@@ -206,6 +213,7 @@ fn check_workspace(
             .iter()
             .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
     let mut names = Vec::new();
+    let mut unsure = Vec::new();
     for name in cfg.profiles.keys() {
         let manifest = match check::read_manifest(&cfg, &source, name) {
             Ok(m) => m,
@@ -217,7 +225,23 @@ fn check_workspace(
         };
         if all_touched || profile_touched(&cfg, name, manifest.as_ref(), &changes) {
             names.push(name.clone());
+        } else {
+            unsure.push(name.clone());
         }
+    }
+    // A new path can join a profile that no manifest entry or declared pattern is near: a `.cnf` added
+    // to a folder that an OpenSSL `.include` loads but that holds no approved component yet (the 2020
+    // incident's shape). Only the inventory knows which folders a profile lists and which paths it
+    // looks up, so it runs (reading components, hashing nothing) for the profiles still in doubt.
+    let added: Vec<&Change> = changes.iter().filter(|c| c.added).collect();
+    if !unsure.is_empty() && !added.is_empty() {
+        source.use_cache(slot.get(look));
+        for name in unsure {
+            if inventory_sees(&source, &cfg.profiles[&name], &added) {
+                names.push(name);
+            }
+        }
+        names.sort();
     }
     if names.is_empty() {
         return Ok(Ok(format!(
@@ -227,6 +251,52 @@ fn check_workspace(
     }
     source.use_cache(slot.get(look));
     check_profiles(look, ws, &cfg, &source, &names)
+}
+
+/// Whether the inventory of `profile` looks up an added path or lists the folder it was added to.
+fn inventory_sees(source: &SvnTxn, profile: &config::Profile, added: &[&Change]) -> bool {
+    let rec = Recording {
+        inner: source,
+        looked: RefCell::default(),
+        listed: RefCell::default(),
+    };
+    crate::inventory::inventory(&rec, profile, None);
+    let (looked, listed) = (rec.looked.into_inner(), rec.listed.into_inner());
+    added
+        .iter()
+        .any(|c| looked.contains(&c.path) || listed.contains(&c.path.parent()))
+}
+
+/// A source that remembers which paths the inventory looked up and which folders it listed.
+struct Recording<'a> {
+    inner: &'a dyn Source,
+    looked: RefCell<HashSet<WsPath>>,
+    listed: RefCell<HashSet<WsPath>>,
+}
+
+impl Source for Recording<'_> {
+    fn label(&self) -> String {
+        self.inner.label()
+    }
+
+    fn lookup(&self, path: &WsPath) -> Lookup {
+        self.looked.borrow_mut().insert(path.clone());
+        self.inner.lookup(path)
+    }
+
+    fn list_dir(&self, path: &WsPath) -> std::io::Result<Vec<DirEntry>> {
+        self.listed.borrow_mut().insert(path.clone());
+        self.inner.list_dir(path)
+    }
+
+    fn open(&self, path: &WsPath) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+        self.looked.borrow_mut().insert(path.clone());
+        self.inner.open(path)
+    }
+
+    fn known_hash(&self, path: &WsPath) -> Option<String> {
+        self.inner.known_hash(path)
+    }
 }
 
 /// The changes inside the workspace, relative to it, and whether a change above it (the folder itself
@@ -253,7 +323,12 @@ fn workspace_changes(ws: &str, changed: &[(String, String)]) -> (Vec<Change>, bo
             }
             Some(r) => {
                 if let Some(path) = WsPath::normalize(Path::new(r)) {
-                    changes.push(Change { path, is_dir });
+                    let added = action.starts_with('A') || action.starts_with('R');
+                    changes.push(Change {
+                        path,
+                        is_dir,
+                        added,
+                    });
                 }
             }
             None => {
@@ -348,7 +423,11 @@ fn profile_touched(
                 // Something new beside a component: a folder include, a glob, a reference now satisfied.
                 || c.path.parent() == p.parent()
         };
-        if manifest_path.as_ref() == Some(&c.path) || entries.iter().any(|e| on(e)) {
+        // The manifest itself, or a folder above it (`svn rm approved`): the approval changes.
+        let approval = manifest_path
+            .as_ref()
+            .is_some_and(|m| m.starts_with(&c.path));
+        if approval || entries.iter().any(|e| on(e)) {
             return true;
         }
         profile.components.iter().any(|pattern| {
@@ -403,7 +482,11 @@ fn rejection(cfg: &Config, ws: &str, findings: &[Finding]) -> String {
         let _ = writeln!(out, "\nprofile `{profile}` (manifest /{manifest}):");
         for f in fs {
             let _ = writeln!(out, "  {:<12} /{}", f.code.as_str(), repo_join(ws, &f.path));
-            let _ = writeln!(out, "               {}", f.message);
+            let _ = writeln!(
+                out,
+                "               {}",
+                crate::path::escape_text(&f.message)
+            );
             if !f.via.is_empty() {
                 let _ = writeln!(out, "               reached by: {}", chain_text(&f.via));
             }

@@ -30,21 +30,38 @@ pub struct Args {
     /// Who signs (default: the principal the allowed-signers file lists for the key).
     #[arg(long, value_name = "PRINCIPAL", requires = "sign")]
     principal: Option<String>,
+
+    /// State that every component was reviewed against requirement ID (repeatable): recorded with the
+    /// time and approver on each component in the manifest, even when no byte changed.
+    #[arg(long, value_name = "ID")]
+    satisfies: Vec<String>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
-    let outcome = approve::approve(&ws, vcs.as_ref(), &a.profiles, a.by, a.reason, &mut |p| {
-        progress.update(p)
-    });
+    let outcome = approve::approve_satisfying(
+        &ws,
+        vcs.as_ref(),
+        &a.profiles,
+        a.by,
+        a.reason,
+        &a.satisfies,
+        &mut |p| progress.update(p),
+    );
     progress.finish();
     match outcome? {
         Approval::Refused(findings) => {
             eprintln!("vigil: approval refused: what is not under version control cannot be approved. Nothing was written.");
             for f in &findings {
-                eprintln!("  {} {}: {} {}", f.profile, f.code, f.path, f.message);
+                eprintln!(
+                    "  {} {}: {} {}",
+                    f.profile,
+                    f.code,
+                    f.path,
+                    vigil::path::escape_text(&f.message)
+                );
                 if !f.via.is_empty() {
                     eprintln!("      via {}", chain_text(&f.via));
                 }

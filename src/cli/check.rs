@@ -40,6 +40,15 @@ pub struct Args {
     /// (default: the nearest one at or above the current folder, or the top of the repository).
     #[arg(long, value_name = "PATH-IN-REPO")]
     pub(super) workspace: Option<String>,
+
+    /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC): "what breaks on 2027-03-15?"
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    pub(super) as_of: Option<vigil::requirements::Date>,
+    /// Also issue a sample certificate with each profile that declares one (`[profiles.NAME.sample]`),
+    /// from the bytes checked (working tree, index or commit), and lint it: findings `lint` and
+    /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
+    #[arg(long)]
+    pub(super) sample: bool,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -106,9 +115,14 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
 /// Runs the check of the working tree and writes the report.
 fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
-    let report = check::run(cx, &a.profiles, &mut |p| progress.update(p));
+    let as_of = a.as_of.unwrap_or_else(vigil::requirements::Date::today);
+    let report = check::run_as_of(cx, &a.profiles, as_of, &mut |p| progress.update(p));
     progress.finish();
-    write_report(g, a, &report?)
+    let mut report = report?;
+    if a.sample {
+        vigil::samples::add_to_check(cx, &mut report, &a.profiles)?;
+    }
+    write_report(g, a, &report)
 }
 
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
@@ -116,8 +130,7 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
         Some(path) => {
             let bytes = report::render(report, a.format.into(), false);
-            vigil::manifest::write_atomic(path, &bytes)
-                .map_err(|e| vigil::Error::write(path, e))?;
+            vigil::output::write_output(path, &bytes)?;
         }
         None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }
@@ -140,6 +153,7 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
         profiles: &a.profiles,
         mode,
         skip_untouched: a.format == FormatArg::Human,
+        sample: a.sample,
     };
     let mut progress = ProgressLine::new();
     let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));

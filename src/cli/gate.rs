@@ -16,19 +16,41 @@ pub struct Args {
     /// Also write the summary to FILE (atomically), for attaching to the change ticket.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+
+    /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC).
+    #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
+    as_of: Option<vigil::requirements::Date>,
+    /// Keep the evidence of each sample certificate in DIR (created if need be): the certificate
+    /// (`PROFILE.sample.pem`) and each linter's own output (`PROFILE.pkilint.json`).
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<std::path::PathBuf>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
-    let outcome = vigil::gate::gate(&ws, vcs.as_ref(), &a.profiles, &mut |p| progress.update(p));
+    let outcome = vigil::gate::gate_as_of(
+        &ws,
+        vcs.as_ref(),
+        &a.profiles,
+        a.as_of.unwrap_or_else(vigil::requirements::Date::today),
+        &mut |p| progress.update(p),
+    );
     progress.finish();
     let outcome = outcome?;
-    let text = vigil::report::gate::render(&outcome);
+    let mut text = vigil::report::gate::render(&outcome);
+    if let Some(dir) = &a.evidence {
+        let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
+        if !written.is_empty() {
+            text.push_str("\nevidence:\n");
+            for f in written {
+                text.push_str(&format!("  {}\n", f.display()));
+            }
+        }
+    }
     if let Some(path) = &a.output {
-        vigil::manifest::write_atomic(path, text.as_bytes())
-            .map_err(|e| vigil::Error::write(path, e))?;
+        vigil::output::write_output(path, text.as_bytes())?;
     }
     emit(text.as_bytes())?;
     Ok(if outcome.passed() {

@@ -7,6 +7,7 @@ mod gate;
 mod hook;
 mod inventory;
 mod pre_receive;
+mod requirements;
 mod schema;
 mod sign;
 mod svn_pre_commit;
@@ -59,6 +60,11 @@ pub fn usage(message: impl Into<String>) -> Failure {
     Failure::Vigil(vigil::Error::Usage(message.into()))
 }
 
+/// `--as-of DATE`: a day as `YYYY-MM-DD`.
+pub fn parse_date(text: &str) -> Result<vigil::requirements::Date, String> {
+    vigil::requirements::Date::parse(text)
+}
+
 /// Keeps configuration profiles under change control.
 ///
 /// For every profile in vigil.toml, vigil inventories each component the profile references, checks that
@@ -103,6 +109,9 @@ enum Command {
     PreReceive(pre_receive::Args),
     /// Add your SSH signature to a profile's approval, changing nothing else in it.
     Sign(sign::Args),
+    /// List every requirement (rule packs and the site's own), its dates, source, the profiles it
+    /// applies to and their state on a day.
+    Requirements(requirements::Args),
     /// Print or write the JSON Schemas of vigil.toml, the manifest and the reports.
     Schema(schema::Args),
     /// Subversion pre-commit hook: check a transaction before it becomes a revision.
@@ -171,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
+        Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
         Command::Sign(a) => sign::run(&g, a),
         Command::Hook(a) => hook::run(a),

@@ -4,6 +4,7 @@
 use crate::check::Report;
 use crate::finding::Severity;
 use crate::inventory::{chain_text, Inventory};
+use crate::path::escape_text;
 use crate::report::json::kind_text;
 use std::fmt::Write;
 
@@ -63,7 +64,7 @@ pub fn render(r: &Report, color: bool) -> String {
             .collect();
         let _ = writeln!(out);
         let head = match &prof.description {
-            Some(d) => format!("{}  {}", p.bold(&prof.name), p.dim(d)),
+            Some(d) => format!("{}  {}", p.bold(&prof.name), p.dim(&escape_text(d))),
             None => p.bold(&prof.name),
         };
         let _ = writeln!(out, "{head}");
@@ -73,9 +74,9 @@ pub fn render(r: &Report, color: bool) -> String {
                 "  {} {:<12} {}",
                 p.severity(f.severity),
                 f.code.as_str(),
-                p.bold(&f.path)
+                p.bold(&f.location())
             );
-            let _ = writeln!(out, "          {:<12} {}", "", f.message);
+            let _ = writeln!(out, "          {:<12} {}", "", escape_text(&f.message));
             if !f.via.is_empty() {
                 let _ = writeln!(
                     out,
@@ -88,7 +89,8 @@ pub fn render(r: &Report, color: bool) -> String {
         let approval = match &prof.manifest {
             Some(m) => format!(
                 "approved by {} at {}",
-                m.manifest.approved_by, m.manifest.approved_at
+                escape_text(&m.manifest.approved_by),
+                escape_text(&m.manifest.approved_at)
             ),
             None => "never approved".into(),
         };
@@ -166,7 +168,7 @@ pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
                 p.severity(Severity::Error),
                 pr.code,
                 p.bold(&pr.path),
-                pr.message
+                escape_text(&pr.message)
             );
             if !pr.via.is_empty() {
                 let _ = writeln!(

@@ -96,9 +96,16 @@ pub struct JsonFinding {
     pub profile: String,
     /// The component, or the declared pattern or manifest concerned.
     pub path: String,
+    /// The line of `path` that set the value, for a requirement's finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
     pub message: String,
     /// How the profile reached it, outermost first.
     pub via: Vec<Step>,
+    /// For `lint`: the linter (`pkilint`, `zlint`, or `requirements` for a requirement checked on the
+    /// sample certificate), its own code and severity word, and where in the certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lint: Option<crate::finding::LintRef>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -207,8 +214,10 @@ pub fn to_json(r: &Report) -> JsonReport {
                 severity: f.severity,
                 profile: f.profile.clone(),
                 path: f.path.clone(),
+                line: f.line,
                 message: f.message.clone(),
                 via: f.via.clone(),
+                lint: f.lint.clone(),
             })
             .collect(),
         summary: JsonSummary {

@@ -114,7 +114,13 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "artifactLocation": artifact(&from.to_string()),
             "region": { "startLine": line },
         }),
-        _ => json!({ "artifactLocation": artifact(&f.path) }),
+        _ => match f.line {
+            Some(line) => json!({
+                "artifactLocation": artifact(&f.path),
+                "region": { "startLine": line },
+            }),
+            None => json!({ "artifactLocation": artifact(&f.path) }),
+        },
     };
     let mut r = json!({
         "ruleId": f.code.as_str(),
@@ -130,6 +136,12 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "via": f.via,
         },
     });
+    if let Some(l) = &f.lint {
+        r["properties"]["lint"] = json!(l);
+        // Several linter results share a profile and a path: the linter's code tells them apart.
+        r["partialFingerprints"]["vigilFinding/v1"] =
+            json!(format!("{}:{}:{}:{}", f.profile, f.code, f.path, l.code));
+    }
     let rel = related(&f.via);
     if !rel.is_empty() {
         r["relatedLocations"] = Value::Array(rel);

@@ -4,7 +4,7 @@ use super::duration::{describe_seconds, Span};
 use super::rule::{Bound, Constraint, Requirement, ValueCheck, ValueKind};
 use super::site::{ProfileRequirements, RequirementSet};
 use super::time::{parse_instant, Date};
-use super::value::{Address, AddressKind, Found, ValueLookup};
+use super::value::{Address, AddressKind, Found, LookupError, ValueLookup};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -349,41 +349,31 @@ fn judge_value(
             return;
         }
     };
-    let found = match reader.lookup(&addr) {
-        Ok(f) => f,
+    let (origin, failures) = match reader.lookup(&addr) {
+        Ok(found) => {
+            let failures = value_failures(check, &addr, found.as_ref(), unjudged);
+            let origin = match found {
+                Some(f) => Some(f.origin),
+                None => reader.origin_of_absence(&addr),
+            };
+            (origin, failures)
+        }
+        // The profile's own file does not parse: its consumer could not use it either. Fail closed.
+        Err(LookupError {
+            message,
+            at: Some(at),
+        }) => (
+            Some(at),
+            vec![format!("`{}` cannot be judged: {message}", check.name)],
+        ),
         Err(e) => {
             unjudged.push(format!("`{}` ({addr}): {}", check.name, e.message));
             return;
         }
     };
-    let failures = match &found {
-        None => {
-            if check
-                .constraints
-                .iter()
-                .any(|c| matches!(c, Constraint::Present))
-            {
-                vec![format!("{} is not set, but must be", show_addr(&addr))]
-            } else {
-                if !check
-                    .constraints
-                    .iter()
-                    .all(|c| matches!(c, Constraint::Absent))
-                {
-                    unjudged.push(format!("`{}`: {} is not set", check.name, show_addr(&addr)));
-                }
-                Vec::new()
-            }
-        }
-        Some(f) => judge_found(check, &addr, f),
-    };
     if failures.is_empty() {
         return;
     }
-    let origin = match &found {
-        Some(f) => Some(f.origin.clone()),
-        None => reader.origin_of_absence(&addr),
-    };
     let (path, line, chain) = match origin {
         Some(o) => (Some(o.file), o.line, o.chain),
         None => (None, None, Vec::new()),
@@ -412,6 +402,37 @@ fn judge_value(
         date: req.effective,
         message,
     });
+}
+
+/// What is wrong with the value found at `addr`, or with its absence; records in `unjudged` an absence
+/// that proves nothing.
+fn value_failures(
+    check: &ValueCheck,
+    addr: &Address,
+    found: Option<&Found>,
+    unjudged: &mut Vec<String>,
+) -> Vec<String> {
+    match found {
+        None => {
+            if check
+                .constraints
+                .iter()
+                .any(|c| matches!(c, Constraint::Present))
+            {
+                vec![format!("{} is not set, but must be", show_addr(addr))]
+            } else {
+                if !check
+                    .constraints
+                    .iter()
+                    .all(|c| matches!(c, Constraint::Absent))
+                {
+                    unjudged.push(format!("`{}`: {} is not set", check.name, show_addr(addr)));
+                }
+                Vec::new()
+            }
+        }
+        Some(f) => judge_found(check, addr, f),
+    }
 }
 
 fn show_addr(addr: &Address) -> String {

@@ -122,6 +122,8 @@ pub struct LintReport {
     pub notes: Vec<String>,
     /// The linters that ran, as run (`pkilint lint_cabf_serverauth_cert -t OV-FINAL-CERTIFICATE`).
     pub ran: Vec<String>,
+    /// Each linter's standard output as it wrote it, by linter name, for evidence.
+    pub outputs: Vec<(&'static str, String)>,
 }
 
 impl LintReport {
@@ -201,6 +203,7 @@ pub fn lint(der: &[u8], decl: &SampleDecl, linters: &Linters) -> Result<LintRepo
         let mut argv = vec![program.to_string_lossy().into_owned()];
         argv.extend(args);
         let stdout = run_linter(PKILINT, &argv, &env, linters.timeout)?;
+        report.outputs.push((PKILINT, stdout.clone()));
         report
             .results
             .extend(parse_pkilint(&stdout).map_err(|reason| LintError::Failed {
@@ -225,6 +228,7 @@ pub fn lint(der: &[u8], decl: &SampleDecl, linters: &Linters) -> Result<LintRepo
                 ];
                 report.ran.push(format!("{ZLINT} -format der"));
                 let stdout = run_linter(ZLINT, &argv, &env, linters.timeout)?;
+                report.outputs.push((ZLINT, stdout.clone()));
                 report
                     .results
                     .extend(parse_zlint(&stdout).map_err(|reason| LintError::Failed {

@@ -60,7 +60,7 @@ pub fn judge(
     required: usize,
     at: SystemTime,
 ) -> Vec<Draft> {
-    let message = canonical_message(manifest, &manifest.satisfies);
+    let message = canonical_message(manifest);
     let q = evaluate(&message, &manifest.signatures, allowed, at, required);
     let mut drafts = Vec::new();
     for (i, failure) in &q.failures {

@@ -16,7 +16,7 @@ pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 pub fn is_regular_git_mode(mode: u32) -> bool {
     git_tree::is_regular_mode(mode)
 }
-pub use worktree::WorkTree;
+pub use worktree::{open_regular, WorkTree};
 
 use crate::path::WsPath;
 use std::ffi::OsString;

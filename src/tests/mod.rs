@@ -5,3 +5,4 @@ mod approve;
 mod check;
 mod gate;
 mod inventory;
+mod properties;

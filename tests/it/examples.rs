@@ -68,12 +68,33 @@ fn bundled_ca_example_has_exactly_one_stale_component() {
         .collect();
     assert_eq!(profiles, ["cisco-vpn-server", "client-auth", "tls-server"]);
     if examples_clean() {
+        let mut codes = r.finding_codes();
+        codes.sort();
         assert_eq!(
-            r.finding_codes(),
-            [format!("stale {EDITED}")],
-            "on a clean tree the stale component is the only finding"
+            codes,
+            [
+                format!("stale {EDITED}"),
+                format!("unreviewed {EDITED}"),
+                format!("violation {EDITED}"),
+            ],
+            "on a clean tree the stale component is the only problem: changed, unreviewed, and over \
+             the 200-day limit of SC-081"
         );
     }
+}
+
+#[test]
+fn bundled_ca_example_as_of_2027_03_15_shows_what_the_100_day_rule_breaks() {
+    let r = vigil(&["check", "--as-of", "2027-03-15"]).expect(1);
+    assert!(
+        r.stdout.contains("violation    validity/tls-server.cnf:5")
+            && r.stdout
+                .contains("over the maximum of 100 days (cabf-tls-br/validity-100"),
+        "{}",
+        r.stdout
+    );
+    let r = vigil(&["check", "tls-server"]).expect(0);
+    assert!(!r.stdout.contains("violation"), "{}", r.stdout);
 }
 
 #[test]
@@ -85,7 +106,7 @@ fn bundled_ca_example_diff_shows_the_validity_change() {
         r.stdout
     );
     assert!(
-        r.stdout.contains("-default_days            = 397"),
+        r.stdout.contains("-default_days            = 199"),
         "the approved side is read from git history:\n{}",
         r.stdout
     );
@@ -133,6 +154,15 @@ fn incident_2020_replay_is_caught() {
     assert!(
         r.stdout
             .contains("untracked    extensions/cisco-vpn.d/90-validity.cnf"),
+        "{}",
+        r.stdout
+    );
+    // The requirement side: with the file committed and approved, the value it sets breaks SC31.
+    assert!(
+        r.stdout
+            .contains("error   violation    extensions/cisco-vpn.d/90-validity.cnf:3\n")
+            && r.stdout
+                .contains("over the maximum of 398 days (cabf-tls-br/validity-398"),
         "{}",
         r.stdout
     );

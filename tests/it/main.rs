@@ -6,6 +6,8 @@ mod support;
 mod bad_input;
 mod core;
 
+mod attacks_io;
+mod attacks_svn;
 mod discovery;
 mod examples;
 mod findings;
@@ -14,7 +16,9 @@ mod hooks;
 mod nightly;
 mod openssl_differential;
 mod policy;
+mod requirements;
 mod sample;
+mod sample_gate;
 mod schema;
 mod signature;
 mod signed_approvals;

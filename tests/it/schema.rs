@@ -65,7 +65,11 @@ fn exhaustive(c: Code) {
         | Code::Unsigned
         | Code::BadSignature
         | Code::UntrustedSigner
-        | Code::InsufficientApprovals => {}
+        | Code::InsufficientApprovals
+        | Code::Violation
+        | Code::Unreviewed
+        | Code::Upcoming => {}
+        Code::Lint | Code::SampleFailed => {}
     }
 }
 

@@ -106,7 +106,7 @@ fn openssh_verifies(s: &Sandbox, entry: &SignatureEntry, m: &Manifest) -> Result
         .stdin
         .take()
         .unwrap()
-        .write_all(&canonical_message(m, &m.satisfies))
+        .write_all(&canonical_message(m))
         .unwrap();
     let out = child.wait_with_output().unwrap();
     if out.status.success() {
@@ -174,7 +174,7 @@ fn unsigned_then_co_signed_by_openssh_by_hand_meets_a_quorum_of_two() {
     // Bob signs with OpenSSH alone, and the table is added by hand.
     let m = manifest(&s);
     let msg = s.outside().join("message");
-    std::fs::write(&msg, canonical_message(&m, &m.satisfies)).unwrap();
+    std::fs::write(&msg, canonical_message(&m)).unwrap();
     let out = ssh_keygen()
         .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
         .arg(&bob)

@@ -185,6 +185,101 @@ impl SvnWorkingCopy {
     }
 }
 
+impl SvnWorkingCopy {
+    /// `svn status` trusts stat data: a file whose size and modification time equal what the working
+    /// copy recorded is "normal" without a look at its bytes, so an edit that keeps the size and puts
+    /// the time back is invisible to it (and to `svn commit`, which sends nothing). Every regular file
+    /// `svn status` calls unchanged is therefore compared byte for byte with its committed bytes: the
+    /// SHA-1 of the pristine (repository normal form) that `svn info` reports, against the SHA-1 of the
+    /// file's repository form computed from disk.
+    fn compare_bytes(
+        &self,
+        asked: &[(&str, &WsPath)],
+        out: &mut HashMap<WsPath, Status>,
+    ) -> Result<(), VcsError> {
+        let targets: Vec<&str> = asked
+            .iter()
+            .filter(|(_, p)| out.get(*p) == Some(&Status::Committed))
+            .filter(|(s, _)| {
+                std::fs::symlink_metadata(self.ws_root.join(s))
+                    .is_ok_and(|m| m.file_type().is_file())
+            })
+            .map(|(s, _)| *s)
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut committed: HashMap<String, String> = HashMap::new();
+        for batch in batches(&targets) {
+            let mut c = self.command();
+            c.args([
+                "info",
+                "--xml",
+                "--depth",
+                "empty",
+                "--non-interactive",
+                "--",
+            ]);
+            c.args(batch.iter().map(|t| target(t)));
+            let xml = run_tool(c).map_err(|e| wc_error(&self.wc_root, &e))?;
+            let text = String::from_utf8_lossy(&xml);
+            let doc = roxmltree::Document::parse(&text)
+                .map_err(|e| VcsError::Other(format!("svn info printed bad XML: {e}")))?;
+            for e in doc.descendants().filter(|n| n.has_tag_name("entry")) {
+                let sum = e
+                    .descendants()
+                    .find(|n| n.has_tag_name("checksum"))
+                    .and_then(|n| n.text());
+                if let (Some(path), Some(sum)) = (e.attribute("path"), sum) {
+                    committed.insert(path.to_string(), sum.trim().to_ascii_lowercase());
+                }
+            }
+        }
+        let substs = self.substs.lock().expect("not poisoned");
+        for (s, p) in asked {
+            if !targets.contains(s) {
+                continue;
+            }
+            let why = match committed.get(*s) {
+                None => Some(
+                    "Subversion reports no checksum of its committed bytes, so they cannot be \
+                     compared with the file"
+                        .to_string(),
+                ),
+                Some(want) => match disk_sha1(&self.ws_root.join(s), substs.get(*p)) {
+                    // Unreadable: the hashing stage reports it.
+                    Err(_) => None,
+                    Ok(got) if &got == want => None,
+                    Ok(_) => Some(
+                        "modified, not committed: its bytes differ from the committed ones, \
+                         although `svn status` sees no change (same size and modification time); \
+                         `svn commit` will not send it until its time changes (`touch` it)"
+                            .to_string(),
+                    ),
+                },
+            };
+            if let Some(why) = why {
+                out.insert((*p).clone(), Status::Uncommitted(why));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The SHA-1 (lowercase hex) of a working file in its repository form.
+fn disk_sha1(path: &Path, subst: Option<&Subst>) -> std::io::Result<String> {
+    use sha1::Digest;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    crate::source::open_regular(path)?.read_to_end(&mut bytes)?;
+    let bytes = match subst {
+        Some(s) => s.to_repository_form(&bytes),
+        None => bytes,
+    };
+    let digest = sha1::Sha1::digest(&bytes);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// What `svn status` says of one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct WcStatus {
@@ -389,6 +484,7 @@ impl Vcs for SvnWorkingCopy {
                 }
             }
         }
+        self.compare_bytes(&asked, &mut out)?;
         Ok(out)
     }
 
