@@ -664,6 +664,16 @@ impl Config {
             .unwrap_or_else(|| code.default_severity(mode))
     }
 
+    /// Raises the severity of `code` in `mode` to at least `min` (a server policy's floor). Returns
+    /// the severity `vigil.toml` set when it set one below `min`.
+    pub fn raise_severity(&mut self, mode: Mode, code: Code, min: Severity) -> Option<Severity> {
+        let set = self.severities.get(mode).get(&code).copied();
+        if self.severity(mode, code) < min {
+            self.severities.get_mut(mode).insert(code, min);
+        }
+        set.filter(|s| *s < min)
+    }
+
     /// Looks up profiles by name; an unknown name lists the known ones.
     pub fn select(&self, names: &[String]) -> Result<Vec<&Profile>, UnknownProfile> {
         if names.is_empty() {

@@ -46,6 +46,14 @@ impl<T> PerMode<T> {
             Mode::Gate => &self.gate,
         }
     }
+
+    pub fn get_mut(&mut self, mode: Mode) -> &mut T {
+        match mode {
+            Mode::Hook => &mut self.hook,
+            Mode::Nightly => &mut self.nightly,
+            Mode::Gate => &mut self.gate,
+        }
+    }
 }
 
 /// Everything a code says about itself, written once per code in [`codes!`].

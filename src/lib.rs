@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod openssl;
 pub mod output;
 pub mod path;
+pub mod policy;
 pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;

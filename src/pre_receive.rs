@@ -47,6 +47,7 @@ pub struct Server {
     /// The workspace folder, as a repository path (empty: the top).
     prefix: Vec<u8>,
     every_commit: bool,
+    policy: Option<crate::policy::Policy>,
 }
 
 impl Server {
@@ -60,7 +61,15 @@ impl Server {
             repo: snapshot::open_repo(cwd)?,
             prefix,
             every_commit,
+            policy: None,
         })
+    }
+
+    /// Pins the server's own policy (`--policy FILE`): every pushed `vigil.toml` is raised to it, and
+    /// a push whose `vigil.toml` goes below it is rejected.
+    pub fn with_policy(mut self, policy: Option<crate::policy::Policy>) -> Server {
+        self.policy = policy;
+        self
     }
 
     /// Checks one ref update: `Ok(true)` accepts it, `Ok(false)` rejects it. Each line for the pusher
@@ -155,9 +164,35 @@ impl Server {
         say: &mut dyn FnMut(String),
     ) -> Result<bool, Error> {
         let id = commit.id();
-        let report = snapshot::with_commit(&self.repo, commit, &self.prefix, Mode::Hook, |cx| {
-            crate::check::run(cx, &[], &mut |_| {})
-        })?;
+        let mut relaxed = Vec::new();
+        let adjust = |c: &mut crate::config::Config| {
+            if let Some(p) = &self.policy {
+                relaxed = p.apply(c);
+            }
+        };
+        let report = snapshot::with_commit_adjusted(
+            &self.repo,
+            commit,
+            &self.prefix,
+            Mode::Hook,
+            adjust,
+            |cx| crate::check::run(cx, &[], &mut |_| {}),
+        )?;
+        if let Some(p) = &self.policy {
+            if report.is_none() && (!p.profiles.is_empty() || p.required.is_some()) {
+                relaxed.push(crate::policy::Relaxation(format!(
+                    "there is no {}, and the server policy requires profiles or signed approvals",
+                    String::from_utf8_lossy(&self.config_path())
+                )));
+            }
+            if !relaxed.is_empty() {
+                say(format!("vigil: {} {}: rejected", u.name, short(id)));
+                for line in crate::policy::rejection_lines(p, &relaxed) {
+                    say(format!("vigil:   {line}"));
+                }
+                return Ok(false);
+            }
+        }
         let Some(report) = report else {
             if id == u.new {
                 say(format!(

@@ -52,6 +52,9 @@ pub struct Options {
     pub svnlook: Option<PathBuf>,
     /// The node cache file ([`NodeCache`]); `None` reads every component on every commit.
     pub cache: Option<PathBuf>,
+    /// The server's own policy (`--policy FILE`), which every workspace's `vigil.toml` is raised to
+    /// and may not go below.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 /// Where the node cache lives by default: `REPOS/vigil/node-hashes`.
@@ -158,7 +161,7 @@ pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
     let mut notes = Vec::new();
     let mut rejections = String::new();
     for ws in &workspaces {
-        match check_workspace(&look, ws, &changed, &slot)? {
+        match check_workspace(&look, ws, &changed, &slot, o.policy.as_ref())? {
             Ok(note) => notes.push(note),
             Err(msg) => rejections.push_str(&msg),
         }
@@ -195,6 +198,7 @@ fn check_workspace(
     ws: &str,
     changed: &[(String, String)],
     slot: &CacheSlot,
+    policy: Option<&crate::policy::Policy>,
 ) -> Result<Result<String, String>, Error> {
     let (changes, everything) = workspace_changes(ws, changed);
     if changes.is_empty() && !everything {
@@ -203,15 +207,32 @@ fn check_workspace(
             shown_ws(ws)
         )));
     }
-    let cfg = match txn_config(look, ws)? {
+    let mut cfg = match txn_config(look, ws)? {
         Ok(c) => c,
         Err(rejected) => return Ok(Err(rejected)),
     };
+    if let Some(p) = policy {
+        let relaxed = p.apply(&mut cfg);
+        if !relaxed.is_empty() {
+            let mut msg = format!("vigil: this commit is rejected in {}:\n", shown_ws(ws));
+            for line in crate::policy::rejection_lines(p, &relaxed) {
+                msg.push_str(&format!("  {line}\n"));
+            }
+            return Ok(Err(msg));
+        }
+    }
     let source = SvnTxn::new(look.clone(), ws);
+    // The allowed signers decide every approval's verdict, as vigil.toml decides every profile's.
+    let signers = cfg
+        .signing
+        .as_ref()
+        .filter(|s| s.pinned.is_none())
+        .and_then(|s| WsPath::normalize(Path::new(&s.allowed_signers)));
     let all_touched = everything
-        || changes
-            .iter()
-            .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
+        || changes.iter().any(|c| {
+            c.path.as_bytes() == config::CONFIG_FILE.as_bytes()
+                || signers.as_ref().is_some_and(|s| &c.path == s)
+        });
     let mut names = Vec::new();
     let mut unsure = Vec::new();
     for name in cfg.profiles.keys() {

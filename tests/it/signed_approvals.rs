@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use vigil::manifest::Manifest;
 use vigil::signature::{canonical_message, SignatureEntry, NAMESPACE};
 
-fn ssh_keygen() -> Command {
+pub(crate) fn ssh_keygen() -> Command {
     assert!(
         Command::new("ssh-keygen").arg("-?").output().is_ok(),
         "ssh-keygen is missing: install OpenSSH's client tools (Debian: apt-get install openssh-client)"
@@ -18,7 +18,7 @@ fn ssh_keygen() -> Command {
 }
 
 /// A key pair without a passphrase, outside the workspace; returns the private key's path.
-fn keygen(s: &Sandbox, name: &str, args: &[&str]) -> PathBuf {
+pub(crate) fn keygen(s: &Sandbox, name: &str, args: &[&str]) -> PathBuf {
     let dir = s.outside().join("keys");
     std::fs::create_dir_all(&dir).unwrap();
     let key = dir.join(name);
@@ -37,7 +37,7 @@ fn keygen(s: &Sandbox, name: &str, args: &[&str]) -> PathBuf {
 }
 
 /// `type base64` of a key's public half.
-fn public(key: &Path) -> String {
+pub(crate) fn public(key: &Path) -> String {
     let text = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     text.split_whitespace()
         .take(2)
@@ -45,11 +45,11 @@ fn public(key: &Path) -> String {
         .join(" ")
 }
 
-fn key_str(k: &Path) -> &str {
+pub(crate) fn key_str(k: &Path) -> &str {
     k.to_str().unwrap()
 }
 
-const PROFILE: &str = "[profiles.ca]\ncomponents = [\"ca/issuing.cnf\"]\n";
+pub(crate) const PROFILE: &str = "[profiles.ca]\ncomponents = [\"ca/issuing.cnf\"]\n";
 
 /// A workspace whose `ca` profile needs `required` signatures from the given allowed-signers lines.
 fn workspace(required: u32, allowed: &[String]) -> Sandbox {
@@ -63,7 +63,7 @@ fn workspace(required: u32, allowed: &[String]) -> Sandbox {
     s
 }
 
-fn line(principal: &str, key: &Path) -> String {
+pub(crate) fn line(principal: &str, key: &Path) -> String {
     format!("{principal} {}", public(key))
 }
 
@@ -75,7 +75,7 @@ fn approve_signed(s: &Sandbox, key: &Path) {
     s.commit_all("approve ca");
 }
 
-fn manifest(s: &Sandbox) -> Manifest {
+pub(crate) fn manifest(s: &Sandbox) -> Manifest {
     Manifest::parse(Path::new("approved/ca.toml"), &s.read("approved/ca.toml")).unwrap()
 }
 
@@ -116,7 +116,7 @@ fn openssh_verifies(s: &Sandbox, entry: &SignatureEntry, m: &Manifest) -> Result
     }
 }
 
-fn codes(r: &Run) -> Vec<String> {
+pub(crate) fn codes(r: &Run) -> Vec<String> {
     r.finding_codes()
 }
 
