@@ -104,7 +104,7 @@ pub(crate) fn sign_locked(
 }
 
 /// The one principal the allowed signers name for a key, without wildcards.
-fn principal_of(
+pub(crate) fn principal_of(
     allowed: Option<&AllowedSigners>,
     key: &ssh_key::public::KeyData,
     fingerprint: &str,

@@ -233,6 +233,11 @@ fn check_workspace(
             c.path.as_bytes() == config::CONFIG_FILE.as_bytes()
                 || signers.as_ref().is_some_and(|s| &c.path == s)
         });
+    if all_touched {
+        if let Some(msg) = signers_rejection(look, ws, &cfg, &source)? {
+            return Ok(Err(msg));
+        }
+    }
     let mut names = Vec::new();
     let mut unsure = Vec::new();
     for name in cfg.profiles.keys() {
@@ -472,6 +477,66 @@ fn parse_rejection(error: &str, file: &Path) -> String {
          What to do: fix {} and commit again (`vigil check` in a working copy shows the same error).\n",
         file.display()
     )
+}
+
+/// A change of the allowed-signers file that the previous revision's approvers did not sign: the
+/// message rejecting it, or `None`.
+fn signers_rejection(
+    look: &Svnlook,
+    ws: &str,
+    cfg: &Config,
+    source: &SvnTxn,
+) -> Result<Option<String>, Error> {
+    let previous = match &look.at {
+        TxnOrRev::Txn(_) => look
+            .youngest()
+            .map_err(|e| Error::SvnTool(format!("svnlook: {}", e.stderr)))?,
+        TxnOrRev::Rev(r) => match r.parse::<u64>() {
+            Ok(n) if n > 0 => n - 1,
+            _ => return Ok(None),
+        },
+    };
+    let old_look = Svnlook {
+        at: TxnOrRev::Rev(previous.to_string()),
+        ..look.clone()
+    };
+    // A previous revision without a configuration that parses trusted nobody in particular.
+    let Ok(old_cfg) = txn_config(&old_look, ws)? else {
+        return Ok(None);
+    };
+    let old_source = SvnTxn::new(old_look, ws);
+    let drafts = crate::signature::signers::judge_sources(
+        (&old_cfg, &old_source),
+        (cfg, source),
+        std::time::SystemTime::now(),
+    )
+    .map_err(Error::Config)?;
+    let findings: Vec<Finding> = drafts
+        .into_iter()
+        .filter_map(|d| d.judge("allowed-signers", |c| cfg.severity(Mode::Hook, c)))
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if findings.is_empty() {
+        return Ok(None);
+    }
+    let mut out = format!(
+        "vigil: this commit is rejected: it changes the allowed signers of workspace {} without the approvers the previous revision trusts.\n",
+        shown_ws(ws)
+    );
+    for f in &findings {
+        let _ = writeln!(
+            out,
+            "  {:<12} /{}\n               {}",
+            f.code.as_str(),
+            repo_join(ws, &f.path),
+            crate::path::escape_text(&f.message)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "               what to do: have enough of the current approvers run `vigil sign --allowed-signers` and commit the .sig.toml with the change"
+    );
+    Ok(Some(out))
 }
 
 /// The message naming each profile, component and chain that rejects the commit, and what to do.

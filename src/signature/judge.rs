@@ -60,11 +60,30 @@ pub fn judge(
     required: usize,
     at: SystemTime,
 ) -> Vec<Draft> {
-    let message = canonical_message(manifest);
-    let q = evaluate(&message, &manifest.signatures, allowed, at, required);
+    judge_signed(
+        path,
+        &canonical_message(manifest),
+        &manifest.signatures,
+        allowed,
+        required,
+        at,
+    )
+}
+
+/// The drafts for signatures of `message` (the thing approved, at workspace path `path`) that must
+/// come from `required` distinct approvers trusted by `allowed` at time `at`.
+pub fn judge_signed(
+    path: &str,
+    message: &[u8],
+    signatures: &[super::SignatureEntry],
+    allowed: &AllowedSigners,
+    required: usize,
+    at: SystemTime,
+) -> Vec<Draft> {
+    let q = evaluate(message, signatures, allowed, at, required);
     let mut drafts = Vec::new();
     for (i, failure) in &q.failures {
-        let principal = &manifest.signatures[*i].principal;
+        let principal = &signatures[*i].principal;
         drafts.push(match failure {
             Failure::Bad(b) => Draft::bad_signature(path, i + 1, principal, &b.to_string()),
             Failure::Untrusted(u) => {

@@ -36,6 +36,7 @@ pub mod allowed;
 pub mod judge;
 pub mod message;
 pub mod sign;
+pub mod signers;
 pub mod verify;
 
 pub use allowed::{AllowedSigner, AllowedSigners};

@@ -24,6 +24,7 @@ mod server_policy;
 mod signature;
 mod signed_approvals;
 mod signed_svn;
+mod signers_change;
 mod snapshots;
 mod svn;
 mod svn_gate;

@@ -84,6 +84,9 @@ fn each_bad_approval_is_rejected_by_svn_commit() {
                         public(&alice)
                     ),
                 );
+                // The change of the allowed signers itself is signed by the approver trusted so far.
+                s.vigil(&["sign", "--allowed-signers", "--key", key_str(&alice)])
+                    .expect(0);
                 "untrusted-signer"
             }
             Bad::SamePersonTwice => {
@@ -92,6 +95,8 @@ fn each_bad_approval_is_rejected_by_svn_commit() {
                     &format!("{alice_line}\n{}\n", line("alice@ca.example", &alice2)),
                 );
                 s.config(&signing(2));
+                s.vigil(&["sign", "--allowed-signers", "--key", key_str(&alice)])
+                    .expect(0);
                 s.vigil(&["sign", "ca", "--key", key_str(&alice2)])
                     .expect(0);
                 "insufficient-approvals"
@@ -105,6 +110,7 @@ fn each_bad_approval_is_rejected_by_svn_commit() {
         );
         let r = s.vigil(&["gate", "ca"]).expect(1);
         assert!(r.stdout.contains(want), "{bad:?}: {}", r.stdout);
+        svn.add_all();
         let before = svn.youngest();
         let r = svn.commit("bad approval");
         assert_ne!(r.code, 0, "{bad:?}: commit accepted:\n{}", r.all());
