@@ -17,6 +17,7 @@ pub mod discover;
 pub mod finding;
 pub mod gate;
 pub mod hash;
+pub mod history;
 pub mod hook;
 pub mod inventory;
 pub mod manifest;

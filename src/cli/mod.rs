@@ -6,6 +6,7 @@ mod diff;
 mod gate;
 mod hook;
 mod inventory;
+mod log;
 mod pre_receive;
 mod requirements;
 mod schema;
@@ -104,6 +105,9 @@ enum Command {
     Gate(gate::Args),
     /// Install vigil's git hooks.
     Hook(hook::Args),
+    /// List a profile's approvals from git history: when, who signed (verified), the requirements
+    /// satisfied and the component paths changed.
+    Log(log::Args),
     /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
     /// tip fails the check of the profiles it carries.
     PreReceive(pre_receive::Args),
@@ -180,6 +184,7 @@ pub fn main() -> ExitCode {
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
+        Command::Log(a) => log::run(&g, a),
         Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
         Command::Sign(a) => sign::run(&g, a),

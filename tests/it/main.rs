@@ -8,6 +8,7 @@ mod core;
 
 mod attacks_io;
 mod attacks_svn;
+mod audit_log;
 mod discovery;
 mod examples;
 mod findings;
