@@ -12,6 +12,7 @@
 pub mod approve;
 pub mod check;
 pub mod config;
+pub mod diagnostic;
 pub mod diff;
 pub mod discover;
 pub mod finding;
@@ -37,6 +38,7 @@ pub mod sign;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
+pub mod survey;
 pub mod svn_hook;
 pub mod svn_tool;
 pub mod vcs;

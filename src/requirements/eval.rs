@@ -312,6 +312,33 @@ fn named_ca(p: &ProfileInput<'_>, lookup: &KeyLookup<'_>) -> Result<String, Stri
     })
 }
 
+/// The address to read `check`'s value at, resolved (`@ca`, `@ext`), and the reader that holds it: the
+/// profile's own mapping wins; otherwise the first address the profile has a reader for.
+fn pick_reader<'a>(
+    check: &ValueCheck,
+    p: &ProfileInput<'a>,
+) -> Result<(Address, &'a dyn ValueLookup), String> {
+    let chosen = match p.settings.values.get(&check.name) {
+        Some(a) => p.readers.get(a.kind()).map(|r| (a.clone(), r)),
+        None => check
+            .addresses
+            .iter()
+            .find_map(|a| p.readers.get(a.kind()).map(|r| (a.clone(), r))),
+    };
+    let Some((addr, reader)) = chosen else {
+        return Err(format!(
+            "the profile has no reader for {}",
+            check
+                .addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    };
+    Ok((resolve(&addr, p, reader)?, reader))
+}
+
 fn judge_value(
     req: &Requirement,
     check: &ValueCheck,
@@ -321,29 +348,8 @@ fn judge_value(
     results: &mut Vec<RequirementResult>,
     unjudged: &mut Vec<String>,
 ) {
-    // The profile's own mapping wins; otherwise the first address the profile has a reader for.
-    let chosen = match p.settings.values.get(&check.name) {
-        Some(a) => p.readers.get(a.kind()).map(|r| (a.clone(), r)),
-        None => check
-            .addresses
-            .iter()
-            .find_map(|a| p.readers.get(a.kind()).map(|r| (a.clone(), r))),
-    };
-    let Some((addr, reader)) = chosen else {
-        unjudged.push(format!(
-            "`{}`: the profile has no reader for {}",
-            check.name,
-            check
-                .addresses
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ));
-        return;
-    };
-    let addr = match resolve(&addr, p, reader) {
-        Ok(a) => a,
+    let (addr, reader) = match pick_reader(check, p) {
+        Ok(chosen) => chosen,
         Err(why) => {
             unjudged.push(format!("`{}`: {why}", check.name));
             return;

@@ -68,7 +68,8 @@ fn exhaustive(c: Code) {
         | Code::InsufficientApprovals
         | Code::Violation
         | Code::Unreviewed
-        | Code::Upcoming => {}
+        | Code::Upcoming
+        | Code::OrphanedManifest => {}
         Code::Lint | Code::SampleFailed => {}
     }
 }
