@@ -7,9 +7,11 @@ mod explain;
 mod gate;
 mod hook;
 mod inventory;
+mod log;
 mod pre_receive;
 mod requirements;
 mod schema;
+mod sign;
 mod svn_pre_commit;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -107,9 +109,14 @@ enum Command {
     Gate(gate::Args),
     /// Install vigil's git hooks.
     Hook(hook::Args),
+    /// List a profile's approvals from git history: when, who signed (verified), the requirements
+    /// satisfied and the component paths changed.
+    Log(log::Args),
     /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
     /// tip fails the check of the profiles it carries.
     PreReceive(pre_receive::Args),
+    /// Add your SSH signature to a profile's approval, changing nothing else in it.
+    Sign(sign::Args),
     /// List every requirement (rule packs and the site's own), its dates, source, the profiles it
     /// applies to and their state on a day.
     Requirements(requirements::Args),
@@ -182,8 +189,10 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&g, a),
         Command::Explain(a) => explain::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
+        Command::Log(a) => log::run(&g, a),
         Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
+        Command::Sign(a) => sign::run(&g, a),
         Command::Hook(a) => hook::run(a),
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
@@ -197,6 +206,33 @@ pub fn main() -> ExitCode {
             eprintln!("vigil: error: {e}");
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// The signer for `--key`, or for git's `user.signingKey` when there is none.
+pub fn signer(ws: &Workspace, key: Option<PathBuf>) -> Result<vigil::signature::Signer, Failure> {
+    let key = match key {
+        Some(k) => k,
+        None => vigil::sign::default_key(ws).ok_or_else(|| {
+            usage("which key signs? pass --key FILE, or set git's user.signingKey")
+        })?,
+    };
+    Ok(vigil::signature::Signer::new(key))
+}
+
+/// One line per signed approval.
+pub fn print_signed(ws: &Workspace, signed: &[vigil::sign::Signed]) {
+    for s in signed {
+        let rel = s.file.strip_prefix(&ws.root).unwrap_or(&s.file);
+        println!(
+            "signed {} as {} with {}: {} signature{} in {}",
+            s.profile,
+            s.entry.principal,
+            s.entry.key_fingerprint,
+            s.signatures,
+            if s.signatures == 1 { "" } else { "s" },
+            rel.display()
+        );
     }
 }
 
