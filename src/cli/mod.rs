@@ -2,6 +2,7 @@
 
 mod approve;
 mod check;
+mod completions;
 mod diff;
 mod gate;
 mod hook;
@@ -113,6 +114,8 @@ enum Command {
     Schema(schema::Args),
     /// Subversion pre-commit hook: check a transaction before it becomes a revision.
     SvnPreCommit(svn_pre_commit::Args),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,6 +185,7 @@ pub fn main() -> ExitCode {
         Command::Hook(a) => hook::run(a),
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
+        Command::Completions(a) => completions::run(a),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

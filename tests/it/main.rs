@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod completions;
 mod core;
 
 mod attacks_io;
