@@ -7,6 +7,7 @@ mod diff;
 mod gate;
 mod hook;
 mod inventory;
+mod man;
 mod pre_receive;
 mod requirements;
 mod schema;
@@ -116,6 +117,8 @@ enum Command {
     SvnPreCommit(svn_pre_commit::Args),
     /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
     Completions(completions::Args),
+    /// Print the manual page (roff), or write one page per subcommand into a folder.
+    Man(man::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -186,6 +189,7 @@ pub fn main() -> ExitCode {
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
         Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),

@@ -14,6 +14,7 @@ mod examples;
 mod findings;
 mod gate;
 mod hooks;
+mod man;
 mod nightly;
 mod openssl_differential;
 mod policy;
