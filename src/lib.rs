@@ -18,6 +18,7 @@ pub mod finding;
 pub mod gate;
 pub mod hash;
 pub mod hook;
+pub mod hook_admin;
 pub mod inventory;
 pub mod manifest;
 pub mod openssl;

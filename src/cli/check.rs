@@ -123,6 +123,9 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
             let bytes = report::render(report, a.format.into(), false);
             vigil::output::write_output(path, &bytes)?;
         }
+        None if g.quiet && a.format == FormatArg::Human => {
+            emit(report::quiet::render(report).as_bytes())?
+        }
         None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }
     Ok(if report.failed() {
@@ -150,6 +153,7 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
     progress.finish();
     match verdict? {
         Verdict::Checked(report) => write_report(g, a, &report),
+        Verdict::Untouched { .. } if g.quiet => Ok(Exit::Ok),
         Verdict::Untouched { root } => {
             println!(
                 "vigil: index of {}: no staged change touches a profile; nothing to check",

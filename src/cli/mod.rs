@@ -82,9 +82,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
 
-    /// When to colour human output.
+    /// When to colour human output and diffs. `auto`: on a terminal, unless NO_COLOR is set or
+    /// CLICOLOR=0; CLICOLOR_FORCE (set, non-empty) colours even when piped.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Print only findings at error severity (nothing when a command passes); the exit status says
+    /// the rest. Reports written with -o/--output stay complete.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -129,13 +135,16 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// Colour on a terminal, unless `NO_COLOR` is set to anything non-empty.
-    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+    /// Whether to colour `stream`. `always` and `never` are obeyed; `auto` follows the conventions
+    /// as anstream reads them: no colour when `NO_COLOR` is set (non-empty), colour when
+    /// `CLICOLOR_FORCE` is set (non-empty), no colour when `CLICOLOR=0`, else colour on a terminal
+    /// whose `TERM` supports it.
+    pub fn enabled<S: anstream::stream::RawStream>(self, stream: &S) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
             }
         }
     }
@@ -145,6 +154,7 @@ impl ColorChoice {
 pub struct Globals {
     pub config: Option<PathBuf>,
     pub color: ColorChoice,
+    pub quiet: bool,
 }
 
 impl Globals {
@@ -154,7 +164,7 @@ impl Globals {
     }
 
     pub fn stdout_color(&self) -> bool {
-        self.color.enabled(io::stdout().is_terminal())
+        self.color.enabled(&io::stdout())
     }
 }
 
@@ -176,6 +186,7 @@ pub fn main() -> ExitCode {
     let g = Globals {
         config: cli.config,
         color: cli.color,
+        quiet: cli.quiet,
     };
     let result = match cli.command {
         Command::Check(a) => check::run(&g, a),
@@ -185,7 +196,7 @@ pub fn main() -> ExitCode {
         Command::Gate(a) => gate::run(&g, a),
         Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
-        Command::Hook(a) => hook::run(a),
+        Command::Hook(a) => hook::run(&g, a),
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
         Command::Completions(a) => completions::run(a),
