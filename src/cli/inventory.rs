@@ -47,5 +47,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             emit(&json::render_inventory(&invs, &transform))?
         }
     }
-    Ok(Exit::Ok)
+    // A component that could not be listed is an error finding, as in `check`: say so in the status.
+    Ok(if invs.iter().any(|i| !i.problems.is_empty()) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }

@@ -310,3 +310,31 @@ fn diff_is_coloured_when_colour_is_on() {
         t.stdout
     );
 }
+
+// --- inventory exit status -----------------------------------------------------------------------
+
+#[test]
+fn inventory_exits_1_when_it_prints_an_error_and_0_when_it_does_not() {
+    let s = Sandbox::git_repo();
+    Ca::new().write(&s);
+    let r = s.vigil(&["inventory"]).expect(0);
+    assert!(!r.stdout.contains("error"), "{}", r.stdout);
+    s.vigil(&["inventory", "--format", "json"]).expect(0);
+
+    s.file(
+        "profiles/server.cnf",
+        ".include validity/398.cnf\n.include ../../outside.cnf\n",
+    );
+    let r = s.vigil(&["inventory"]).expect(1);
+    assert!(r.stdout.contains("outside-root"), "{}", r.stdout);
+    let j = s.vigil(&["inventory", "--format", "json"]).expect(1).json();
+    assert_eq!(j["profiles"][0]["problems"][0]["code"], "outside-root");
+    let q = s.vigil(&["inventory", "-q"]).expect(1);
+    assert_eq!(q.stdout.lines().count(), 1, "{}", q.stdout);
+    assert!(
+        q.stdout
+            .starts_with("error: server: outside-root ../../outside.cnf"),
+        "{}",
+        q.stdout
+    );
+}

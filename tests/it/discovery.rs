@@ -285,7 +285,7 @@ fn inventory_human_output() {
         .file("validity/398.cnf", "default_days = 397\n")
         .symlink("current.cnf", "validity/398.cnf")
         .commit_all("p");
-    let r = s.vigil(&["inventory"]).expect(0);
+    let r = s.vigil(&["inventory"]).expect(1);
     assert_eq!(
         r.stdout,
         "p (2 components)
@@ -365,7 +365,7 @@ fn include_paths_expand_openssl_variables() {
         )
         .file("validity/398.cnf", "default_days = 397\n")
         .commit_all("p");
-    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(1);
     let j = r.json();
     let comps = first_profile_paths(&j);
     assert_eq!(comps, ["p.cnf", "validity/398.cnf"]);
