@@ -152,6 +152,17 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
     let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));
     progress.finish();
     match verdict? {
+        // The pre-commit hook: a commit that passes gets one line, not the whole report.
+        Verdict::Checked(report)
+            if a.staged
+                && a.format == FormatArg::Human
+                && a.output.is_none()
+                && !g.quiet
+                && !report.failed() =>
+        {
+            emit(report::quiet::render_passed(&report, "the staged commit").as_bytes())?;
+            Ok(Exit::Ok)
+        }
         Verdict::Checked(report) => write_report(g, a, &report),
         Verdict::Untouched { .. } if g.quiet => Ok(Exit::Ok),
         Verdict::Untouched { root } => {

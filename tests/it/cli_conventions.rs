@@ -338,3 +338,65 @@ fn inventory_exits_1_when_it_prints_an_error_and_0_when_it_does_not() {
         q.stdout
     );
 }
+
+// --- the pre-commit hook on success --------------------------------------------------------------
+
+#[test]
+fn pre_commit_hook_says_one_line_when_the_commit_passes() {
+    let s = Sandbox::git_repo();
+    s.vigil(&["hook", "install"]).expect(0);
+    Ca::new().write(&s);
+    s.git_ok(&["add", "-A"]);
+    s.vigil(&["approve", "server"]).expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.commit("first", &[]).expect(0);
+    let all = r.all();
+    let hook_lines: Vec<&str> = all.lines().filter(|l| l.starts_with("vigil")).collect();
+    assert_eq!(
+        hook_lines,
+        ["vigil: ok: the staged commit passes: 1 profile, 2 components checked"],
+        "{all}"
+    );
+    assert!(
+        !all.contains("FAILED") && !all.contains("via declared"),
+        "{all}"
+    );
+
+    // Two-step approval: a stale component is a warning in the hook; the commit passes, and the
+    // warning is shown above the line.
+    s.file(
+        "vigil.toml",
+        &format!(
+            "{}\n[severity.hook]\nstale = \"warning\"\n",
+            Ca::new().config()
+        ),
+    );
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("two-step approval");
+    s.file("validity/398.cnf", "default_days = 200\n");
+    s.git_ok(&["add", "-A"]);
+    let r = s
+        .commit("shorter validity, approval to follow", &[])
+        .expect(0);
+    let out = r.all();
+    assert!(
+        out.contains("warning: server: stale validity/398.cnf: changed since approval"),
+        "{out}"
+    );
+    assert!(
+        out.contains("vigil: ok: the staged commit passes: 1 profile, 2 components checked (1 finding above)"),
+        "{out}"
+    );
+
+    // A failing commit still gets the whole report.
+    s.file("validity/398.cnf", "default_days = 100\n");
+    s.file(
+        "profiles/server.cnf",
+        ".include validity/398.cnf\n.include new.cnf\n",
+    );
+    s.file("new.cnf", "x = 1\n");
+    s.git_ok(&["add", "profiles", "validity"]);
+    let r = s.commit("references an unstaged file", &[]).expect(1);
+    assert!(r.all().contains("FAILED"), "{}", r.all());
+    assert!(r.all().contains("untracked"), "{}", r.all());
+}
