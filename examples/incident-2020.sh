@@ -6,7 +6,10 @@
 # control that day, but one component of the VPN profile was not under version control, so the update
 # missed it and nothing noticed. This script builds the same situation and shows that vigil catches it:
 # `vigil check` reports the component `untracked`, with the chain of includes that reached it, and
-# `vigil approve` refuses to approve the updated profiles.
+# `vigil approve` refuses to approve the updated profiles. It then plays the other half: had the operator
+# committed and approved the file, every byte would be under control and the profile would still break the
+# 398-day rule; vigil's requirements (the shipped CA/B Forum TLS pack) report that `violation` at the file
+# and line that set the value. Every vigil command runs `--as-of` the day of the story.
 #
 # Usage: examples/incident-2020.sh          (builds vigil with cargo when needed)
 #        VIGIL=/path/to/vigil examples/incident-2020.sh
@@ -69,20 +72,29 @@ commit() {
   git -C "$ca" log -1 --format='  committed %h %ad  %s' --date=short
 }
 
-say "2020-03-02: the CA sets up two certificate profiles, 825 days each (the limit until SC31)"
+say "2020-03-02: the CA sets up two certificate profiles, 824 days each (ballot 193: at most 825, counted inclusively)"
 cat >"$ca/vigil.toml" <<'EOF'
 [profiles.tls-server]
 description = "TLS server certificates"
 components = ["profiles/tls-server.cnf"]
 follow = ["openssl-include"]
+purpose = ["tls-server"]
 
 [profiles.cisco-vpn-server]
 description = "CISCO VPN server authentication"
 components = ["profiles/cisco-vpn-server.cnf"]
 follow = ["openssl-include"]
+purpose = ["tls-server"]
+
+[requirements]
+packs = ["cabf-tls-br"]
 EOF
 mkdir -p "$ca/profiles" "$ca/validity" "$ca/extensions/cisco-vpn.d"
 cat >"$ca/profiles/tls-server.cnf" <<'EOF'
+[ ca ]
+default_ca = tls_server_ca
+[ tls_server_ca ]
+x509_extensions = tls_server_ext
 .include validity/tls-server.cnf
 [ tls_server_ext ]
 basicConstraints = critical, CA:FALSE
@@ -90,6 +102,10 @@ keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 EOF
 cat >"$ca/profiles/cisco-vpn-server.cnf" <<'EOF'
+[ ca ]
+default_ca = cisco_vpn_ca
+[ cisco_vpn_ca ]
+x509_extensions = cisco_vpn_server_ext
 .include validity/cisco-vpn-server.cnf
 # Site-specific settings for the VPN head-ends: every *.cnf in this folder.
 .include extensions/cisco-vpn.d/
@@ -98,8 +114,8 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth, 1.3.6.1.5.5.7.3.17
 EOF
-echo "default_days = 825" >"$ca/validity/tls-server.cnf"
-echo "default_days = 825" >"$ca/validity/cisco-vpn-server.cnf"
+echo "default_days = 824" >"$ca/validity/tls-server.cnf"
+echo "default_days = 824" >"$ca/validity/cisco-vpn-server.cnf"
 printf '[ cisco_vpn_san ]\nDNS.0 = vpn.example.org\n' >"$ca/extensions/cisco-vpn.d/10-san.cnf"
 git -C "$ca" init -q -b main
 git -C "$ca" add -A
@@ -108,13 +124,14 @@ run "$vigil" approve tls-server cisco-vpn-server --by "Ada Approver <ada@ca.exam
 [ "$rc" = 0 ] || { echo "incident-2020: the initial approval failed" >&2; exit 2; }
 git -C "$ca" add approved
 commit 2020-03-02T09:05:00Z "Approve the initial profiles"
-run "$vigil" check
+run "$vigil" check --as-of 2020-03-02
 [ "$rc" = 0 ] || { echo "incident-2020: the approved profiles do not check clean" >&2; exit 2; }
 
 say "2020-05-14: on the CA host, an operator drops a VPN validity setting into the included folder; it is never added to git"
 cat >"$ca/extensions/cisco-vpn.d/90-validity.cnf" <<'EOF'
-# Cisco head-ends: keep the certificates as long as the others.
-default_days = 825
+# Cisco head-ends: two years, so the head-ends are re-enrolled less often.
+[ cisco_vpn_ca ]
+default_days = 730
 EOF
 echo "  wrote extensions/cisco-vpn.d/90-validity.cnf (no git add, no commit)"
 
@@ -129,15 +146,26 @@ echo "  git status, which nobody reads for a file nobody knows about:"
 git -C "$ca" status --porcelain | sed 's/^/    /'
 
 say "vigil check: the nightly job, or the pre-commit hook of that commit"
-run "$vigil" check
+run "$vigil" check --as-of 2020-09-01
 check_rc=$rc
-json=$(cd "$ca" && "$vigil" check --format json || true)
+json=$(cd "$ca" && "$vigil" check --as-of 2020-09-01 --format json || true)
 
 say "vigil approve: the team tries to approve the 397-day profiles"
 before=$(cat "$ca/approved/cisco-vpn-server.toml")
 run "$vigil" approve tls-server cisco-vpn-server --by "Ada Approver <ada@ca.example>" --reason "SC31: 397 days"
 approve_rc=$rc
 after=$(cat "$ca/approved/cisco-vpn-server.toml")
+
+say "the other half: the operator commits the file and the team approves it; every byte is now under control"
+git -C "$ca" add extensions
+commit 2020-09-01T10:00:00Z "Cisco head-ends: validity setting"
+run "$vigil" approve tls-server cisco-vpn-server --by "Ada Approver <ada@ca.example>" --reason "SC31: 397 days"
+git -C "$ca" add approved
+commit 2020-09-01T10:05:00Z "Approve the SC31 profiles"
+run "$vigil" check --as-of 2020-09-01
+rule_rc=$rc
+rule_json=$(cd "$ca" && "$vigil" check --as-of 2020-09-01 --format json || true)
+before_rc=$( (cd "$ca" && "$vigil" check --as-of 2020-08-31 >/dev/null 2>&1); echo $?)
 
 say "verdict"
 caught=1
@@ -153,6 +181,14 @@ if [ "$approve_rc" = 1 ] && [ "$before" = "$after" ]; then
   echo "ok: vigil approve refused (exit 1) and left the approved manifest as it was"
 else
   echo "NOT CAUGHT: vigil approve exited $approve_rc (manifest $([ "$before" = "$after" ] && echo unchanged || echo rewritten))"
+  caught=0
+fi
+violation=$(printf '%s' "$rule_json" | tr -d ' \n' |
+  grep -o '"code":"violation","severity":"error","profile":"cisco-vpn-server","path":"extensions/cisco-vpn.d/90-validity.cnf","line":3' || true)
+if [ "$rule_rc" = 1 ] && [ -n "$violation" ] && [ "$before_rc" = 0 ]; then
+  echo "ok: with every file approved, vigil check --as-of 2020-09-01 exited 1 with a violation of cabf-tls-br/validity-398 at extensions/cisco-vpn.d/90-validity.cnf:3 (and exits 0 as of 2020-08-31)"
+else
+  echo "NOT CAUGHT: with every file approved, vigil check --as-of 2020-09-01 exited $rule_rc (2020-08-31: $before_rc) without a violation at extensions/cisco-vpn.d/90-validity.cnf:3"
   caught=0
 fi
 if [ "$caught" = 1 ]; then

@@ -41,6 +41,26 @@ pub struct RawConfig {
     /// how many days ahead `upcoming` warns.
     #[serde(default)]
     pub requirements: crate::requirements::RawSiteRequirements,
+    /// Where the certificate linters that lint sample certificates are found.
+    #[serde(default)]
+    pub linters: RawLinters,
+}
+
+/// `[linters]`: where pkilint's validators and zlint are found, and how long one run may take.
+///
+/// vigil looks in the folders of the `VIGIL_LINTERS` environment variable (a `PATH`-style list) first,
+/// then in `path`, then in `PATH`.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawLinters {
+    /// Folders holding the linters' programs (such as the `bin` folder of the virtual environment
+    /// pkilint was installed into), relative to `vigil.toml` or absolute.
+    #[serde(default)]
+    pub path: Vec<String>,
+    /// The time limit of one linter run, such as `2m`. Default: 2 minutes.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub timeout: Option<Spanned<String>>,
 }
 
 /// Per-mode severity overrides: `[severity.hook]`, `[severity.nightly]`, `[severity.gate]`.
@@ -93,6 +113,11 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub values: BTreeMap<String, Spanned<String>>,
+    /// How to issue a sample certificate with the profile, which `vigil gate` (and `vigil check
+    /// --sample`) issues in a scratch folder and lints with pkilint (and zlint when installed).
+    #[serde(default)]
+    #[schemars(with = "Option<crate::sample::SampleDecl>")]
+    pub sample: Option<Spanned<crate::sample::SampleDecl>>,
 }
 
 /// `[[profiles.NAME.references]]`.
@@ -156,6 +181,16 @@ pub struct Profile {
     pub skip: Vec<crate::path::WsPath>,
     /// Purposes, OpenSSL section names and value locations for requirements.
     pub requirements: crate::requirements::ProfileRequirements,
+    /// The sample certificate the profile declares, checked.
+    pub sample: Option<crate::sample::SampleDecl>,
+}
+
+/// `[linters]`, resolved: absolute folders and a time limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinterSettings {
+    /// The folders of `path`, made absolute against the folder of `vigil.toml`.
+    pub dirs: Vec<PathBuf>,
+    pub timeout: std::time::Duration,
 }
 
 /// The whole configuration, checked.
@@ -168,6 +203,8 @@ pub struct Config {
     pub profiles: BTreeMap<String, Profile>,
     /// The requirements in force for this workspace: the selected packs and the site's rules.
     pub requirements: crate::requirements::RequirementSet,
+    /// `[linters]`.
+    pub linters: LinterSettings,
     severities: PerMode<BTreeMap<Code, Severity>>,
 }
 
@@ -343,11 +380,13 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     for p in profiles.values_mut() {
         p.skip = skip.clone();
     }
+    let linters = at.linters(&raw.linters)?;
     Ok(Config {
         file: file.to_path_buf(),
         manifest_dir,
         profiles,
         requirements,
+        linters,
         severities: PerMode {
             hook: raw.severity.hook,
             nightly: raw.severity.nightly,
@@ -393,6 +432,17 @@ impl Text<'_> {
                 format!("profile name `{name}` may only hold letters, digits, `.`, `_` and `-`, and may not start with `.`"),
             ));
         }
+        let sample = match p.sample {
+            None => None,
+            Some(s) => {
+                let span = s.span();
+                let decl = s.into_inner();
+                decl.check().map_err(|e| {
+                    self.error(Some(span), format!("[profiles.{name}.sample]: {e}"))
+                })?;
+                Some(decl)
+            }
+        };
         Ok(Profile {
             follow: self.follow(&p.follow)?,
             references: p
@@ -407,7 +457,43 @@ impl Text<'_> {
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
             requirements: Default::default(),
+            sample,
         })
+    }
+
+    /// `[linters]`: folders relative to `vigil.toml` made absolute, and the time limit parsed.
+    fn linters(&self, raw: &RawLinters) -> Result<LinterSettings, ConfigError> {
+        let base = self.file.parent().unwrap_or(Path::new("."));
+        let dirs = raw
+            .path
+            .iter()
+            .map(|d| {
+                let d = Path::new(d);
+                if d.is_absolute() {
+                    d.to_path_buf()
+                } else {
+                    base.join(d)
+                }
+            })
+            .collect();
+        let timeout = match &raw.timeout {
+            None => crate::sample::Linters::default().timeout,
+            Some(t) => match humantime::parse_duration(t.get_ref()) {
+                Ok(d) if !d.is_zero() => d,
+                Ok(_) => {
+                    return Err(
+                        self.error(Some(t.span()), "linters.timeout must be above zero".into())
+                    )
+                }
+                Err(e) => {
+                    return Err(self.error(
+                        Some(t.span()),
+                        format!("linters.timeout `{}`: {e}", t.get_ref()),
+                    ))
+                }
+            },
+        };
+        Ok(LinterSettings { dirs, timeout })
     }
 
     /// `follow = [...]`: built-in extractors by name.

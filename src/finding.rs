@@ -155,6 +155,18 @@ codes! {
         description: "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy).",
         remedy: "merge the history the approval was made on, or approve again on this branch and commit the manifest",
     },
+    /// Only samples produce it: `vigil gate`, and `vigil check --sample`.
+    Lint = "lint" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The sample certificate issued with the profile breaks a rule: a certificate linter (pkilint, zlint) reported it with its own code and severity, or a requirement in force for the profile's purpose rejects it. A linter's warning is a warning and its notice a note, whatever the mode.",
+        remedy: "fix the profile so that the certificates it issues pass, re-approve it, and run the gate again",
+    },
+    /// Only samples produce it: `vigil gate`, and `vigil check --sample`.
+    SampleFailed = "sample-failed" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The profile declares a sample certificate, but it could not be issued or linted: the command timed out, failed, wrote no certificate or something that is not one, or a linter is not installed or failed.",
+        remedy: "fix the `[profiles.NAME.sample]` command or the profile's configuration, or install the linter (see `[linters]`)",
+    },
     /// A requirement in force (a rule pack's or the site's) is broken by a configuration value.
     Violation = "violation" {
         hook: Error, nightly: Error, gate: Error,
@@ -278,6 +290,8 @@ pub struct Finding {
     pub via: Vec<Step>,
     /// The line of `path` the finding is about, when it is about one line (a requirement's value).
     pub line: Option<u32>,
+    /// For a `lint` finding: the linter's own code and severity.
+    pub lint: Option<LintRef>,
 }
 
 impl Finding {
@@ -288,6 +302,25 @@ impl Finding {
             None => self.path.clone(),
         }
     }
+}
+
+/// What a certificate linter (or a requirement checked on a sample certificate) said, in its own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct LintRef {
+    /// `pkilint`, `zlint`, or `requirements` for a requirement checked on the certificate itself.
+    pub linter: String,
+    /// The linter's code (`cabf.serverauth.aia_location_uri_not_http`, `e_sub_cert_aia_missing`) or the
+    /// requirement's id.
+    pub code: String,
+    /// The linter's own severity word (`ERROR`, `WARNING`, `warn`, ...).
+    pub severity: String,
+    /// The most the finding can be: a linter's warning stays a warning even in the gate.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub cap: Severity,
+    /// Where in the certificate, when the linter says (pkilint's node path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// Sorts findings by profile, path and code and drops exact repeats: the order every report shows.
@@ -306,6 +339,8 @@ pub struct Draft {
     pub path: String,
     pub via: Vec<Step>,
     pub message: String,
+    /// For a `lint` finding: the linter's own code and severity.
+    pub lint: Option<LintRef>,
     /// The line of `path` concerned, when the finding is about one line.
     pub line: Option<u32>,
 }
@@ -322,13 +357,18 @@ impl Draft {
             path: path.into(),
             via,
             message: message.into(),
+            lint: None,
             line: None,
         }
     }
 
     /// Gives the draft its severity in `mode` from `severity`; `None` when that severity is `off`.
+    /// A linter's result is never more severe than the linter made it.
     pub fn judge(self, profile: &str, severity: impl Fn(Code) -> Severity) -> Option<Finding> {
-        let severity = severity(self.code);
+        let mut severity = severity(self.code);
+        if let Some(l) = &self.lint {
+            severity = severity.min(l.cap);
+        }
         (severity != Severity::Off).then(|| Finding {
             code: self.code,
             severity,
@@ -336,8 +376,25 @@ impl Draft {
             path: self.path,
             message: self.message,
             via: self.via,
+            lint: self.lint,
             line: self.line,
         })
+    }
+
+    /// One result of a certificate linter on the profile's sample certificate, issued from `path`.
+    pub fn lint(path: impl Into<String>, lint: LintRef, message: &str) -> Self {
+        let text = format!(
+            "the sample certificate: {} {} {}: {message}",
+            lint.linter, lint.severity, lint.code
+        );
+        let mut d = Draft::new(Code::Lint, path, Vec::new(), text);
+        d.lint = Some(lint);
+        d
+    }
+
+    /// The profile's declared sample could not be issued or linted; `why` says what happened.
+    pub fn sample_failed(path: impl Into<String>, why: &str) -> Self {
+        Draft::new(Code::SampleFailed, path, Vec::new(), why)
     }
 
     /// A component on disk that version control does not know; `hint` says why, when it can.

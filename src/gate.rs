@@ -3,7 +3,8 @@
 //! It is the check with the gate's severities (every finding is an error unless `[severity.gate]`
 //! relaxes it), plus two checks of the approval itself: the manifest must be committed, and the revision
 //! it records must be in the history of the working copy's revision (git: an ancestor of HEAD;
-//! Subversion: not newer than the working copy). Its summary is meant to be pasted into a change ticket,
+//! Subversion: not newer than the working copy). A profile that declares a sample certificate has one
+//! issued with its own configuration and linted (see [`crate::samples`]). Its summary is meant to be pasted into a change ticket,
 //! so it carries everything a reviewer needs to trust it: what was verified, at which revision, the
 //! manifest's own hash, who approved and when.
 //!
@@ -14,6 +15,7 @@
 use crate::check::{self, Context, ManifestInfo, ProfileResult, Progress, Report};
 use crate::config::Mode;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding};
+use crate::samples::{self, SampleOutcome};
 use crate::source::WorkTree;
 use crate::vcs::{Lineage, Status, Vcs};
 use crate::workspace::Workspace;
@@ -38,6 +40,8 @@ pub struct GateProfile {
     /// Where the revision the manifest records stands; `None` without a manifest, or when it was
     /// approved before the first commit (an empty history is in every history).
     pub lineage: Option<Lineage>,
+    /// The sample certificate issued with the profile, when it declares one.
+    pub sample: Option<SampleOutcome>,
 }
 
 /// The gate's verdict.
@@ -54,6 +58,14 @@ impl Gate {
     /// PASS: no finding at error severity.
     pub fn passed(&self) -> bool {
         !self.report.failed()
+    }
+
+    /// The samples issued, one per profile that declares one.
+    pub fn samples(&self) -> Vec<&SampleOutcome> {
+        self.profiles
+            .iter()
+            .filter_map(|p| p.sample.as_ref())
+            .collect()
     }
 
     pub fn findings_of<'a>(&'a self, profile: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
@@ -96,6 +108,16 @@ pub fn gate_as_of(
         .status(&manifest_paths)
         .map_err(|e| Error::Vcs(e.to_string()))?;
 
+    // Every profile that declares a sample has one issued and linted: a release decision about a
+    // profile includes what it issues.
+    let selected = ws.config.select(names)?;
+    let mut outcomes = samples::run(
+        &ws.root,
+        &selected,
+        &samples::linters(&ws.config),
+        &samples::shipped_requirements(),
+    );
+
     let mut drafts: Vec<(String, Draft)> = Vec::new();
     let mut profiles = Vec::new();
     for p in &report.profiles {
@@ -104,7 +126,16 @@ pub fn gate_as_of(
             None => (Approval::default(), Vec::new()),
         };
         drafts.extend(found.into_iter().map(|d| (p.name.clone(), d)));
-        profiles.push(gate_profile(&report, p, approval));
+        let sample = outcomes
+            .iter()
+            .position(|o| o.profile == p.name)
+            .map(|i| outcomes.swap_remove(i));
+        if let Some(s) = &sample {
+            drafts.extend(s.drafts.iter().cloned().map(|d| (p.name.clone(), d)));
+        }
+        let mut gp = gate_profile(&report, p, approval);
+        gp.sample = sample;
+        profiles.push(gp);
     }
 
     let severity = |code| ws.config.severity(Mode::Gate, code);
@@ -200,5 +231,6 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         manifest: p.manifest.clone(),
         manifest_status: approval.status,
         lineage: approval.lineage,
+        sample: None,
     }
 }

@@ -30,6 +30,7 @@ pub mod report;
 pub mod requirement_check;
 pub mod requirements;
 pub mod sample;
+pub mod samples;
 pub mod schema;
 pub mod signature;
 pub mod snapshot;

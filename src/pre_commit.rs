@@ -26,6 +26,8 @@ pub struct Request<'a> {
     /// Accept a staged change that touches no profile without checking (human output only: a
     /// machine-readable format always gets the full report).
     pub skip_untouched: bool,
+    /// `--sample`: also issue and lint each declared sample, from the snapshot's own bytes.
+    pub sample: bool,
 }
 
 /// What the snapshot check found.
@@ -74,7 +76,11 @@ pub fn check_snapshot(r: &Request, progress: &mut dyn FnMut(Progress)) -> Result
     match &snap {
         Snap::Commit(commit) => {
             let report = snapshot::with_commit(&repo, commit, &prefix, r.mode, |cx| {
-                check::run(cx, r.profiles, progress)
+                let mut report = check::run(cx, r.profiles, progress)?;
+                if r.sample {
+                    crate::samples::add_to_check(cx, &mut report, r.profiles)?;
+                }
+                Ok::<_, Error>(report)
             })?;
             Ok(Verdict::Checked(report.expect("vigil.toml was found")?))
         }
@@ -132,7 +138,11 @@ fn check_index(
         vcs: &vcs,
         mode: r.mode,
     };
-    Ok(Verdict::Checked(check::run(&cx, r.profiles, progress)?))
+    let mut report = check::run(&cx, r.profiles, progress)?;
+    if r.sample {
+        crate::samples::add_to_check(&cx, &mut report, r.profiles)?;
+    }
+    Ok(Verdict::Checked(report))
 }
 
 /// No `vigil.toml` in the snapshot. For a commit being made that is fine (nothing to check), unless

@@ -15,7 +15,7 @@ use crate::openssl::{self, FileAccess, Loaded};
 use crate::path::WsPath;
 use crate::requirements::{
     self, Address, ComponentFacts, Date, Found, JsonValues, KvValues, LookupError, Origin,
-    ProfileInput, Readers, RequirementSet, ResultCode, Satisfies, ValueLookup,
+    ProfileInput, Readers, RequirementSet, ResultCode, Satisfies, Unparsable, ValueLookup,
 };
 use crate::source::{Kind, Lookup, Source};
 use std::collections::HashMap;
@@ -136,8 +136,16 @@ fn chain_step(s: &str) -> Option<Step> {
 /// The readers of one profile, owned.
 struct OwnedReaders {
     openssl: Option<OpensslValues>,
-    json: Option<JsonValues>,
-    kv: Option<KvValues>,
+    json: Option<Box<dyn ValueLookup>>,
+    kv: Option<Box<dyn ValueLookup>>,
+}
+
+/// A reader over a parsed file, or one that fails every lookup with the parse error.
+fn parsed<T: ValueLookup + 'static>(r: Result<T, LookupError>) -> Box<dyn ValueLookup> {
+    match r {
+        Ok(v) => Box::new(v),
+        Err(e) => Box::new(Unparsable(e)),
+    }
 }
 
 impl OwnedReaders {
@@ -162,11 +170,11 @@ impl OwnedReaders {
         });
         let json = pick(&["json"]).and_then(|f| {
             let t = text(&f)?;
-            JsonValues::parse(&f.to_string(), &t).ok()
+            Some(parsed(JsonValues::parse(&f.to_string(), &t)))
         });
         let kv = pick(&["env", "properties"]).and_then(|f| {
             let t = text(&f)?;
-            KvValues::parse(&f.to_string(), &t).ok()
+            Some(parsed(KvValues::parse(&f.to_string(), &t)))
         });
         OwnedReaders { openssl, json, kv }
     }
@@ -174,8 +182,8 @@ impl OwnedReaders {
     fn readers(&self) -> Readers<'_> {
         Readers {
             openssl: self.openssl.as_ref().map(|o| o as &dyn ValueLookup),
-            json: self.json.as_ref().map(|o| o as &dyn ValueLookup),
-            kv: self.kv.as_ref().map(|o| o as &dyn ValueLookup),
+            json: self.json.as_deref(),
+            kv: self.kv.as_deref(),
         }
     }
 }
@@ -272,6 +280,9 @@ impl ValueLookup for OpensslValues {
                         e.reason,
                         e.detail
                     ),
+                    // Reported by the inventory as the OpenSSL load error it is; here it leaves the
+                    // value unjudged rather than counting one error once per rule.
+                    at: None,
                 });
             }
             return Ok(None);

@@ -27,5 +27,9 @@ pub fn all() -> Vec<(&'static str, String)> {
             "inventory.schema.json",
             render(schema_for!(crate::report::json::JsonInventory)),
         ),
+        (
+            "requirements.schema.json",
+            render(schema_for!(crate::report::requirements::RequirementsReport)),
+        ),
     ]
 }

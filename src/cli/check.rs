@@ -44,6 +44,11 @@ pub struct Args {
     /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC): "what breaks on 2027-03-15?"
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
     pub(super) as_of: Option<vigil::requirements::Date>,
+    /// Also issue a sample certificate with each profile that declares one (`[profiles.NAME.sample]`),
+    /// from the bytes checked (working tree, index or commit), and lint it: findings `lint` and
+    /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
+    #[arg(long)]
+    pub(super) sample: bool,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -113,7 +118,11 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let as_of = a.as_of.unwrap_or_else(vigil::requirements::Date::today);
     let report = check::run_as_of(cx, &a.profiles, as_of, &mut |p| progress.update(p));
     progress.finish();
-    write_report(g, a, &report?)
+    let mut report = report?;
+    if a.sample {
+        vigil::samples::add_to_check(cx, &mut report, &a.profiles)?;
+    }
+    write_report(g, a, &report)
 }
 
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
@@ -147,6 +156,7 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
         profiles: &a.profiles,
         mode,
         skip_untouched: a.format == FormatArg::Human,
+        sample: a.sample,
     };
     let mut progress = ProgressLine::new();
     let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));

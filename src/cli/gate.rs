@@ -20,6 +20,10 @@ pub struct Args {
     /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
     as_of: Option<vigil::requirements::Date>,
+    /// Keep the evidence of each sample certificate in DIR (created if need be): the certificate
+    /// (`PROFILE.sample.pem`) and each linter's own output (`PROFILE.pkilint.json`).
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<std::path::PathBuf>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -35,7 +39,16 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     );
     progress.finish();
     let outcome = outcome?;
-    let text = vigil::report::gate::render(&outcome);
+    let mut text = vigil::report::gate::render(&outcome);
+    if let Some(dir) = &a.evidence {
+        let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
+        if !written.is_empty() {
+            text.push_str("\nevidence:\n");
+            for f in written {
+                text.push_str(&format!("  {}\n", f.display()));
+            }
+        }
+    }
     if let Some(path) = &a.output {
         vigil::output::write_output(path, text.as_bytes())?;
     }

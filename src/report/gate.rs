@@ -116,6 +116,9 @@ fn render_profile(out: &mut String, g: &Gate, p: &GateProfile) {
     }
     let _ = writeln!(out, "  verified:    {}", verified(p));
     render_approval(out, p);
+    if let Some(s) = &p.sample {
+        render_sample(out, s);
+    }
     if !findings.is_empty() {
         let _ = writeln!(out, "  findings:    {}", counts(&findings));
         for f in findings {
@@ -183,6 +186,41 @@ fn render_approval(out: &mut String, p: &GateProfile) {
                 "  reason:      {}",
                 escape_text(m.manifest.reason.as_deref().unwrap_or("(none given)"))
             );
+        }
+    }
+}
+
+/// An instant as RFC 3339, UTC.
+fn instant(unix: i64) -> String {
+    let t = std::time::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_secs(unix.max(0).unsigned_abs()))
+        .unwrap_or(std::time::UNIX_EPOCH);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// The sample certificate: who it names, how long it is valid (counted inclusively), the lint verdict.
+fn render_sample(out: &mut String, s: &crate::samples::SampleOutcome) {
+    match &s.issued {
+        Some(i) => {
+            let c = &i.cert;
+            let _ = writeln!(out, "  sample:      {}", c.subject);
+            let secs = u128::try_from(c.validity_seconds).unwrap_or(0);
+            let _ = writeln!(
+                out,
+                "  validity:    {} to {}, {} counted inclusively",
+                instant(c.not_before),
+                instant(c.not_after),
+                crate::requirements::duration::describe_seconds(secs)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  sample:      not issued");
+        }
+    }
+    let _ = writeln!(out, "  lint:        {}", s.verdict());
+    if let Some(l) = &s.lint {
+        for note in &l.notes {
+            let _ = writeln!(out, "               note: {note}");
         }
     }
 }

@@ -102,6 +102,10 @@ pub struct JsonFinding {
     pub message: String,
     /// How the profile reached it, outermost first.
     pub via: Vec<Step>,
+    /// For `lint`: the linter (`pkilint`, `zlint`, or `requirements` for a requirement checked on the
+    /// sample certificate), its own code and severity word, and where in the certificate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lint: Option<crate::finding::LintRef>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -213,6 +217,7 @@ pub fn to_json(r: &Report) -> JsonReport {
                 line: f.line,
                 message: f.message.clone(),
                 via: f.via.clone(),
+                lint: f.lint.clone(),
             })
             .collect(),
         summary: JsonSummary {

@@ -26,6 +26,14 @@ fn describe(f: &Finding) -> String {
         Some(l) => format!("{} {} at line {l}: {}\n", f.severity, f.code, f.message),
         None => format!("{} {}: {}\n", f.severity, f.code, f.message),
     };
+    if let Some(l) = &f.lint {
+        let node = l
+            .node
+            .as_deref()
+            .map(|n| format!(" at {n}"))
+            .unwrap_or_default();
+        let _ = writeln!(t, "  {} {} {}{node}", l.linter, l.severity, l.code);
+    }
     if !f.via.is_empty() {
         let _ = writeln!(t, "  via {}", chain_text(&f.via));
     }

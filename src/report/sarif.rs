@@ -207,6 +207,12 @@ fn result(f: &Finding, rule_index: usize, at: &Locator) -> Value {
             "via": f.via,
         },
     });
+    if let Some(l) = &f.lint {
+        r["properties"]["lint"] = json!(l);
+        // Several linter results share a profile and a path: the linter's code tells them apart.
+        r["partialFingerprints"]["vigilFinding/v1"] =
+            json!(format!("{}:{}:{}:{}", f.profile, f.code, f.path, l.code));
+    }
     let rel = related(&f.via, at);
     if !rel.is_empty() {
         r["relatedLocations"] = Value::Array(rel);

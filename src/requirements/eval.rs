@@ -4,7 +4,7 @@ use super::duration::{describe_seconds, Span};
 use super::rule::{Bound, Constraint, Requirement, ValueCheck, ValueKind};
 use super::site::{ProfileRequirements, RequirementSet};
 use super::time::{parse_instant, Date};
-use super::value::{Address, AddressKind, Found, ValueLookup};
+use super::value::{Address, AddressKind, Found, LookupError, ValueLookup};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -312,6 +312,33 @@ fn named_ca(p: &ProfileInput<'_>, lookup: &KeyLookup<'_>) -> Result<String, Stri
     })
 }
 
+/// The address to read `check`'s value at, resolved (`@ca`, `@ext`), and the reader that holds it: the
+/// profile's own mapping wins; otherwise the first address the profile has a reader for.
+fn pick_reader<'a>(
+    check: &ValueCheck,
+    p: &ProfileInput<'a>,
+) -> Result<(Address, &'a dyn ValueLookup), String> {
+    let chosen = match p.settings.values.get(&check.name) {
+        Some(a) => p.readers.get(a.kind()).map(|r| (a.clone(), r)),
+        None => check
+            .addresses
+            .iter()
+            .find_map(|a| p.readers.get(a.kind()).map(|r| (a.clone(), r))),
+    };
+    let Some((addr, reader)) = chosen else {
+        return Err(format!(
+            "the profile has no reader for {}",
+            check
+                .addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(" or ")
+        ));
+    };
+    Ok((resolve(&addr, p, reader)?, reader))
+}
+
 fn judge_value(
     req: &Requirement,
     check: &ValueCheck,
@@ -321,69 +348,38 @@ fn judge_value(
     results: &mut Vec<RequirementResult>,
     unjudged: &mut Vec<String>,
 ) {
-    // The profile's own mapping wins; otherwise the first address the profile has a reader for.
-    let chosen = match p.settings.values.get(&check.name) {
-        Some(a) => p.readers.get(a.kind()).map(|r| (a.clone(), r)),
-        None => check
-            .addresses
-            .iter()
-            .find_map(|a| p.readers.get(a.kind()).map(|r| (a.clone(), r))),
-    };
-    let Some((addr, reader)) = chosen else {
-        unjudged.push(format!(
-            "`{}`: the profile has no reader for {}",
-            check.name,
-            check
-                .addresses
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        ));
-        return;
-    };
-    let addr = match resolve(&addr, p, reader) {
-        Ok(a) => a,
+    let (addr, reader) = match pick_reader(check, p) {
+        Ok(chosen) => chosen,
         Err(why) => {
             unjudged.push(format!("`{}`: {why}", check.name));
             return;
         }
     };
-    let found = match reader.lookup(&addr) {
-        Ok(f) => f,
+    let (origin, failures) = match reader.lookup(&addr) {
+        Ok(found) => {
+            let failures = value_failures(check, &addr, found.as_ref(), unjudged);
+            let origin = match found {
+                Some(f) => Some(f.origin),
+                None => reader.origin_of_absence(&addr),
+            };
+            (origin, failures)
+        }
+        // The profile's own file does not parse: its consumer could not use it either. Fail closed.
+        Err(LookupError {
+            message,
+            at: Some(at),
+        }) => (
+            Some(at),
+            vec![format!("`{}` cannot be judged: {message}", check.name)],
+        ),
         Err(e) => {
             unjudged.push(format!("`{}` ({addr}): {}", check.name, e.message));
             return;
         }
     };
-    let failures = match &found {
-        None => {
-            if check
-                .constraints
-                .iter()
-                .any(|c| matches!(c, Constraint::Present))
-            {
-                vec![format!("{} is not set, but must be", show_addr(&addr))]
-            } else {
-                if !check
-                    .constraints
-                    .iter()
-                    .all(|c| matches!(c, Constraint::Absent))
-                {
-                    unjudged.push(format!("`{}`: {} is not set", check.name, show_addr(&addr)));
-                }
-                Vec::new()
-            }
-        }
-        Some(f) => judge_found(check, &addr, f),
-    };
     if failures.is_empty() {
         return;
     }
-    let origin = match &found {
-        Some(f) => Some(f.origin.clone()),
-        None => reader.origin_of_absence(&addr),
-    };
     let (path, line, chain) = match origin {
         Some(o) => (Some(o.file), o.line, o.chain),
         None => (None, None, Vec::new()),
@@ -412,6 +408,37 @@ fn judge_value(
         date: req.effective,
         message,
     });
+}
+
+/// What is wrong with the value found at `addr`, or with its absence; records in `unjudged` an absence
+/// that proves nothing.
+fn value_failures(
+    check: &ValueCheck,
+    addr: &Address,
+    found: Option<&Found>,
+    unjudged: &mut Vec<String>,
+) -> Vec<String> {
+    match found {
+        None => {
+            if check
+                .constraints
+                .iter()
+                .any(|c| matches!(c, Constraint::Present))
+            {
+                vec![format!("{} is not set, but must be", show_addr(addr))]
+            } else {
+                if !check
+                    .constraints
+                    .iter()
+                    .all(|c| matches!(c, Constraint::Absent))
+                {
+                    unjudged.push(format!("`{}`: {} is not set", check.name, show_addr(addr)));
+                }
+                Vec::new()
+            }
+        }
+        Some(f) => judge_found(check, addr, f),
+    }
 }
 
 fn show_addr(addr: &Address) -> String {

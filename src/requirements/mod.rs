@@ -50,7 +50,9 @@ pub use site::{
     DEFAULT_LEAD_DAYS,
 };
 pub use time::Date;
-pub use value::{Address, Found, JsonValues, KvValues, LookupError, Origin, ValueLookup};
+pub use value::{
+    Address, Found, JsonValues, KvValues, LookupError, Origin, Unparsable, ValueLookup,
+};
 
 #[cfg(test)]
 mod tests;

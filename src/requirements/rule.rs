@@ -276,69 +276,16 @@ impl RawRequirement {
         file: &Path,
         text: &str,
     ) -> Result<Requirement, ConfigError> {
-        let id = self.id.get_ref().clone();
         let at = |span: std::ops::Range<usize>, m: String| err_at(file, text, Some(span), m);
-        if !valid_id(&id) {
-            return Err(at(
-                self.id.span(),
-                format!(
-                    "requirement id `{id}` may only hold letters, digits, `.`, `_`, `-` and `/`"
-                ),
-            ));
-        }
+        let id = self.checked_id(pack).map_err(|m| at(self.id.span(), m))?;
+        let (effective, until) = self.dates(file, text)?;
+        self.check_scope(&id, &at)?;
+        let values = self
+            .values
+            .iter()
+            .map(|v| v.check(file, text))
+            .collect::<Result<Vec<_>, _>>()?;
         let s = &self.source;
-        if s.url.is_none() && s.document.is_none() {
-            return Err(at(
-                self.id.span(),
-                format!("requirement `{id}` needs a `source` with a `url` or a `document` to cite"),
-            ));
-        }
-        if pack.is_some() && s.section.is_none() && s.ballot.is_none() {
-            return Err(at(
-                self.id.span(),
-                format!("pack requirement `{id}` must cite a `section` or a `ballot`"),
-            ));
-        }
-        let effective = date_of(file, text, &self.effective)?;
-        let until = match &self.until {
-            Some(u) => {
-                let d = date_of(file, text, u)?;
-                if d <= effective {
-                    return Err(at(
-                        u.span(),
-                        format!("`until` {d} must be after `effective` {effective}"),
-                    ));
-                }
-                Some(d)
-            }
-            None => None,
-        };
-        if self.purpose.is_empty() && self.profiles.is_empty() {
-            return Err(at(
-                self.id.span(),
-                format!("requirement `{id}` applies to nothing; give `purpose` tags or `profiles`"),
-            ));
-        }
-        for p in &self.purpose {
-            if !valid_id(p.get_ref()) || p.get_ref().contains('/') {
-                return Err(at(
-                    p.span(),
-                    format!("`{}` is not a purpose tag", p.get_ref()),
-                ));
-            }
-        }
-        if !self.review && self.values.is_empty() {
-            return Err(at(
-                self.id.span(),
-                format!(
-                    "requirement `{id}` demands nothing; set `review = true` or add `[[…values]]`"
-                ),
-            ));
-        }
-        let mut values = Vec::new();
-        for v in &self.values {
-            values.push(v.check(file, text)?);
-        }
         Ok(Requirement {
             id,
             title: self.title.clone(),
@@ -364,37 +311,87 @@ impl RawRequirement {
             },
         })
     }
+
+    /// The id, when it is well formed and the rule cites a source (a pack rule: a section or ballot).
+    fn checked_id(&self, pack: Option<&str>) -> Result<String, String> {
+        let id = self.id.get_ref().clone();
+        if !valid_id(&id) {
+            return Err(format!(
+                "requirement id `{id}` may only hold letters, digits, `.`, `_`, `-` and `/`"
+            ));
+        }
+        let s = &self.source;
+        if s.url.is_none() && s.document.is_none() {
+            return Err(format!(
+                "requirement `{id}` needs a `source` with a `url` or a `document` to cite"
+            ));
+        }
+        if pack.is_some() && s.section.is_none() && s.ballot.is_none() {
+            return Err(format!(
+                "pack requirement `{id}` must cite a `section` or a `ballot`"
+            ));
+        }
+        Ok(id)
+    }
+
+    /// `effective` and `until`, which must come after it.
+    fn dates(&self, file: &Path, text: &str) -> Result<(Date, Option<Date>), ConfigError> {
+        let effective = date_of(file, text, &self.effective)?;
+        let Some(u) = &self.until else {
+            return Ok((effective, None));
+        };
+        let d = date_of(file, text, u)?;
+        if d <= effective {
+            return Err(err_at(
+                file,
+                text,
+                Some(u.span()),
+                format!("`until` {d} must be after `effective` {effective}"),
+            ));
+        }
+        Ok((effective, Some(d)))
+    }
+
+    /// The rule applies to something (purpose tags or profiles) and demands something.
+    fn check_scope(
+        &self,
+        id: &str,
+        at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        if self.purpose.is_empty() && self.profiles.is_empty() {
+            return Err(at(
+                self.id.span(),
+                format!("requirement `{id}` applies to nothing; give `purpose` tags or `profiles`"),
+            ));
+        }
+        if let Some(p) = self
+            .purpose
+            .iter()
+            .find(|p| !valid_id(p.get_ref()) || p.get_ref().contains('/'))
+        {
+            return Err(at(
+                p.span(),
+                format!("`{}` is not a purpose tag", p.get_ref()),
+            ));
+        }
+        if !self.review && self.values.is_empty() {
+            return Err(at(
+                self.id.span(),
+                format!(
+                    "requirement `{id}` demands nothing; set `review = true` or add `[[…values]]`"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl RawValueCheck {
     fn check(&self, file: &Path, text: &str) -> Result<ValueCheck, ConfigError> {
         let at = |span: std::ops::Range<usize>, m: String| err_at(file, text, Some(span), m);
         let name = self.name.get_ref().clone();
-        let kind = match self.kind.as_ref().map(|k| (k.get_ref().as_str(), k.span())) {
-            None | Some(("text", _)) => ValueKind::Text,
-            Some(("integer", _)) => ValueKind::Integer,
-            Some(("duration", _)) => ValueKind::Duration,
-            Some(("validity", _)) => ValueKind::Validity,
-            Some((other, span)) => {
-                return Err(at(
-                    span,
-                    format!(
-                        "unknown kind `{other}`{}; known: text, integer, duration, validity",
-                        crate::config::closest(other, &["text", "integer", "duration", "validity"])
-                    ),
-                ))
-            }
-        };
-        let mut addresses = Vec::new();
-        if let Some(a) = &self.openssl {
-            addresses.push(Address::openssl(a.get_ref()).map_err(|m| at(a.span(), m))?);
-        }
-        if let Some(a) = &self.json {
-            addresses.push(Address::json(a.get_ref()).map_err(|m| at(a.span(), m))?);
-        }
-        if let Some(a) = &self.kv {
-            addresses.push(Address::kv(a.get_ref()).map_err(|m| at(a.span(), m))?);
-        }
+        let kind = self.kind(&at)?;
+        let addresses = self.addresses(&at)?;
         if addresses.is_empty() {
             return Err(at(
                 self.name.span(),
@@ -413,6 +410,74 @@ impl RawValueCheck {
                 )
             })?,
         };
+        if self.present && self.absent {
+            return Err(at(
+                self.name.span(),
+                format!("value `{name}` cannot be both `present` and `absent`"),
+            ));
+        }
+        let constraints = self.constraints(kind, &at)?;
+        if constraints.is_empty() {
+            return Err(at(
+                self.name.span(),
+                format!("value `{name}` has no constraint: give max, min, equals, one-of, present, absent, matches or not-matches"),
+            ));
+        }
+        if matches!(self.split.as_deref(), Some("")) {
+            return Err(at(self.name.span(), "`split` cannot be empty".into()));
+        }
+        Ok(ValueCheck {
+            name,
+            kind,
+            addresses,
+            unit,
+            split: self.split.clone(),
+            constraints,
+        })
+    }
+
+    fn kind(
+        &self,
+        at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    ) -> Result<ValueKind, ConfigError> {
+        match self.kind.as_ref().map(|k| (k.get_ref().as_str(), k.span())) {
+            None | Some(("text", _)) => Ok(ValueKind::Text),
+            Some(("integer", _)) => Ok(ValueKind::Integer),
+            Some(("duration", _)) => Ok(ValueKind::Duration),
+            Some(("validity", _)) => Ok(ValueKind::Validity),
+            Some((other, span)) => Err(at(
+                span,
+                format!(
+                    "unknown kind `{other}`{}; known: text, integer, duration, validity",
+                    crate::config::closest(other, &["text", "integer", "duration", "validity"])
+                ),
+            )),
+        }
+    }
+
+    /// The addresses given, in the order `openssl`, `json`, `kv`.
+    fn addresses(
+        &self,
+        at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    ) -> Result<Vec<Address>, ConfigError> {
+        let mut addresses = Vec::new();
+        if let Some(a) = &self.openssl {
+            addresses.push(Address::openssl(a.get_ref()).map_err(|m| at(a.span(), m))?);
+        }
+        if let Some(a) = &self.json {
+            addresses.push(Address::json(a.get_ref()).map_err(|m| at(a.span(), m))?);
+        }
+        if let Some(a) = &self.kv {
+            addresses.push(Address::kv(a.get_ref()).map_err(|m| at(a.span(), m))?);
+        }
+        Ok(addresses)
+    }
+
+    fn constraints(
+        &self,
+        kind: ValueKind,
+        at: &dyn Fn(std::ops::Range<usize>, String) -> ConfigError,
+    ) -> Result<Vec<Constraint>, ConfigError> {
         let bound = |v: &Spanned<toml::Value>| -> Result<Bound, ConfigError> {
             match (kind, v.get_ref()) {
                 (ValueKind::Integer, toml::Value::Integer(i)) => Ok(Bound::Integer(*i)),
@@ -449,12 +514,6 @@ impl RawValueCheck {
         if let Some(v) = &self.one_of {
             constraints.push(Constraint::OneOf(v.clone()));
         }
-        if self.present && self.absent {
-            return Err(at(
-                self.name.span(),
-                format!("value `{name}` cannot be both `present` and `absent`"),
-            ));
-        }
         if self.present {
             constraints.push(Constraint::Present);
         }
@@ -467,22 +526,6 @@ impl RawValueCheck {
         if let Some(r) = &self.not_matches {
             constraints.push(Constraint::NotMatches(regex(r)?));
         }
-        if constraints.is_empty() {
-            return Err(at(
-                self.name.span(),
-                format!("value `{name}` has no constraint: give max, min, equals, one-of, present, absent, matches or not-matches"),
-            ));
-        }
-        if matches!(self.split.as_deref(), Some("")) {
-            return Err(at(self.name.span(), "`split` cannot be empty".into()));
-        }
-        Ok(ValueCheck {
-            name,
-            kind,
-            addresses,
-            unit,
-            split: self.split.clone(),
-            constraints,
-        })
+        Ok(constraints)
     }
 }

@@ -196,32 +196,7 @@ impl RequirementSet {
         file: &Path,
         text: &str,
     ) -> Result<RequirementSet, ConfigError> {
-        let packs = match &raw.packs {
-            None => packs,
-            Some(wanted) => {
-                let ids: Vec<String> = packs.iter().map(|p| p.id.clone()).collect();
-                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-                for w in wanted {
-                    if !ids.contains(&w.get_ref().as_str()) {
-                        return Err(err_at(
-                            file,
-                            text,
-                            Some(w.span()),
-                            format!(
-                                "unknown pack `{}`{}; shipped: {}",
-                                w.get_ref(),
-                                crate::config::closest(w.get_ref(), &ids),
-                                ids.join(", ")
-                            ),
-                        ));
-                    }
-                }
-                packs
-                    .into_iter()
-                    .filter(|p| wanted.iter().any(|w| w.get_ref() == &p.id))
-                    .collect()
-            }
-        };
+        let packs = select_packs(packs, raw, file, text)?;
         let mut requirements: Vec<Requirement> =
             packs.iter().flat_map(|p| p.requirements.clone()).collect();
         for r in &raw.rule {
@@ -238,46 +213,7 @@ impl RequirementSet {
         }
         let mut overrides = BTreeMap::new();
         for (id, o) in &raw.overrides {
-            // serde gives no span for a map key, so find the table header in the text.
-            let header = text
-                .find(&format!("overrides.\"{id}\""))
-                .or_else(|| text.find(&format!("overrides.{id}")))
-                .or_else(|| text.find(id.as_str()));
-            let span = header.map(|i| i..i + 1);
-            if !requirements.iter().any(|r| &r.id == id) {
-                let ids: Vec<&str> = requirements.iter().map(|r| r.id.as_str()).collect();
-                return Err(err_at(
-                    file,
-                    text,
-                    span,
-                    format!(
-                        "override of unknown requirement `{id}`{}",
-                        crate::config::closest(id, &ids)
-                    ),
-                ));
-            }
-            let reason = match &o.reason {
-                Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
-                Some(r) => {
-                    return Err(err_at(file, text, Some(r.span()), format!("the override of `{id}` needs a non-empty `reason`")))
-                }
-                None => {
-                    return Err(err_at(
-                        file,
-                        text,
-                        span,
-                        format!("the override of `{id}` needs a `reason`: an override without a recorded reason is not allowed"),
-                    ))
-                }
-            };
-            overrides.insert(
-                id.clone(),
-                Override {
-                    reason,
-                    profiles: o.profiles.clone(),
-                    line: span.map_or(0, |s| super::rule::line_of(text, s.start)),
-                },
-            );
+            overrides.insert(id.clone(), o.check(id, &requirements, file, text)?);
         }
         Ok(RequirementSet {
             packs,
@@ -301,5 +237,89 @@ impl RequirementSet {
 
     pub fn get(&self, id: &str) -> Option<&Requirement> {
         self.requirements.iter().find(|r| r.id == id)
+    }
+}
+
+/// The shipped packs `raw.packs` selects (all of them when it is not given); an unknown id is an error.
+fn select_packs(
+    packs: Vec<Pack>,
+    raw: &RawSiteRequirements,
+    file: &Path,
+    text: &str,
+) -> Result<Vec<Pack>, ConfigError> {
+    let Some(wanted) = &raw.packs else {
+        return Ok(packs);
+    };
+    let ids: Vec<&str> = packs.iter().map(|p| p.id.as_str()).collect();
+    if let Some(w) = wanted.iter().find(|w| !ids.contains(&w.get_ref().as_str())) {
+        return Err(err_at(
+            file,
+            text,
+            Some(w.span()),
+            format!(
+                "unknown pack `{}`{}; shipped: {}",
+                w.get_ref(),
+                crate::config::closest(w.get_ref(), &ids),
+                ids.join(", ")
+            ),
+        ));
+    }
+    Ok(packs
+        .into_iter()
+        .filter(|p| wanted.iter().any(|w| w.get_ref() == &p.id))
+        .collect())
+}
+
+impl RawOverride {
+    /// Checks the override of requirement `id`: it must name a known requirement and record a reason.
+    fn check(
+        &self,
+        id: &str,
+        requirements: &[Requirement],
+        file: &Path,
+        text: &str,
+    ) -> Result<Override, ConfigError> {
+        // serde gives no span for a map key, so find the table header in the text.
+        let header = text
+            .find(&format!("overrides.\"{id}\""))
+            .or_else(|| text.find(&format!("overrides.{id}")))
+            .or_else(|| text.find(id));
+        let span = header.map(|i| i..i + 1);
+        if !requirements.iter().any(|r| r.id == id) {
+            let ids: Vec<&str> = requirements.iter().map(|r| r.id.as_str()).collect();
+            return Err(err_at(
+                file,
+                text,
+                span,
+                format!(
+                    "override of unknown requirement `{id}`{}",
+                    crate::config::closest(id, &ids)
+                ),
+            ));
+        }
+        let reason = match &self.reason {
+            Some(r) if !r.get_ref().trim().is_empty() => r.get_ref().trim().to_string(),
+            Some(r) => {
+                return Err(err_at(
+                    file,
+                    text,
+                    Some(r.span()),
+                    format!("the override of `{id}` needs a non-empty `reason`"),
+                ))
+            }
+            None => {
+                return Err(err_at(
+                    file,
+                    text,
+                    span,
+                    format!("the override of `{id}` needs a `reason`: an override without a recorded reason is not allowed"),
+                ))
+            }
+        };
+        Ok(Override {
+            reason,
+            profiles: self.profiles.clone(),
+            line: span.map_or(0, |s| super::rule::line_of(text, s.start)),
+        })
     }
 }

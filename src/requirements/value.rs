@@ -102,6 +102,28 @@ pub struct Origin {
     pub chain: Vec<String>,
 }
 
+impl Origin {
+    /// A place in a file reached without includes.
+    pub fn line(file: &str, line: usize) -> Origin {
+        Origin {
+            file: file.to_string(),
+            line: u32::try_from(line).ok(),
+            chain: Vec::new(),
+        }
+    }
+}
+
+/// A profile file that could not be parsed in its format: every lookup fails with the parse error, so a
+/// rule in force over it fails closed (see [`LookupError::at`]).
+#[derive(Debug, Clone)]
+pub struct Unparsable(pub LookupError);
+
+impl ValueLookup for Unparsable {
+    fn lookup(&self, _address: &Address) -> Result<Option<Found>, LookupError> {
+        Err(self.0.clone())
+    }
+}
+
 /// A value as the consumer would use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
@@ -116,6 +138,10 @@ pub struct Found {
 #[error("{message}")]
 pub struct LookupError {
     pub message: String,
+    /// Set when the profile's own file cannot be read in its format (a JSON profile that does not
+    /// parse, a `key=value` line that is not one): the consumer could not use it either, and a rule in
+    /// force then fails closed at this place instead of being left unjudged.
+    pub at: Option<Origin>,
 }
 
 /// Supplies configuration values of one profile. Implemented by the OpenSSL loader (answering
@@ -145,6 +171,11 @@ impl JsonValues {
     pub fn parse(file: &str, text: &str) -> Result<JsonValues, LookupError> {
         let root = serde_json::from_str(text).map_err(|e| LookupError {
             message: format!("{file}:{}:{}: {e}", e.line(), e.column()),
+            at: Some(Origin {
+                file: file.to_string(),
+                line: u32::try_from(e.line()).ok(),
+                chain: Vec::new(),
+            }),
         })?;
         Ok(JsonValues {
             file: file.to_string(),
@@ -239,12 +270,14 @@ impl KvValues {
             let Some((k, v)) = line.split_once('=') else {
                 return Err(LookupError {
                     message: format!("{file}:{}: expected `key=value`, found `{line}`", i + 1),
+                    at: Some(Origin::line(file, i + 1)),
                 });
             };
             let k = k.trim().trim_start_matches("export ").trim();
             if k.is_empty() {
                 return Err(LookupError {
                     message: format!("{file}:{}: empty key", i + 1),
+                    at: Some(Origin::line(file, i + 1)),
                 });
             }
             let v = v.trim();

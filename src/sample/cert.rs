@@ -102,27 +102,12 @@ pub fn parse_certificate(der: &[u8]) -> Result<SampleCert, CertError> {
             rest.len()
         )));
     }
-    let registry = x509_parser::objects::oid_registry();
-    let subject_attributes = x509
-        .subject()
-        .iter_attributes()
-        .map(|a| {
-            let name = x509_parser::objects::oid2abbrev(a.attr_type(), registry)
-                .map(str::to_string)
-                .unwrap_or_else(|_| a.attr_type().to_id_string());
-            let value = a
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|_| String::from_utf8_lossy(a.attr_value().data).into_owned());
-            (name, value)
-        })
-        .collect();
     let validity = x509.validity();
     let not_before = validity.not_before.timestamp();
     let not_after = validity.not_after.timestamp();
     let mut cert = SampleCert {
         subject: x509.subject().to_string(),
-        subject_attributes,
+        subject_attributes: subject_attributes(&x509),
         issuer: x509.issuer().to_string(),
         serial: x509.raw_serial_as_string(),
         not_before,
@@ -144,62 +129,52 @@ pub fn parse_certificate(der: &[u8]) -> Result<SampleCert, CertError> {
             oid: ext.oid.to_id_string(),
             critical: ext.critical,
         });
-        match ext.parsed_extension() {
-            ParsedExtension::BasicConstraints(bc) => cert.ca = Some(bc.ca),
-            ParsedExtension::KeyUsage(ku) => {
-                let bits = [
-                    (ku.digital_signature(), "digitalSignature"),
-                    (ku.non_repudiation(), "nonRepudiation"),
-                    (ku.key_encipherment(), "keyEncipherment"),
-                    (ku.data_encipherment(), "dataEncipherment"),
-                    (ku.key_agreement(), "keyAgreement"),
-                    (ku.key_cert_sign(), "keyCertSign"),
-                    (ku.crl_sign(), "cRLSign"),
-                    (ku.encipher_only(), "encipherOnly"),
-                    (ku.decipher_only(), "decipherOnly"),
-                ];
-                cert.key_usage = Some(
-                    bits.iter()
-                        .filter(|(on, _)| *on)
-                        .map(|(_, n)| n.to_string())
-                        .collect(),
-                );
-            }
+        cert.record(ext.parsed_extension());
+    }
+    Ok(cert)
+}
+
+/// The subject's attributes in certificate order: short name (or dotted OID) and value.
+fn subject_attributes(x509: &X509Certificate<'_>) -> Vec<(String, String)> {
+    let registry = x509_parser::objects::oid_registry();
+    x509.subject()
+        .iter_attributes()
+        .map(|a| {
+            let name = x509_parser::objects::oid2abbrev(a.attr_type(), registry)
+                .map(str::to_string)
+                .unwrap_or_else(|_| a.attr_type().to_id_string());
+            let value = a
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|_| String::from_utf8_lossy(a.attr_value().data).into_owned());
+            (name, value)
+        })
+        .collect()
+}
+
+impl SampleCert {
+    /// Records what one extension says in the field that holds it.
+    fn record(&mut self, ext: &ParsedExtension<'_>) {
+        match ext {
+            ParsedExtension::BasicConstraints(bc) => self.ca = Some(bc.ca),
+            ParsedExtension::KeyUsage(ku) => self.key_usage = Some(key_usage_names(ku)),
             ParsedExtension::ExtendedKeyUsage(eku) => {
-                let named = [
-                    (eku.server_auth, "serverAuth"),
-                    (eku.client_auth, "clientAuth"),
-                    (eku.code_signing, "codeSigning"),
-                    (eku.email_protection, "emailProtection"),
-                    (eku.time_stamping, "timeStamping"),
-                    (eku.ocsp_signing, "OCSPSigning"),
-                    (eku.any, "anyExtendedKeyUsage"),
-                ];
-                let mut all: Vec<String> = named
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, n)| n.to_string())
-                    .collect();
-                all.extend(eku.other.iter().map(|o| o.to_id_string()));
-                cert.extended_key_usage = Some(all);
+                self.extended_key_usage = Some(extended_key_usage_names(eku));
             }
             ParsedExtension::AuthorityInfoAccess(aia) => {
-                for d in &aia.accessdescs {
-                    let method = match d.access_method.to_id_string().as_str() {
+                self.aia.extend(aia.accessdescs.iter().map(|d| AccessUrl {
+                    method: match d.access_method.to_id_string().as_str() {
                         "1.3.6.1.5.5.7.48.1" => "OCSP".to_string(),
                         "1.3.6.1.5.5.7.48.2" => "caIssuers".to_string(),
                         other => other.to_string(),
-                    };
-                    cert.aia.push(AccessUrl {
-                        method,
-                        url: general_name(&d.access_location),
-                    });
-                }
+                    },
+                    url: general_name(&d.access_location),
+                }));
             }
             ParsedExtension::CRLDistributionPoints(points) => {
                 for p in &points.points {
                     if let Some(DistributionPointName::FullName(names)) = &p.distribution_point {
-                        cert.crl_urls.extend(names.iter().filter_map(|n| match n {
+                        self.crl_urls.extend(names.iter().filter_map(|n| match n {
                             GeneralName::URI(u) => Some(u.to_string()),
                             _ => None,
                         }));
@@ -207,29 +182,67 @@ pub fn parse_certificate(der: &[u8]) -> Result<SampleCert, CertError> {
                 }
             }
             ParsedExtension::CertificatePolicies(policies) => {
-                for p in policies {
-                    let qualifiers = p.policy_qualifiers.as_deref().unwrap_or_default();
-                    cert.policies.push(Policy {
-                        oid: p.policy_id.to_id_string(),
-                        cps: qualifiers
-                            .iter()
-                            .filter(|q| q.policy_qualifier_id.to_id_string() == "1.3.6.1.5.5.7.2.1")
-                            .filter_map(|q| ia5(q.qualifier))
-                            .collect(),
-                        qualifiers: qualifiers
-                            .iter()
-                            .map(|q| q.policy_qualifier_id.to_id_string())
-                            .collect(),
-                    });
-                }
+                self.policies.extend(policies.iter().map(policy));
             }
             ParsedExtension::SubjectAlternativeName(san) => {
-                cert.san = san.general_names.iter().map(general_name).collect();
+                self.san = san.general_names.iter().map(general_name).collect();
             }
             _ => {}
         }
     }
-    Ok(cert)
+}
+
+fn key_usage_names(ku: &x509_parser::extensions::KeyUsage) -> Vec<String> {
+    let bits = [
+        (ku.digital_signature(), "digitalSignature"),
+        (ku.non_repudiation(), "nonRepudiation"),
+        (ku.key_encipherment(), "keyEncipherment"),
+        (ku.data_encipherment(), "dataEncipherment"),
+        (ku.key_agreement(), "keyAgreement"),
+        (ku.key_cert_sign(), "keyCertSign"),
+        (ku.crl_sign(), "cRLSign"),
+        (ku.encipher_only(), "encipherOnly"),
+        (ku.decipher_only(), "decipherOnly"),
+    ];
+    bits.iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn extended_key_usage_names(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let named = [
+        (eku.server_auth, "serverAuth"),
+        (eku.client_auth, "clientAuth"),
+        (eku.code_signing, "codeSigning"),
+        (eku.email_protection, "emailProtection"),
+        (eku.time_stamping, "timeStamping"),
+        (eku.ocsp_signing, "OCSPSigning"),
+        (eku.any, "anyExtendedKeyUsage"),
+    ];
+    let mut all: Vec<String> = named
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    all.extend(eku.other.iter().map(|o| o.to_id_string()));
+    all
+}
+
+fn policy(p: &x509_parser::extensions::PolicyInformation<'_>) -> Policy {
+    let qualifiers = p.policy_qualifiers.as_deref().unwrap_or_default();
+    Policy {
+        oid: p.policy_id.to_id_string(),
+        cps: qualifiers
+            .iter()
+            .filter(|q| q.policy_qualifier_id.to_id_string() == "1.3.6.1.5.5.7.2.1")
+            .filter_map(|q| ia5(q.qualifier))
+            .collect(),
+        qualifiers: qualifiers
+            .iter()
+            .map(|q| q.policy_qualifier_id.to_id_string())
+            .collect(),
+    }
 }
 
 fn general_name(n: &GeneralName<'_>) -> String {

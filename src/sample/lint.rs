@@ -122,6 +122,8 @@ pub struct LintReport {
     pub notes: Vec<String>,
     /// The linters that ran, as run (`pkilint lint_cabf_serverauth_cert -t OV-FINAL-CERTIFICATE`).
     pub ran: Vec<String>,
+    /// Each linter's standard output as it wrote it, by linter name, for evidence.
+    pub outputs: Vec<(&'static str, String)>,
 }
 
 impl LintReport {
@@ -174,68 +176,90 @@ pub fn lint(der: &[u8], decl: &SampleDecl, linters: &Linters) -> Result<LintRepo
         .pkilint_validator()
         .map_err(|e| LintError::Io(e.to_string()))?;
     if let Some(validator) = validator {
-        let program = linters
-            .find(validator)
-            .ok_or_else(|| LintError::NotInstalled {
-                program: validator.to_string(),
-                searched: linters.searched(),
-            })?;
-        let opts = decl.pkilint.clone().unwrap_or_default();
-        let mut args: Vec<String> = vec!["lint".into()];
-        if TAKES_TYPE.contains(&validator) {
-            match &opts.cert_type {
-                Some(t) => args.extend(["-t".into(), t.clone()]),
-                None => args.push("-d".into()),
-            }
-        }
-        if let Some(when) = &opts.validity_period_start {
-            if TAKES_VALIDITY_START.contains(&validator) {
-                args.extend(["--validity-period-start".into(), when.clone()]);
-            }
-        }
-        args.extend(["-f", "JSON", "--document-format", "DER"].map(String::from));
-        report
-            .ran
-            .push(format!("{PKILINT} {validator} {}", args.join(" ")));
-        args.push(cert.to_string_lossy().into_owned());
-        let mut argv = vec![program.to_string_lossy().into_owned()];
-        argv.extend(args);
-        let stdout = run_linter(PKILINT, &argv, &env, linters.timeout)?;
-        report
-            .results
-            .extend(parse_pkilint(&stdout).map_err(|reason| LintError::Failed {
-                linter: PKILINT.into(),
-                status: reason,
-                stderr_tail: last_lines(&dir.join(".stderr")),
-            })?);
+        run_pkilint(validator, decl, linters, &env, &cert, &mut report)?;
     }
-
     if decl.zlint {
         match linters.find(ZLINT) {
             None => report.notes.push(format!(
                 "zlint is not installed (searched {}), so only pkilint linted the sample",
                 linters.searched()
             )),
-            Some(program) => {
-                let argv = vec![
-                    program.to_string_lossy().into_owned(),
-                    "-format".into(),
-                    "der".into(),
-                    cert.to_string_lossy().into_owned(),
-                ];
-                report.ran.push(format!("{ZLINT} -format der"));
-                let stdout = run_linter(ZLINT, &argv, &env, linters.timeout)?;
-                report
-                    .results
-                    .extend(parse_zlint(&stdout).map_err(|reason| LintError::Failed {
-                        linter: ZLINT.into(),
-                        status: reason,
-                        stderr_tail: last_lines(&dir.join(".stderr")),
-                    })?);
-            }
+            Some(program) => run_zlint(&program, linters, &env, &cert, &mut report)?,
         }
     }
     Ok(report)
+}
+
+/// Runs pkilint's `validator` on `cert` and adds its results to `report`.
+fn run_pkilint(
+    validator: &str,
+    decl: &SampleDecl,
+    linters: &Linters,
+    env: &Env,
+    cert: &Path,
+    report: &mut LintReport,
+) -> Result<(), LintError> {
+    let program = linters
+        .find(validator)
+        .ok_or_else(|| LintError::NotInstalled {
+            program: validator.to_string(),
+            searched: linters.searched(),
+        })?;
+    let opts = decl.pkilint.clone().unwrap_or_default();
+    let mut args: Vec<String> = vec!["lint".into()];
+    if TAKES_TYPE.contains(&validator) {
+        match &opts.cert_type {
+            Some(t) => args.extend(["-t".into(), t.clone()]),
+            None => args.push("-d".into()),
+        }
+    }
+    if let Some(when) = &opts.validity_period_start {
+        if TAKES_VALIDITY_START.contains(&validator) {
+            args.extend(["--validity-period-start".into(), when.clone()]);
+        }
+    }
+    args.extend(["-f", "JSON", "--document-format", "DER"].map(String::from));
+    report
+        .ran
+        .push(format!("{PKILINT} {validator} {}", args.join(" ")));
+    args.push(cert.to_string_lossy().into_owned());
+    let mut argv = vec![program.to_string_lossy().into_owned()];
+    argv.extend(args);
+    let stdout = run_linter(PKILINT, &argv, env, linters.timeout)?;
+    report.outputs.push((PKILINT, stdout.clone()));
+    let results = parse_pkilint(&stdout).map_err(|reason| LintError::Failed {
+        linter: PKILINT.into(),
+        status: reason,
+        stderr_tail: last_lines(&env.scratch.join(".stderr")),
+    })?;
+    report.results.extend(results);
+    Ok(())
+}
+
+/// Runs zlint on `cert` and adds its results to `report`.
+fn run_zlint(
+    program: &Path,
+    linters: &Linters,
+    env: &Env,
+    cert: &Path,
+    report: &mut LintReport,
+) -> Result<(), LintError> {
+    let argv = vec![
+        program.to_string_lossy().into_owned(),
+        "-format".into(),
+        "der".into(),
+        cert.to_string_lossy().into_owned(),
+    ];
+    report.ran.push(format!("{ZLINT} -format der"));
+    let stdout = run_linter(ZLINT, &argv, env, linters.timeout)?;
+    report.outputs.push((ZLINT, stdout.clone()));
+    let results = parse_zlint(&stdout).map_err(|reason| LintError::Failed {
+        linter: ZLINT.into(),
+        status: reason,
+        stderr_tail: last_lines(&env.scratch.join(".stderr")),
+    })?;
+    report.results.extend(results);
+    Ok(())
 }
 
 /// Runs a linter and returns its standard output. Its exit status is not judged here (pkilint's is

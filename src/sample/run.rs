@@ -90,32 +90,17 @@ fn tail(lines: &[String]) -> String {
 /// that is killed when the time limit passes (and when it exits, so nothing it started outlives it).
 pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample, SampleFailure> {
     decl.check()?;
-    let deadline_total = decl.timeout()?;
+    let deadline = decl.timeout()?;
     let key_type = decl.key_type()?;
     let config = match &decl.config {
         None => None,
         Some(rel) => Some(resolve_config(inputs.workspace, rel)?),
     };
-    let setup = |e: std::io::Error| SampleFailure::Setup(e.to_string());
-    // Not below the workspace even when TMPDIR points there: the scratch folder is in the system's
-    // temporary folder, and a workspace that holds it is refused.
-    let scratch = tempfile::Builder::new()
-        .prefix("vigil-sample-")
-        .tempdir()
-        .map_err(setup)?;
+    let scratch = scratch_folder(inputs.workspace)?;
     let dir = scratch.path().canonicalize().map_err(setup)?;
-    if let Ok(ws) = inputs.workspace.canonicalize() {
-        if dir.starts_with(&ws) {
-            return Err(SampleFailure::Setup(format!(
-                "the temporary folder {} is inside the workspace; set TMPDIR elsewhere",
-                dir.display()
-            )));
-        }
-    }
-    let include_dir = inputs.include_dir.unwrap_or(inputs.workspace);
     let env = Env {
         scratch: dir.clone(),
-        include_dir: Some(include_dir.to_path_buf()),
+        include_dir: Some(inputs.include_dir.unwrap_or(inputs.workspace).to_path_buf()),
     };
     let openssl = inputs
         .openssl
@@ -129,7 +114,6 @@ pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample
             .ok_or(DeclError::PlaceholderWithout("ca_config", "config"))?;
         write_ca_config(&paths, config, section).map_err(setup)?;
     }
-
     let value = |name: &str| -> Option<String> {
         let p = match name {
             "config" => config.clone()?,
@@ -144,24 +128,66 @@ pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample
         };
         Some(p.to_string_lossy().into_owned())
     };
+    let started = Instant::now();
+    let stderr_tail = run_commands(decl, &env, &paths, &value, deadline)?;
+    let elapsed = started.elapsed();
+    let (der, cert) = read_certificate(decl, &paths)?;
+    Ok(Sample {
+        der,
+        cert,
+        stderr_tail,
+        elapsed,
+    })
+}
 
+fn setup(e: std::io::Error) -> SampleFailure {
+    SampleFailure::Setup(e.to_string())
+}
+
+/// A fresh scratch folder in the system's temporary folder. Not below the workspace even when TMPDIR
+/// points there: a workspace that would hold it is refused.
+fn scratch_folder(workspace: &Path) -> Result<tempfile::TempDir, SampleFailure> {
+    let scratch = tempfile::Builder::new()
+        .prefix("vigil-sample-")
+        .tempdir()
+        .map_err(setup)?;
+    let dir = scratch.path().canonicalize().map_err(setup)?;
+    if let Ok(ws) = workspace.canonicalize() {
+        if dir.starts_with(&ws) {
+            return Err(SampleFailure::Setup(format!(
+                "the temporary folder {} is inside the workspace; set TMPDIR elsewhere",
+                dir.display()
+            )));
+        }
+    }
+    Ok(scratch)
+}
+
+/// Runs the declared commands in order within one time limit; returns the last one's stderr tail.
+fn run_commands(
+    decl: &SampleDecl,
+    env: &Env,
+    paths: &Paths,
+    value: &dyn Fn(&str) -> Option<String>,
+    deadline: Duration,
+) -> Result<Vec<String>, SampleFailure> {
     let started = Instant::now();
     let commands = decl.command.list();
     let mut stderr_tail = Vec::new();
     for (i, argv) in commands.iter().enumerate() {
+        let shown = argv.join(" ");
         let argv: Vec<String> = argv
             .iter()
             .map(|a| expand_with(a, value))
             .collect::<Result<_, _>>()?;
-        let left = deadline_total.saturating_sub(started.elapsed());
+        let left = deadline.saturating_sub(started.elapsed());
         let stdout = if i + 1 == commands.len() && decl.output == Output::Stdout {
             paths.stdout.clone()
         } else {
-            dir.join(format!(".vigil-stdout-{i}"))
+            env.scratch.join(format!(".vigil-stdout-{i}"))
         };
-        let shown = decl.command.list()[i].join(" ");
         let ran =
-            exec(&argv, &env, &stdout, &paths.stderr, left).map_err(|e| SampleFailure::Failed {
+            exec(&argv, env, &stdout, &paths.stderr, left).map_err(|e| SampleFailure::Failed {
                 command: shown.clone(),
                 status: e.to_string(),
                 stderr_tail: Vec::new(),
@@ -171,7 +197,7 @@ pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample
             Ran::TimedOut => {
                 return Err(SampleFailure::TimedOut {
                     command: shown,
-                    after: deadline_total,
+                    after: deadline,
                     stderr_tail,
                 })
             }
@@ -185,8 +211,14 @@ pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample
             Ran::Exited(_) => {}
         }
     }
-    let elapsed = started.elapsed();
+    Ok(stderr_tail)
+}
 
+/// Reads and parses the certificate the commands wrote: `{out}` or standard output.
+fn read_certificate(
+    decl: &SampleDecl,
+    paths: &Paths,
+) -> Result<(Vec<u8>, SampleCert), SampleFailure> {
     let (from, where_) = match decl.output {
         Output::File => (&paths.out, "{out}".to_string()),
         Output::Stdout => (&paths.stdout, "standard output".to_string()),
@@ -203,12 +235,7 @@ pub fn run_sample(decl: &SampleDecl, inputs: &SampleInputs<'_>) -> Result<Sample
         where_,
         reason: e.to_string(),
     })?;
-    Ok(Sample {
-        der,
-        cert,
-        stderr_tail,
-        elapsed,
-    })
+    Ok((der, cert))
 }
 
 /// `config`, inside the workspace, as an absolute path; a symlink out of it is refused.
@@ -289,50 +316,76 @@ fn make_ca(
         basicConstraints = critical, CA:TRUE\n\
         keyUsage = critical, keyCertSign, cRLSign\n\
         subjectKeyIdentifier = hash\n";
-    fs::write(&paths.req_config, req_config).map_err(|e| SampleFailure::Setup(e.to_string()))?;
+    fs::write(&paths.req_config, req_config).map_err(setup)?;
+    let sink = paths.stdout.with_extension("setup");
+    for argv in setup_steps(openssl, paths, decl, key_type) {
+        let ran = exec(&argv, env, &sink, &paths.stderr, Duration::from_secs(60))
+            .map_err(|e| SampleFailure::Setup(format!("{}: {e}", argv[0])))?;
+        let why = match ran {
+            Ran::Exited(status) if status.success() => continue,
+            Ran::TimedOut => "timed out".to_string(),
+            Ran::Exited(status) => describe(status),
+        };
+        return Err(SampleFailure::Setup(format!(
+            "`openssl {}` {why}{}",
+            argv[1],
+            tail(&last_lines(&paths.stderr))
+        )));
+    }
+    let db = &paths.ca_db;
+    fs::create_dir(db)
+        .and_then(|()| fs::create_dir(db.join("new")))
+        .and_then(|()| fs::write(db.join("index.txt"), ""))
+        .and_then(|()| fs::write(db.join("serial"), "7A11\n"))
+        .and_then(|()| fs::write(db.join("crlnumber"), "01\n"))
+        .map_err(setup)
+}
+
+/// The `openssl` runs that make the throwaway CA (an EC P-256 key and a ten-year self-signed
+/// certificate), the subject's key and its request with the declared subject and SANs.
+fn setup_steps(
+    openssl: &Path,
+    paths: &Paths,
+    decl: &SampleDecl,
+    key_type: super::KeyType,
+) -> Vec<Vec<String>> {
     let s = |p: &Path| p.to_string_lossy().into_owned();
     let o = s(openssl);
     let subject = decl
         .subject
         .clone()
         .unwrap_or_else(|| DEFAULT_SUBJECT.into());
-    let mut steps: Vec<Vec<String>> = vec![
-        [
-            &o,
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-        ]
-        .map(String::from)
-        .into_iter()
-        .chain([s(&paths.ca_key)])
-        .collect(),
-        vec![
-            o.clone(),
-            "req".into(),
-            "-x509".into(),
-            "-new".into(),
-            "-config".into(),
-            s(&paths.req_config),
-            "-key".into(),
-            s(&paths.ca_key),
-            "-subj".into(),
-            ca_subject(&subject),
-            "-days".into(),
-            "3650".into(),
-            "-out".into(),
-            s(&paths.ca_cert),
-        ],
-    ];
-    let mut genkey = vec![o.clone(), "genpkey".into()];
-    genkey.extend(key_type.genpkey_args());
-    genkey.extend(["-out".into(), s(&paths.key)]);
-    steps.push(genkey);
-    let mut req = vec![
+    let ca_key = vec![
         o.clone(),
+        "genpkey".into(),
+        "-algorithm".into(),
+        "EC".into(),
+        "-pkeyopt".into(),
+        "ec_paramgen_curve:P-256".into(),
+        "-out".into(),
+        s(&paths.ca_key),
+    ];
+    let ca_cert = vec![
+        o.clone(),
+        "req".into(),
+        "-x509".into(),
+        "-new".into(),
+        "-config".into(),
+        s(&paths.req_config),
+        "-key".into(),
+        s(&paths.ca_key),
+        "-subj".into(),
+        ca_subject(&subject),
+        "-days".into(),
+        "3650".into(),
+        "-out".into(),
+        s(&paths.ca_cert),
+    ];
+    let mut key = vec![o.clone(), "genpkey".into()];
+    key.extend(key_type.genpkey_args());
+    key.extend(["-out".into(), s(&paths.key)]);
+    let mut req = vec![
+        o,
         "req".into(),
         "-new".into(),
         "-config".into(),
@@ -341,9 +394,7 @@ fn make_ca(
         "-key".into(),
         s(&paths.key),
         "-subj".into(),
-        decl.subject
-            .clone()
-            .unwrap_or_else(|| DEFAULT_SUBJECT.into()),
+        subject,
         "-out".into(),
         s(&paths.csr),
     ];
@@ -357,31 +408,7 @@ fn make_ca(
             format!("subjectAltName={}", san.join(",")),
         ]);
     }
-    steps.push(req);
-    let sink = paths.stdout.with_extension("setup");
-    for argv in steps {
-        let ran = exec(&argv, env, &sink, &paths.stderr, Duration::from_secs(60))
-            .map_err(|e| SampleFailure::Setup(format!("{}: {e}", argv[0])))?;
-        let ok = matches!(ran, Ran::Exited(status) if status.success());
-        if !ok {
-            let why = match ran {
-                Ran::TimedOut => "timed out".to_string(),
-                Ran::Exited(status) => describe(status),
-            };
-            return Err(SampleFailure::Setup(format!(
-                "`openssl {}` {why}{}",
-                argv[1],
-                tail(&last_lines(&paths.stderr))
-            )));
-        }
-    }
-    let db = &paths.ca_db;
-    fs::create_dir(db)
-        .and_then(|()| fs::create_dir(db.join("new")))
-        .and_then(|()| fs::write(db.join("index.txt"), ""))
-        .and_then(|()| fs::write(db.join("serial"), "7A11\n"))
-        .and_then(|()| fs::write(db.join("crlnumber"), "01\n"))
-        .map_err(|e| SampleFailure::Setup(e.to_string()))
+    vec![ca_key, ca_cert, key, req]
 }
 
 /// The throwaway CA's subject: the sample subject's attributes other than its common name, so that a

@@ -157,6 +157,15 @@ fn incident_2020_replay_is_caught() {
         "{}",
         r.stdout
     );
+    // The requirement side: with the file committed and approved, the value it sets breaks SC31.
+    assert!(
+        r.stdout
+            .contains("error   violation    extensions/cisco-vpn.d/90-validity.cnf:3\n")
+            && r.stdout
+                .contains("over the maximum of 398 days (cabf-tls-br/validity-398"),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stdout.contains("vigil caught the 2020 incident"),
         "{}",

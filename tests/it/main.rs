@@ -21,6 +21,7 @@ mod openssl_differential;
 mod policy;
 mod requirements;
 mod sample;
+mod sample_gate;
 mod sarif_consumer;
 mod schema;
 mod signature;

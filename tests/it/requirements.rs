@@ -158,6 +158,91 @@ components = ["ca.json"]
         !codes.iter().any(|c| c.starts_with("violation")),
         "{codes:?}"
     );
+    // A JSON profile that does not parse cannot be judged: step-ca could not use it either, and the rule
+    // fails closed at the place of the syntax error instead of passing.
+    sb.file(
+        "ca.json",
+        "{\n  \"authority\": {\n    \"claims\": {\n      \"maxTLSCertDuration\": \"2159h\",\n    }\n  }\n}\n",
+    );
+    let r = sb.vigil(&["check", "--format", "json", "--as-of", "2026-01-01"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let j = r.json();
+    let f = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "violation")
+        .expect("a violation");
+    assert_eq!(f["path"], "ca.json");
+    assert_eq!(f["line"], 5);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`validity` cannot be judged: ca.json:5:"),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_key_value_profile_is_judged_at_its_line() {
+    // A Dogtag-style enrollment profile exported as `key=value` properties.
+    let sb = Sandbox::git_repo();
+    sb.file(
+        "vigil.toml",
+        r#"
+[[requirements.rule]]
+id = "site/server-398"
+title = "Server certificates for at most 398 days"
+effective = 2020-09-01
+profiles = ["server"]
+source = { document = "CP/CPS", section = "6.3.2" }
+[[requirements.rule.values]]
+name = "validity"
+kind = "validity"
+kv = "policyset.serverCertSet.2.default.params.range"
+unit = "days"
+max = "398d"
+
+[profiles.server]
+components = ["profiles/caServerCert.properties"]
+"#,
+    )
+    .file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=720\n",
+    );
+    sb.commit_all("server");
+    sb.vigil(&["approve", "server", "--by", "Ada"]).expect(0);
+    sb.commit_all("approve");
+    assert_eq!(
+        codes_as_of(&sb, "2020-09-01"),
+        ["violation profiles/caServerCert.properties:3"]
+    );
+    // The day before, within the 90-day lead time: a warning at the same line.
+    assert_eq!(
+        codes_as_of(&sb, "2020-08-31"),
+        ["upcoming profiles/caServerCert.properties:3"]
+    );
+    sb.file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=397\n",
+    );
+    let codes = codes_as_of(&sb, "2020-09-01");
+    assert!(
+        !codes.iter().any(|c| c.starts_with("violation")),
+        "{codes:?}"
+    );
+    // A line that is not `key=value` makes the file unreadable as such: the rule fails closed there.
+    sb.file(
+        "profiles/caServerCert.properties",
+        "# server certificates\ndesc=Server certificate enrollment\npolicyset.serverCertSet.2.default.params.range=397\n<<<<<<< merge leftover\n",
+    );
+    let codes = codes_as_of(&sb, "2020-09-01");
+    assert!(
+        codes.contains(&"violation profiles/caServerCert.properties:4".to_string()),
+        "{codes:?}"
+    );
 }
 
 #[test]
@@ -319,6 +404,7 @@ fn requirements_lists_dates_profiles_and_state() {
         .vigil(&["requirements", "--as-of", "2026-11-29", "--format", "json"])
         .expect(0);
     let j = r.json();
+    assert_valid_listing(&j);
     assert_eq!(j["as_of"], "2026-11-29");
     assert!(
         j["requirements"]
@@ -328,6 +414,47 @@ fn requirements_lists_dates_profiles_and_state() {
             .any(|q| q["id"] == "cabf-tls-br/validity-200"
                 && q["profiles"][0]["window"] == "in force")
     );
+}
+
+#[test]
+fn requirements_exit_0_with_only_upcoming_and_json_follows_its_schema() {
+    let sb = git_ws(199, "");
+    // 2027-01-01 is within the 90-day lead time of the 100-day rule: a warning, not a failure.
+    let r = sb
+        .vigil(&["requirements", "--as-of", "2027-01-01"])
+        .expect(0);
+    assert!(
+        r.stdout.contains("  server               1 upcoming"),
+        "{}",
+        r.stdout
+    );
+    let j = sb
+        .vigil(&["requirements", "--as-of", "2027-03-15", "--format", "json"])
+        .expect(1)
+        .json();
+    assert_valid_listing(&j);
+    let validity_100 = j["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "cabf-tls-br/validity-100")
+        .unwrap();
+    assert_eq!(validity_100["profiles"][0]["results"]["violation"], 1);
+    assert_eq!(validity_100["until"], "2029-03-15");
+    assert_eq!(validity_100["pack"], "cabf-tls-br");
+}
+
+/// Validates a `vigil requirements --format json` document against the committed schema.
+#[track_caller]
+fn assert_valid_listing(v: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../schema/requirements.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{v:#}");
 }
 
 #[test]
@@ -383,5 +510,62 @@ fn svn_violation_unreviewed_and_satisfies() {
         r.stdout.contains("violation") && r.stdout.contains("validity.cnf:2"),
         "{}",
         r.stdout
+    );
+}
+
+/// The requirement ids named by the findings of `code` as of `day`.
+fn rule_ids_as_of(sb: &Sandbox, day: &str, code: &str) -> Vec<String> {
+    let r = sb.vigil(&["check", "--format", "json", "--as-of", day]);
+    let mut v: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .filter_map(|f| {
+            let m = f["message"].as_str().unwrap();
+            let start = m.find("cabf-tls-br/")?;
+            Some(m[start..].split([' ', ')', '"', '`']).next()?.to_string())
+        })
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[test]
+fn sc62_rules_apply_from_2023_09_15_and_not_the_day_before() {
+    let sb = git_ws(199, "lead-days = 0");
+    let broken = "[ server_ext ]\nextendedKeyUsage = serverAuth, codeSigning\nbasicConstraints = critical, CA:TRUE\nkeyUsage = digitalSignature, keyCertSign\ncertificatePolicies = 1.3.6.1.4.1.99999.1\ncrlDistributionPoints = URI:ldap://ldap.example.org/cn=crl\nauthorityInfoAccess = caIssuers;URI:ldap://ldap.example.org/cn=ca\n";
+    let at = PROFILE.find("[ server_ext ]").unwrap();
+    sb.file(
+        "profiles/server.cnf",
+        &format!("{}{broken}", &PROFILE[..at]),
+    );
+    sb.commit_all("a profile that breaks every SC-62 value rule");
+    sb.vigil(&["approve", "server", "--by", "Ada"]).expect(0);
+    sb.commit_all("approve without a review");
+
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-14", "violation"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-14", "unreviewed"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-15", "violation"),
+        [
+            "cabf-tls-br/sc62-aia-http",
+            "cabf-tls-br/sc62-crldp-http",
+            "cabf-tls-br/sc62-eku",
+            "cabf-tls-br/sc62-key-usage",
+            "cabf-tls-br/sc62-not-ca",
+            "cabf-tls-br/sc62-policy-oid",
+        ]
+    );
+    assert_eq!(
+        rule_ids_as_of(&sb, "2023-09-15", "unreviewed"),
+        ["cabf-tls-br/sc62-review"]
     );
 }

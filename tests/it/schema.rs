@@ -65,6 +65,7 @@ fn exhaustive(c: Code) {
         | Code::Violation
         | Code::Unreviewed
         | Code::Upcoming => {}
+        Code::Lint | Code::SampleFailed => {}
     }
 }
 
