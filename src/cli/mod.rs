@@ -221,44 +221,51 @@ pub fn emit(bytes: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
-/// A one-line progress display on stderr, only on a terminal; piped output stays clean.
+/// A one-line progress display on stderr (indicatif), only on a terminal and only once a run has taken
+/// longer than a second, so quick runs and piped output stay clean.
 pub struct ProgressLine {
     enabled: bool,
-    last: std::time::Instant,
-    shown: bool,
+    started: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl ProgressLine {
     pub fn new() -> Self {
         ProgressLine {
             enabled: io::stderr().is_terminal(),
-            last: std::time::Instant::now(),
-            shown: false,
+            started: std::time::Instant::now(),
+            bar: None,
         }
     }
 
     pub fn update(&mut self, p: vigil::check::Progress) {
         use vigil::check::Progress as P;
-        if !self.enabled || self.last.elapsed() < std::time::Duration::from_millis(150) {
+        if !self.enabled || self.started.elapsed() < std::time::Duration::from_secs(1) {
             return;
         }
-        self.last = std::time::Instant::now();
-        let text = match p {
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg}").expect("a valid template"),
+            );
+            bar
+        });
+        bar.set_message(match p {
             P::Inventory {
                 profile_index,
                 profiles,
             } => format!("inventory: profile {}/{profiles}", profile_index + 1),
             P::Status { paths } => format!("version control: status of {paths} components"),
             P::Hashing { done, total } => format!("hashing: {done}/{total}"),
-        };
-        let _ = write!(io::stderr(), "\r\x1b[2K{text}");
-        self.shown = true;
+        });
     }
 
     pub fn finish(&mut self) {
-        if self.shown {
-            let _ = write!(io::stderr(), "\r\x1b[2K");
-            self.shown = false;
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 }

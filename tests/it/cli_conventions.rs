@@ -400,3 +400,32 @@ fn pre_commit_hook_says_one_line_when_the_commit_passes() {
     assert!(r.all().contains("FAILED"), "{}", r.all());
     assert!(r.all().contains("untracked"), "{}", r.all());
 }
+
+// --- progress ------------------------------------------------------------------------------------
+
+#[test]
+fn progress_shows_on_a_terminal_only_for_runs_longer_than_a_second_and_is_cleared() {
+    let s = Sandbox::git_repo();
+    s.file("vigil.toml", "[profiles.p]\ncomponents = [\"data/*\"]\n");
+    for i in 1..=5 {
+        s.file(&format!("data/b{i}.cnf"), "x\n");
+    }
+    // A quick run on a terminal: no progress line.
+    let quick = vigil_tty(&s, "check", &[]).expect(1);
+    assert!(!quick.stdout.contains("hashing:"), "{:?}", quick.stdout);
+    // Hashing 4 GiB (sparse, so it takes no disk) takes longer than a second; the files after it are
+    // hashed with the progress line up, which is cleared before the report. (Piped output never
+    // shows it: nightly::piped_output_has_no_progress_and_no_control_characters.)
+    s.sparse("data/a.bin", 4 << 30);
+    let slow = vigil_tty(&s, "check", &[]).expect(1);
+    let out = &slow.stdout;
+    let shown = out
+        .find("hashing: ")
+        .unwrap_or_else(|| panic!("no progress: {out:?}"));
+    let report = out.find("vigil: working tree").unwrap();
+    assert!(shown < report, "{out:?}");
+    assert!(
+        out[shown..report].contains("\r\x1b[2K"),
+        "not cleared: {out:?}"
+    );
+}
