@@ -97,7 +97,9 @@ pub fn approve_satisfying(
     let _lock = manifest::lock_workspace(&ws.config.file).map_err(Error::Lock)?;
     let source = WorkTree::new(&ws.root);
     let cx = Context::work_tree(ws, &source, vcs, Mode::Nightly);
-    let report = check::run(&cx, names, progress)?;
+    let mut report = check::run(&cx, names, progress)?;
+    // An edit hidden from git's status (index flags, a local filter) is still a local change.
+    crate::gate::differs_from_commit(vcs, &mut report)?;
     let refused = refusals(ws, &report);
     if !refused.is_empty() {
         return Ok(Outcome::Refused(refused));
@@ -144,6 +146,8 @@ fn refusals(ws: &Workspace, report: &check::Report) -> Vec<Finding> {
         .filter(|f| BLOCKING.contains(&f.code))
         // The state of the manifest being replaced does not block its replacement.
         .filter(|f| f.path != ws.config.manifest_path(&f.profile))
+        // Neither does vigil.toml's own state: it is committed with the first approval.
+        .filter(|f| f.path != crate::config::CONFIG_FILE)
         .cloned()
         .collect();
     let unhashed: Vec<Finding> = report

@@ -130,17 +130,48 @@ pub fn read_manifest(
 ) -> Result<Option<ManifestInfo>, Error> {
     let rel = config.manifest_path(profile);
     let path = WsPath::normalize(Path::new(&rel)).expect("manifest-dir was validated");
+    let display = config
+        .file
+        .parent()
+        .map(|d| d.join(&rel))
+        .unwrap_or_else(|| PathBuf::from(&rel));
+    // A manifest is trusted only as a regular file inside the workspace, reached through no symlink:
+    // a symlinked manifest folder would let approve write, and the check read, an approval kept
+    // outside version control.
+    let refuse = |why: String| {
+        Error::Manifest(crate::config::ConfigError {
+            file: display.clone(),
+            line: None,
+            column: None,
+            snippet: None,
+            message: why,
+        })
+    };
+    match source.lookup(&path) {
+        crate::source::Lookup::ThroughSymlink { link, .. } => {
+            return Err(refuse(format!(
+            "the manifest folder goes through the symlink {link}; manifests must be regular files \
+                 inside the workspace, reached through no symlink"
+        )))
+        }
+        crate::source::Lookup::Found(m) if !m.kind.is_regular() => {
+            let what = match m.kind {
+                Kind::Symlink(_) => "a symlink",
+                Kind::Dir => "a folder",
+                _ => "not a regular file",
+            };
+            return Err(refuse(format!(
+                "the manifest is {what}; manifests must be regular files inside the workspace"
+            )));
+        }
+        _ => {}
+    }
     let mut text = Vec::new();
     match source.open(&path) {
         Ok(mut r) => r.read_to_end(&mut text).map_err(|e| Error::io(&rel, e))?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(&rel, e)),
     };
-    let display = config
-        .file
-        .parent()
-        .map(|d| d.join(&rel))
-        .unwrap_or_else(|| PathBuf::from(&rel));
     let s = String::from_utf8(text.clone()).map_err(|_| {
         Error::Manifest(crate::config::ConfigError {
             file: display.clone(),
@@ -201,7 +232,15 @@ pub fn run_as_of(
     let files = Files::of(&inventories);
     let mut hashes = hash_unique(cx, &files, progress);
     let manifests = manifests_to_ask(cx, &profiles);
-    let statuses = query_status(cx, &files, &mut hashes, &inventories, &manifests, progress)?;
+    let config = config_to_ask(cx);
+    let statuses = query_status(
+        cx,
+        &files,
+        &mut hashes,
+        &inventories,
+        manifests.values().chain(config.iter()),
+        progress,
+    )?;
     rehash_repository_form(cx, &files, &mut hashes);
     let facts = Facts {
         transforms: transforms(cx, &files),
@@ -211,6 +250,10 @@ pub fn run_as_of(
     };
     let mut findings = Vec::new();
     let mut results = Vec::new();
+    let config_draft = config
+        .as_ref()
+        .and_then(|p| facts.statuses.get(p).map(|s| (p, s)))
+        .and_then(|(p, s)| component_status(p, &[], s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
         let (result, drafts) = judge_profile(cx, &facts, profile, inv)?;
         let severity = |code| cx.config.severity(cx.mode, code);
@@ -218,6 +261,11 @@ pub fn run_as_of(
             drafts
                 .into_iter()
                 .filter_map(|d| d.judge(&profile.name, severity)),
+        );
+        findings.extend(
+            config_draft
+                .clone()
+                .and_then(|d| d.judge(&profile.name, |code| config_severity(cx, code))),
         );
         results.push(result);
     }
@@ -229,6 +277,9 @@ pub fn run_as_of(
         &facts,
         as_of,
     ));
+    if names.is_empty() {
+        findings.extend(orphaned_manifests(cx)?);
+    }
     Ok(finish(cx, results, findings))
 }
 
@@ -369,17 +420,63 @@ fn manifests_to_ask(cx: &Context, profiles: &[&Profile]) -> HashMap<String, WsPa
         .collect()
 }
 
+/// vigil.toml itself, when the source holds it: it is a component of every profile's control, since
+/// an edit of it can drop a component or switch a finding off.
+fn config_to_ask(cx: &Context) -> Option<WsPath> {
+    let path = WsPath::from_normal_bytes(crate::config::CONFIG_FILE.as_bytes());
+    matches!(cx.source.lookup(&path), crate::source::Lookup::Found(_)).then_some(path)
+}
+
+/// The severity of a finding on vigil.toml itself: the configuration being judged can make it
+/// stricter, never milder than the mode's default.
+fn config_severity(cx: &Context, code: Code) -> Severity {
+    cx.config
+        .severity(cx.mode, code)
+        .max(code.default_severity(cx.mode))
+}
+
+/// Manifests in the manifest folder whose profile vigil.toml does not declare: removing a profile
+/// that was approved switches its control off as deleting vigil.toml would, so the leftover approval
+/// is reported (at the mode's default severity, which the configuration cannot lower) until the
+/// manifest is deleted too, deliberately, in a reviewed change.
+fn orphaned_manifests(cx: &Context) -> Result<Vec<Finding>, Error> {
+    let dir_text = cx.config.manifest_dir.trim_end_matches('/');
+    let Some(dir) = WsPath::normalize(Path::new(dir_text)) else {
+        return Ok(Vec::new());
+    };
+    let entries = match cx.source.list_dir(&dir) {
+        Ok(e) => e,
+        Err(_) => return Ok(Vec::new()),
+    };
+    let mut out = Vec::new();
+    for e in entries {
+        let name = e.name.to_string_lossy();
+        let Some(profile) = name.strip_suffix(".toml") else {
+            continue;
+        };
+        if profile.starts_with('.') || cx.config.profiles.contains_key(profile) {
+            continue;
+        }
+        let path = cx.config.manifest_path(profile);
+        out.extend(
+            Draft::orphaned_manifest(&path, profile)
+                .judge(profile, |code| config_severity(cx, code)),
+        );
+    }
+    Ok(out)
+}
+
 /// Stage 3: one status query for every component of every profile, and the manifests.
 ///
 /// Hashing came first because a file vigil cannot read, git cannot read either, and libgit2 fails the
 /// whole query on it: such a file is reported unreadable and left out. Missing paths are asked too, so
 /// that a tracked component deleted from disk or the index is also reported as an uncommitted deletion.
-fn query_status(
+fn query_status<'p>(
     cx: &Context,
     files: &Files,
     hashes: &mut HashMap<WsPath, Result<String, String>>,
     inventories: &[Inventory],
-    manifests: &HashMap<String, WsPath>,
+    also: impl Iterator<Item = &'p WsPath>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<HashMap<WsPath, Status>, Error> {
     let mut asked: BTreeSet<WsPath> = files
@@ -396,7 +493,7 @@ fn query_status(
             .filter_map(|p| WsPath::parse_escaped(&p.path).ok())
             .filter(|p| !p.is_root()),
     );
-    asked.extend(manifests.values().cloned());
+    asked.extend(also.cloned());
     let asked: Vec<WsPath> = asked.into_iter().collect();
     progress(Progress::Status { paths: asked.len() });
     let first = match cx.vcs.status(&asked) {
@@ -496,7 +593,7 @@ fn judge_profile(
         .iter()
         .map(|c| judge_component(cx, facts, manifest.as_ref(), c, &mut drafts))
         .collect();
-    judge_problems(facts, inv, &mut drafts);
+    judge_problems(cx, facts, inv, &mut drafts);
     match &manifest {
         None => drafts.push(Draft::no_manifest(cx.config.manifest_path(&profile.name))),
         Some(m) => {
@@ -586,15 +683,24 @@ fn judge_component(
 }
 
 /// The inventory's problems, plus an uncommitted deletion where a missing component is still tracked.
-fn judge_problems(facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
+/// A component that version control keeps out of the working copy on purpose (a sparse checkout) is
+/// missing, and says why.
+fn judge_problems(cx: &Context, facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
     for p in &inv.problems {
+        let path = WsPath::parse_escaped(&p.path).ok();
+        let mut p = p.clone();
+        if let Some(why) = path
+            .as_ref()
+            .filter(|_| p.code == Code::Missing)
+            .and_then(|w| cx.vcs.absent_reason(w))
+        {
+            p.message = format!("{}: {why}", p.message);
+        }
         drafts.push(p.clone());
         if p.code != Code::Missing {
             continue;
         }
-        let status = WsPath::parse_escaped(&p.path)
-            .ok()
-            .and_then(|w| facts.statuses.get(&w));
+        let status = path.and_then(|w| facts.statuses.get(&w));
         if let Some(Status::Uncommitted(how)) = status {
             drafts.push(Draft::uncommitted(p.path.clone(), p.via.clone(), how));
         }

@@ -36,6 +36,24 @@ pub struct FileDiff {
     pub change: Change,
 }
 
+/// A component path as the user typed it, relative to the workspace: a relative path is one already,
+/// an absolute one must lead into the workspace folder. Its folders are resolved (the workspace may
+/// be reached through a symlink such as `/tmp`), its last name is not: a symlinked component is named
+/// by its own path.
+fn inside(root: &Path, typed: &Path) -> Option<std::path::PathBuf> {
+    if !typed.is_absolute() {
+        return Some(typed.to_path_buf());
+    }
+    let resolved = (|| {
+        let root = root.canonicalize().ok()?;
+        let name = typed.file_name()?;
+        let parent = typed.parent()?.canonicalize().ok()?;
+        parent.strip_prefix(&root).ok().map(|rel| rel.join(name))
+    })();
+    // A folder that no longer exists cannot be resolved: compare the words as typed.
+    resolved.or_else(|| typed.strip_prefix(root).ok().map(Path::to_path_buf))
+}
+
 /// Diffs the stale components of `profile` (only `paths` when not empty).
 pub fn diff(
     ws: &Workspace,
@@ -55,7 +73,8 @@ pub fn diff(
     let wanted: Vec<WsPath> = paths
         .iter()
         .map(|s| {
-            WsPath::normalize(Path::new(s))
+            inside(&ws.root, Path::new(s))
+                .and_then(|rel| WsPath::normalize(&rel))
                 .ok_or_else(|| Error::Usage(format!("`{s}` is not a path inside the workspace")))
         })
         .collect::<Result<_, _>>()?;

@@ -185,6 +185,12 @@ codes! {
         description: "A requirement takes effect within the lead time, and the profile will break it or needs a review by then.",
         remedy: "change or review the profile before the date shown",
     },
+    /// A manifest left in the manifest folder for a profile vigil.toml no longer declares.
+    OrphanedManifest = "orphaned-manifest" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "An approved manifest is left for a profile that vigil.toml no longer declares: removing an approved profile switches its control off, like deleting vigil.toml.",
+        remedy: "restore the profile in vigil.toml, or delete its manifest in the same reviewed change",
+    },
 }
 
 impl Code {
@@ -461,6 +467,19 @@ impl Draft {
         )
     }
 
+    /// A manifest for `profile`, which vigil.toml does not declare.
+    pub fn orphaned_manifest(manifest: impl Into<String>, profile: &str) -> Self {
+        Draft::new(
+            Code::OrphanedManifest,
+            manifest,
+            Vec::new(),
+            format!(
+                "an approved manifest for profile `{profile}`, which vigil.toml does not declare: \
+                 removing an approved profile switches its control off"
+            ),
+        )
+    }
+
     /// A component whose content changed since approval; `note` explains a content transformation.
     pub fn stale_content(
         path: impl Into<String>,
@@ -553,7 +572,9 @@ impl Draft {
 
 /// The first 12 hex digits of a hash, for messages.
 pub fn short(h: &str) -> &str {
-    &h[..h.len().min(12)]
+    // Cut at a character boundary: a hash from a hand-edited file need not be ASCII.
+    let end = h.char_indices().nth(12).map_or(h.len(), |(i, _)| i);
+    &h[..end]
 }
 
 #[cfg(test)]

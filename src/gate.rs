@@ -17,7 +17,7 @@ use crate::config::Mode;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding};
 use crate::samples::{self, SampleOutcome};
 use crate::source::WorkTree;
-use crate::vcs::{Lineage, Status, Vcs};
+use crate::vcs::{Committed, Lineage, Status, Vcs};
 use crate::workspace::Workspace;
 use crate::Error;
 
@@ -119,7 +119,7 @@ pub fn gate_as_of(
     );
 
     let mut drafts: Vec<(String, Draft)> = Vec::new();
-    let mut profiles = Vec::new();
+    let mut profiles: Vec<GateProfile> = Vec::new();
     for p in &report.profiles {
         let (approval, found) = match &p.manifest {
             Some(m) => judge_approval(vcs, m, statuses.get(&m.path).cloned())?,
@@ -142,12 +142,115 @@ pub fn gate_as_of(
     for (profile, d) in drafts {
         report.findings.extend(d.judge(&profile, severity));
     }
+    // Neither the configuration on disk nor version control's own account is trusted: vigil.toml
+    // must be byte for byte the committed one (its findings cannot be switched off by the file they
+    // judge), and so must every component git calls committed.
+    let mut forced = Vec::new();
+    if let Some(d) = config_differs(vcs)? {
+        forced.extend(report.profiles.iter().map(|p| (p.name.clone(), d.clone())));
+    }
+    forced.extend(differs_from_commit(vcs, &mut report)?);
+    let strict = |code: Code| severity(code).max(code.default_severity(Mode::Gate));
+    for (profile, d) in forced {
+        report.findings.extend(d.judge(&profile, strict));
+    }
+    let profiles = profiles
+        .into_iter()
+        .map(|mut g| {
+            if let Some(p) = report.profiles.iter().find(|p| p.name == g.name) {
+                g.committed = p
+                    .components
+                    .iter()
+                    .filter(|c| c.status == Some(Status::Committed))
+                    .count();
+            }
+            g
+        })
+        .collect();
     sort_and_dedupe(&mut report.findings);
     Ok(Gate {
         report,
         profiles,
         checked_at,
     })
+}
+
+/// What git's index flags (`assume-unchanged`, `skip-worktree`) or a local clean filter can hide.
+const HIDDEN: &str = "the bytes on disk differ from the last commit, although version control \
+     reports no change (an index flag such as assume-unchanged or skip-worktree, a local filter, or a \
+     forged modification time hides it)";
+
+/// vigil.toml on disk compared with the committed one, when version control can tell.
+fn config_differs(vcs: &dyn Vcs) -> Result<Option<Draft>, Error> {
+    let path = crate::path::WsPath::from_normal_bytes(crate::config::CONFIG_FILE.as_bytes());
+    let committed = vcs
+        .compare_committed(&path)
+        .map_err(|e| Error::Vcs(e.to_string()))?;
+    Ok(match committed {
+        Committed::Unknown | Committed::Same => None,
+        Committed::Differs => Some(Draft::uncommitted(
+            path.to_string(),
+            Vec::new(),
+            "vigil.toml on disk differs from the committed one; the gate reads its policy only \
+             from a committed vigil.toml",
+        )),
+        Committed::Unreadable(why) => Some(Draft::uncommitted(
+            path.to_string(),
+            Vec::new(),
+            &format!(
+                "vigil.toml could not be read again to compare it with the committed one ({why}); \
+                 the gate reads its policy only from a committed vigil.toml"
+            ),
+        )),
+        Committed::Absent => Some(Draft::untracked(
+            path.to_string(),
+            Vec::new(),
+            Some("vigil.toml is not in the last commit; the gate reads its policy only from a committed vigil.toml"),
+        )),
+    })
+}
+
+/// Components version control calls committed whose bytes on disk are not the committed bytes: they
+/// are marked uncommitted in the report, and each gets a finding. `approve` uses it too, so that a
+/// hidden edit is recorded as a local change.
+pub(crate) fn differs_from_commit(
+    vcs: &dyn Vcs,
+    report: &mut Report,
+) -> Result<Vec<(String, Draft)>, Error> {
+    let mut out = Vec::new();
+    let mut known: std::collections::HashMap<crate::path::WsPath, Committed> =
+        std::collections::HashMap::new();
+    for p in &mut report.profiles {
+        for c in &mut p.components {
+            if c.blake3.is_none() || c.status != Some(Status::Committed) {
+                continue;
+            }
+            let committed = match known.get(&c.path) {
+                Some(k) => k.clone(),
+                None => {
+                    let k = vcs
+                        .compare_committed(&c.path)
+                        .map_err(|e| Error::Vcs(e.to_string()))?;
+                    known.insert(c.path.clone(), k.clone());
+                    k
+                }
+            };
+            let why = match committed {
+                Committed::Unknown | Committed::Same => continue,
+                Committed::Differs | Committed::Absent => HIDDEN.to_string(),
+                Committed::Unreadable(e) => format!(
+                    "it could not be read again to compare it with the last commit ({e}); it \
+                     changed during the run"
+                ),
+            };
+            c.status = Some(Status::Uncommitted(why.clone()));
+            out.push((
+                p.name.clone(),
+                Draft::uncommitted(c.path.to_string(), c.via.clone(), &why),
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// What version control says of a profile's approval: its manifest file, and where the revision it
@@ -170,6 +273,22 @@ fn judge_approval(
     let judged = status.clone().unwrap_or(Status::Untracked(None));
     drafts.extend(check::manifest_status(&path, &judged));
     let rev = &m.manifest.revision;
+    // A recorded revision from another kind of version control (or none, hand-written into a manifest
+    // in a repository with history) is outside this history, with or without an id.
+    if rev.vcs != vcs.name() {
+        let why = format!(
+            "it was approved under {}, but this workspace uses {}",
+            rev.vcs,
+            vcs.name()
+        );
+        let id = rev.id.as_deref().unwrap_or("(none)");
+        drafts.push(Draft::foreign_approval(path, &rev.vcs, id, &why));
+        let approval = Approval {
+            status,
+            lineage: Some(Lineage::Outside(why)),
+        };
+        return Ok((approval, drafts));
+    }
     let Some(id) = &rev.id else {
         return Ok((
             Approval {
@@ -179,13 +298,7 @@ fn judge_approval(
             drafts,
         ));
     };
-    let lineage = if rev.vcs != vcs.name() {
-        Lineage::Outside(format!(
-            "it was approved under {}, but this workspace uses {}",
-            rev.vcs,
-            vcs.name()
-        ))
-    } else {
+    let lineage = {
         vcs.lineage(&m.path, id)
             .map_err(|e| Error::Vcs(e.to_string()))?
     };

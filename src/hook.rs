@@ -81,6 +81,46 @@ impl HookRepo {
         }
         None
     }
+
+    /// The folders of the index (or of HEAD's tree) that hold a vigil.toml, as repository paths, for
+    /// an installation at the top of a repository whose workspace is in a subfolder.
+    pub fn workspaces_in_index(&self) -> Vec<Vec<u8>> {
+        let suffix = format!("/{CONFIG_FILE}");
+        let Ok(index) = self.repo.index() else {
+            return Vec::new();
+        };
+        let mut found: Vec<Vec<u8>> = index
+            .iter()
+            .filter(|e| e.path.ends_with(suffix.as_bytes()))
+            .map(|e| e.path[..e.path.len() - suffix.len()].to_vec())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    }
+
+    /// The folders of the work tree that hold a vigil.toml on disk (staged or not), as repository
+    /// paths, for an installation at the top before the workspace is staged. Hidden folders (`.git`
+    /// among them) are not searched, and the search stops a few levels down.
+    pub fn workspaces_on_disk(&self) -> Vec<Vec<u8>> {
+        let Some(wd) = self.repo.workdir() else {
+            return Vec::new();
+        };
+        let mut found: Vec<Vec<u8>> = walkdir::WalkDir::new(wd)
+            .min_depth(2)
+            .max_depth(6)
+            .into_iter()
+            .filter_entry(|e| !e.file_name().as_bytes().starts_with(b"."))
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.file_name() == CONFIG_FILE)
+            .filter_map(|e| {
+                let rel = e.path().parent()?.strip_prefix(wd).ok()?;
+                Some(rel.as_os_str().as_bytes().to_vec())
+            })
+            .collect();
+        found.sort();
+        found
+    }
 }
 
 /// Quotes a word for `sh`.
@@ -150,7 +190,14 @@ pub fn install(
         Ok(old) if is_vigil_hook(&old) => Installed::Updated,
         Ok(_) if !force => return Err(InstallError::Foreign(path)),
         Ok(_) => {
-            let backup = dir.join(format!("{name}.before-vigil"));
+            // Never overwrite an earlier backup: it may be the user's original hook.
+            let backup = (0..)
+                .map(|i| match i {
+                    0 => dir.join(format!("{name}.before-vigil")),
+                    i => dir.join(format!("{name}.before-vigil.{i}")),
+                })
+                .find(|b| fs::symlink_metadata(b).is_err())
+                .expect("some backup name is free");
             fs::rename(&path, &backup).map_err(io_err)?;
             Installed::Replaced(backup)
         }

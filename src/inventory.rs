@@ -542,9 +542,29 @@ impl Walker<'_> {
 
     /// Scans a file for references; returns the BLAKE3 of its content when it read all of it.
     fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
-        if (self.profile.follow.is_empty() && self.profile.references.is_empty())
-            || size > MAX_SCAN_BYTES
-        {
+        if self.profile.follow.is_empty() && self.profile.references.is_empty() {
+            return None;
+        }
+        if size > MAX_SCAN_BYTES {
+            // Binary content (a large CRL) holds no references; a text file this large may, and
+            // OpenSSL would follow them: what is not scanned is reported, never passed silently.
+            let mut head = Vec::new();
+            let read = self
+                .source
+                .open(&p.path)
+                .and_then(|r| r.take(8192).read_to_end(&mut head));
+            if read.is_ok() && !head.contains(&0) {
+                self.problem(
+                    Code::Unreadable,
+                    p.path.to_string(),
+                    p.via.clone(),
+                    format!(
+                        "is text over {} MiB, too large to scan for references: an include in it \
+                         would go unseen",
+                        MAX_SCAN_BYTES >> 20
+                    ),
+                );
+            }
             return None;
         }
         let mut content = Vec::with_capacity(size as usize);
@@ -633,7 +653,46 @@ impl Walker<'_> {
                 }
             }
         };
-        base.and_then(|b| b.join(raw))
+        base.and_then(|b| self.join_like_the_os(&b, raw))
+    }
+
+    /// `base` joined with `rel` as the kernel resolves it, and so OpenSSL: `link/..` climbs from where
+    /// the symlink `link` leads, not back to the folder holding it. `None` when the path leaves the
+    /// workspace.
+    fn join_like_the_os(&self, base: &WsPath, rel: &Path) -> Option<WsPath> {
+        use std::path::Component;
+        // Bounds a symlink loop, like the kernel's limit; the loop itself is reported where the
+        // path is looked up.
+        let mut hops = 0;
+        let mut cur = base.clone();
+        for c in rel.components() {
+            match c {
+                Component::CurDir => {}
+                Component::Normal(name) => cur = cur.child(name),
+                Component::ParentDir => {
+                    while hops < 40 {
+                        hops += 1;
+                        cur = match self.source.lookup(&cur) {
+                            Lookup::Found(Meta {
+                                kind: Kind::Symlink(t),
+                                ..
+                            }) => self.resolve_link(&cur, &t)?,
+                            Lookup::ThroughSymlink { link, target } => {
+                                let rest = cur.strip_prefix(&link)?;
+                                self.resolve_link(&link, &target)?.join(rest.as_path())?
+                            }
+                            _ => break,
+                        };
+                    }
+                    if cur.is_root() {
+                        return None;
+                    }
+                    cur = cur.parent();
+                }
+                Component::RootDir | Component::Prefix(_) => return None,
+            }
+        }
+        Some(cur)
     }
 
     /// An OpenSSL `.include` of a folder. config(5): a folder includes its *.cnf and *.conf files, not

@@ -12,6 +12,7 @@
 pub mod approve;
 pub mod check;
 pub mod config;
+pub mod diagnostic;
 pub mod diff;
 pub mod discover;
 pub mod finding;
@@ -35,6 +36,7 @@ pub mod schema;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
+pub mod survey;
 pub mod svn_hook;
 pub mod svn_tool;
 pub mod vcs;

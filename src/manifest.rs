@@ -107,16 +107,53 @@ impl Manifest {
     pub fn parse(file: &Path, text: &str) -> Result<Manifest, ConfigError> {
         let m: Manifest = toml::from_str(text)
             .map_err(|e| ConfigError::at(file, text, e.span(), e.message().trim().to_string()))?;
-        if m.manifest_version > MANIFEST_VERSION {
+        let span_of = |needle: &str, nth: usize| {
+            text.match_indices(needle)
+                .nth(nth)
+                .map(|(i, _)| i..i + needle.len())
+        };
+        if m.manifest_version != MANIFEST_VERSION {
+            let why = if m.manifest_version > MANIFEST_VERSION {
+                "is newer than this vigil understands"
+            } else {
+                "is unknown to this vigil, which reads"
+            };
             return Err(ConfigError::at(
                 file,
                 text,
-                None,
+                span_of("manifest-version", 0),
                 format!(
-                    "manifest version {} is newer than this vigil understands ({MANIFEST_VERSION}); upgrade vigil",
+                    "manifest version {} {why} ({MANIFEST_VERSION}); upgrade vigil or approve again",
                     m.manifest_version
                 ),
             ));
+        }
+        // Which of two entries for one path would count depends on the search order: refuse both.
+        let mut seen = std::collections::HashMap::new();
+        for e in &m.components {
+            let n = seen.entry(&e.path).or_insert(0usize);
+            *n += 1;
+            if *n > 1 {
+                let quoted = toml::Value::String(e.path.to_string()).to_string();
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    span_of(&format!("path = {quoted}"), *n - 1),
+                    format!("component `{}` is listed more than once", e.path),
+                ));
+            }
+            if !is_blake3_hex(&e.blake3) {
+                let quoted = toml::Value::String(e.blake3.clone()).to_string();
+                return Err(ConfigError::at(
+                    file,
+                    text,
+                    span_of(&format!("blake3 = {quoted}"), 0),
+                    format!(
+                        "the blake3 of `{}` is not 64 lowercase hexadecimal digits",
+                        e.path
+                    ),
+                ));
+            }
         }
         Ok(m)
     }
@@ -128,6 +165,11 @@ impl Manifest {
             .map(|i| &self.components[i])
             .or_else(|| self.components.iter().find(|e| &e.path == path))
     }
+}
+
+/// Whether `h` is a BLAKE3 hash as manifests write it: 64 lowercase hexadecimal digits.
+pub fn is_blake3_hex(h: &str) -> bool {
+    h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Holds the workspace's approval lock while manifests are written.
@@ -237,7 +279,7 @@ mod tests {
                     path: WsPath::from_normal_bytes(b"z.cnf"),
                     kind: EntryKind::File,
                     size: 1,
-                    blake3: "00".into(),
+                    blake3: "00".repeat(32),
                     target: None,
                     satisfies: Vec::new(),
                 },
@@ -245,7 +287,7 @@ mod tests {
                     path: WsPath::from_normal_bytes(b"a\xff.cnf"),
                     kind: EntryKind::Symlink,
                     size: 5,
-                    blake3: "11".into(),
+                    blake3: "11".repeat(32),
                     target: Some("z.cnf".into()),
                     satisfies: Vec::new(),
                 },

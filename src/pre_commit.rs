@@ -45,6 +45,13 @@ pub enum Verdict {
         where_: String,
         elsewhere: Vec<String>,
     },
+    /// No `vigil.toml` at or above the current folder, but the index holds exactly one, in the
+    /// folder `workspace`: that workspace was checked (a hook installed at the top of the repository
+    /// checks the one workspace it holds). `inner` is [`Verdict::Checked`] or [`Verdict::Untouched`].
+    Found {
+        workspace: String,
+        inner: Box<Verdict>,
+    },
 }
 
 /// Checks the index or a commit.
@@ -71,7 +78,18 @@ pub fn check_snapshot(r: &Request, progress: &mut dyn FnMut(Progress)) -> Result
         }
     };
     let Some(prefix) = prefix else {
-        return no_config(r, &snap, config_dir.as_deref());
+        let verdict = no_config(r, &snap, config_dir.as_deref())?;
+        if let (Verdict::NoConfig { .. }, Snap::Index(index), None) = (&verdict, &snap, r.workspace)
+        {
+            if let [one] = index_workspaces(index).as_slice() {
+                let inner = check_index(r, &repo, &snap, index, one, progress)?;
+                return Ok(Verdict::Found {
+                    workspace: String::from_utf8_lossy(one).into_owned(),
+                    inner: Box::new(inner),
+                });
+            }
+        }
+        return Ok(verdict);
     };
     match &snap {
         Snap::Commit(commit) => {
@@ -175,13 +193,24 @@ fn no_config(r: &Request, snap: &Snap, config_dir: Option<&Path>) -> Result<Verd
     let elsewhere = if r.workspace.is_some() {
         Vec::new()
     } else {
-        let suffix = format!("/{CONFIG_FILE}");
-        index
+        index_workspaces(index)
             .iter()
-            .filter(|e| e.path.ends_with(suffix.as_bytes()))
-            .map(|e| String::from_utf8_lossy(&e.path[..e.path.len() - suffix.len()]).into_owned())
+            .map(|p| String::from_utf8_lossy(p).into_owned())
             .take(4)
             .collect()
     };
     Ok(Verdict::NoConfig { where_, elsewhere })
+}
+
+/// The folders of the index that hold a vigil.toml below the top, as repository paths.
+fn index_workspaces(index: &git2::Index) -> Vec<Vec<u8>> {
+    let suffix = format!("/{CONFIG_FILE}");
+    let mut found: Vec<Vec<u8>> = index
+        .iter()
+        .filter(|e| e.path.ends_with(suffix.as_bytes()))
+        .map(|e| e.path[..e.path.len() - suffix.len()].to_vec())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }

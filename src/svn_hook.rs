@@ -243,6 +243,12 @@ fn check_workspace(
         }
         names.sort();
     }
+    // A change of vigil.toml is checked in full, leftover manifests included: emptying it, or
+    // dropping an approved profile, must not switch the control off unnoticed.
+    if all_touched {
+        source.use_cache(slot.get(look));
+        return check_profiles(look, ws, &cfg, &source, &[]);
+    }
     if names.is_empty() {
         return Ok(Ok(format!(
             "{}: the commit touches nothing any profile uses",
@@ -394,6 +400,13 @@ fn check_profiles(
         Err(e) => return Err(e),
     };
     if !report.failed() {
+        let all: Vec<String>;
+        let names = if names.is_empty() {
+            all = cfg.profiles.keys().cloned().collect();
+            &all
+        } else {
+            names
+        };
         return Ok(Ok(format!(
             "{}: checked profiles {} ({} files known from the node cache)",
             shown_ws(ws),

@@ -161,7 +161,12 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
     let mut progress = ProgressLine::new();
     let verdict = pre_commit::check_snapshot(&request, &mut |p| progress.update(p));
     progress.finish();
-    match verdict? {
+    print_verdict(g, a, verdict?)
+}
+
+/// Prints what the snapshot check found.
+fn print_verdict(g: &Globals, a: &Args, verdict: Verdict) -> Outcome {
+    match verdict {
         // The pre-commit hook: a commit that passes gets one line, not the whole report.
         Verdict::Checked(report)
             if a.staged
@@ -174,6 +179,13 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
             Ok(Exit::Ok)
         }
         Verdict::Checked(report) => write_report(g, a, &report),
+        Verdict::Found { workspace, inner } => {
+            eprintln!(
+                "vigil: note: no vigil.toml here; checking the one workspace the index holds, in \
+                 {workspace}/ (`--workspace {workspace}`)"
+            );
+            print_verdict(g, a, *inner)
+        }
         Verdict::Untouched { .. } if g.quiet => Ok(Exit::Ok),
         Verdict::Untouched { root } => {
             println!(
@@ -191,19 +203,28 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
             Ok(Exit::Findings)
         }
         Verdict::NoConfig { where_, elsewhere } => {
-            eprintln!("vigil: no vigil.toml in the index ({where_}); nothing to check");
-            if let Some(first) = elsewhere.first() {
+            let Some(first) = elsewhere.first() else {
+                // A hook that checks nothing must not pass: a commit with no vigil.toml at all is
+                // refused, like one that deletes it.
                 eprintln!(
-                    "vigil: note: the index holds vigil.toml in {}; check it with `--workspace {first}`, or \
-                     install the hook with `vigil hook install --workspace {first}`",
-                    elsewhere
-                        .iter()
-                        .map(|f| format!("{f}/"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    "vigil: error: no vigil.toml in the index ({where_}); this check would check \
+                     nothing, so it fails: stage the workspace's vigil.toml, or remove the hook"
                 );
-            }
-            Ok(Exit::Ok)
+                return Ok(Exit::Errors);
+            };
+            // A check that looks in the wrong folder checks nothing: fail closed rather than pass
+            // every commit of the workspace unchecked.
+            eprintln!(
+                "vigil: error: no vigil.toml in the index ({where_}), but the index holds vigil.toml in {}; \
+                 this check would check nothing, so it fails: check it with `--workspace {first}`, or \
+                 install the hook with `vigil hook install --workspace {first}`",
+                elsewhere
+                    .iter()
+                    .map(|f| format!("{f}/"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(Exit::Errors)
         }
     }
 }

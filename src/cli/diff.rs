@@ -11,7 +11,7 @@ pub struct Args {
     #[arg(value_name = "PROFILE")]
     profile: String,
 
-    /// Only these components (workspace-relative paths).
+    /// Only these components: paths relative to the workspace, or absolute paths inside it.
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
 }

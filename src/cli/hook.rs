@@ -92,7 +92,47 @@ fn install(g: &Globals, a: InstallArgs) -> Outcome {
             }
             Some(p)
         }
-        None => repo.default_workspace(&cwd),
+        None => match repo.default_workspace(&cwd) {
+            Some(w) => Some(w),
+            // At the top with no vigil.toml there: a hook looking there would check nothing. Use the
+            // one workspace the index holds, and say so; refuse to guess between several.
+            None if !repo.is_bare()
+                && !repo
+                    .workdir()
+                    .is_some_and(|wd| wd.join(CONFIG_FILE).is_file()) =>
+            {
+                let mut found = repo.workspaces_in_index();
+                let mut place = "the index";
+                if found.is_empty() {
+                    found = repo.workspaces_on_disk();
+                    place = "the work tree";
+                }
+                match found.as_slice() {
+                    // No workspace yet: the hook looks at the top, or at the one workspace the
+                    // index holds when it runs, and refuses a commit while there is none.
+                    [] => {
+                        eprintln!(
+                            "vigil: note: no {CONFIG_FILE} in the repository yet; the pre-commit hook \
+                             will check the one the index holds, and refuse commits until there is one"
+                        );
+                        None
+                    }
+                    [one] => Some(one.clone()),
+                    many => {
+                        return Err(vigil::Error::Usage(format!(
+                            "{place} holds vigil.toml in several folders ({}); choose one with \
+                             `vigil hook install --workspace PATH-IN-REPO`",
+                            many.iter()
+                                .map(|f| format!("{}/", String::from_utf8_lossy(f)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                        .into())
+                    }
+                }
+            }
+            None => None,
+        },
     };
     let args: Vec<String> = match &workspace {
         Some(p) if !p.is_empty() => {

@@ -27,7 +27,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let as_of = a.as_of.unwrap_or_else(Date::today);
     let source = WorkTree::new(&ws.root);
-    let outcome = vigil::requirement_check::survey(&ws.config, &source, Some(&ws.root), as_of)?;
+    let outcome = vigil::survey::survey(&ws.config, &source, Some(&ws.root), as_of)?;
     let report = RequirementsReport::build(&ws.config.requirements, &outcome, as_of);
     let text = match a.format {
         Format::Json => report.json(),

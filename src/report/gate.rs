@@ -48,11 +48,18 @@ fn verified(p: &GateProfile) -> String {
         if p.committed == p.components {
             s.push_str("; all tracked and committed");
         } else {
-            let _ = write!(
-                s,
-                "; {} not tracked or not committed",
-                p.components - p.committed
-            );
+            // An unreadable component is never asked about, so it is not counted as uncommitted.
+            let unread = p.components - p.rehashed;
+            let bad = (p.components - p.committed).saturating_sub(unread);
+            if bad > 0 {
+                let _ = write!(s, "; {bad} not tracked or not committed");
+            }
+            if unread > 0 {
+                let _ = write!(
+                    s,
+                    "; version control was not asked about the {unread} that could not be read"
+                );
+            }
         }
         if p.manifest.is_none() {
             s.push_str("; no approved manifest to compare with");

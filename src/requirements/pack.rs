@@ -1,7 +1,7 @@
 //! Rule packs: the requirements vigil ships as data files under `packs/`, embedded in the binary.
 
 use super::rule::{err_at, RawRequirement, Requirement};
-use crate::config::ConfigError;
+use crate::diagnostic::ConfigError;
 use serde::Deserialize;
 use std::path::Path;
 

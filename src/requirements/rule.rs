@@ -7,7 +7,7 @@
 use super::duration::{Span, Unit};
 use super::time::Date;
 use super::value::Address;
-use crate::config::ConfigError;
+use crate::diagnostic::ConfigError;
 use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -449,7 +449,7 @@ impl RawValueCheck {
                 span,
                 format!(
                     "unknown kind `{other}`{}; known: text, integer, duration, validity",
-                    crate::config::closest(other, &["text", "integer", "duration", "validity"])
+                    crate::diagnostic::closest(other, &["text", "integer", "duration", "validity"])
                 ),
             )),
         }

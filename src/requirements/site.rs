@@ -26,7 +26,7 @@
 use super::pack::Pack;
 use super::rule::{err_at, RawRequirement, Requirement};
 use super::value::Address;
-use crate::config::ConfigError;
+use crate::diagnostic::ConfigError;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -153,7 +153,7 @@ impl RawProfileRequirements {
                     format!(
                         "no requirement uses purpose `{}`{}; known: {}",
                         p.get_ref(),
-                        crate::config::closest(p.get_ref(), &known),
+                        crate::diagnostic::closest(p.get_ref(), &known),
                         known.join(", ")
                     ),
                 ));
@@ -259,7 +259,7 @@ fn select_packs(
             format!(
                 "unknown pack `{}`{}; shipped: {}",
                 w.get_ref(),
-                crate::config::closest(w.get_ref(), &ids),
+                crate::diagnostic::closest(w.get_ref(), &ids),
                 ids.join(", ")
             ),
         ));
@@ -293,7 +293,7 @@ impl RawOverride {
                 span,
                 format!(
                     "override of unknown requirement `{id}`{}",
-                    crate::config::closest(id, &ids)
+                    crate::diagnostic::closest(id, &ids)
                 ),
             ));
         }

@@ -81,7 +81,7 @@ fn site(text: &str) -> RequirementSet {
     parse_site(Path::new("vigil.toml"), text).unwrap()
 }
 
-fn site_err(text: &str) -> crate::config::ConfigError {
+fn site_err(text: &str) -> crate::diagnostic::ConfigError {
     parse_site(Path::new("vigil.toml"), text).unwrap_err()
 }
 

@@ -11,6 +11,7 @@
 //! refuses such a time with an error and asks for `YYYYMMDD[HHMM[SS]]Z`, which ssh-keygen accepts too.
 
 use crate::config::ConfigError;
+use crate::requirements::time::{days_from_civil, days_in_month};
 use ssh_key::public::KeyData;
 use ssh_key::{HashAlg, PublicKey};
 use std::path::{Path, PathBuf};
@@ -276,26 +277,6 @@ pub fn parse_time(v: &str) -> Result<SystemTime, String> {
         return Err(bad());
     }
     Ok(UNIX_EPOCH + Duration::from_secs(secs as u64))
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
 }
 
 /// `*` and `?` wildcard match, as OpenSSH's `match_pattern`.

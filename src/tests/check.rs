@@ -401,9 +401,13 @@ fn a_code_set_off_is_dropped_and_findings_are_sorted() {
         ca::CONFIG
     ));
     let r = check(&cfg, &ca::unapproved(), &vcs, Mode::Nightly);
+    // A finding on vigil.toml itself cannot be switched off by the file it judges.
     assert_eq!(
         lines(&r.findings),
-        ["error unapproved approved/server.toml"]
+        [
+            "error unapproved approved/server.toml",
+            "error untracked vigil.toml"
+        ]
     );
     let r = nightly(&ca::unapproved(), &vcs);
     assert_eq!(
@@ -412,6 +416,7 @@ fn a_code_set_off_is_dropped_and_findings_are_sorted() {
             "error unapproved approved/server.toml".to_string(),
             "error untracked profiles/server.cnf via declared `profiles/server.cnf`".to_string(),
             format!("error untracked validity/398.cnf {INCLUDED}"),
+            "error untracked vigil.toml".to_string(),
         ]
     );
 }

@@ -1,6 +1,6 @@
 //! git, through libgit2: the status of every component in one status query.
 
-use super::{Lineage, Revision, Status, Vcs, VcsError};
+use super::{Committed, Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
 use std::collections::HashMap;
@@ -15,6 +15,8 @@ pub struct GitWorkTree {
     /// `core.autocrlf`, read once.
     autocrlf: Option<&'static str>,
     attrs: super::git_attr::AttrGate,
+    /// Paths the last status query found excluded by a sparse checkout.
+    sparse: std::cell::RefCell<std::collections::HashSet<WsPath>>,
 }
 
 impl GitWorkTree {
@@ -38,6 +40,7 @@ impl GitWorkTree {
             prefix,
             autocrlf,
             attrs,
+            sparse: Default::default(),
         })
     }
 
@@ -45,6 +48,53 @@ impl GitWorkTree {
     pub fn repo_path(&self, p: &WsPath) -> Vec<u8> {
         join_prefix(&self.prefix, p)
     }
+}
+
+/// Whether the index entry at `path` carries the skip-worktree flag (set by a sparse checkout).
+fn skip_worktree(repo: &Repository, path: &[u8]) -> bool {
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    repo.index()
+        .ok()
+        .and_then(|i| i.get_path(Path::new(std::ffi::OsStr::from_bytes(path)), 0))
+        .is_some_and(|e| e.flags_extended & SKIP_WORKTREE != 0)
+}
+
+/// The git blob id of a file on disk, as `git hash-object --no-filters` computes it: SHA-1 of
+/// `blob <length>\0` and the raw bytes, streamed in small pieces (a symlink's blob is its target).
+/// FIFOs and devices are never opened.
+fn blob_id(path: &Path) -> std::io::Result<git2::Oid> {
+    use sha1::Digest;
+    use std::io::Read;
+    let mut h = sha1::Sha1::new();
+    if std::fs::symlink_metadata(path)?.file_type().is_symlink() {
+        let target = std::fs::read_link(path)?;
+        let bytes = target.as_os_str().as_bytes();
+        h.update(format!("blob {}\0", bytes.len()));
+        h.update(bytes);
+    } else {
+        let mut f = crate::source::open_regular(path)?;
+        let len = f.metadata()?.len();
+        h.update(format!("blob {len}\0"));
+        let mut buf = vec![0u8; 64 << 10];
+        let mut read = 0u64;
+        loop {
+            let n = match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            read += n as u64;
+            h.update(&buf[..n]);
+        }
+        // The length goes first into the id: a file that grew or shrank meanwhile has no one id.
+        if read != len {
+            return Err(std::io::Error::other(
+                "the file changed size while it was read",
+            ));
+        }
+    }
+    git2::Oid::from_bytes(&h.finalize()).map_err(std::io::Error::other)
 }
 
 /// `Name <email>` from git's configuration, as far as it is set.
@@ -208,6 +258,45 @@ impl Vcs for GitWorkTree {
         Ok(None)
     }
 
+    /// Compares object ids: the working file's bytes are hashed as a git blob while they stream
+    /// past, and the id is compared with the one HEAD's tree records, so no blob is ever loaded and
+    /// memory stays flat however large the file. The raw bytes on disk are hashed, never filtered:
+    /// a local clean filter cannot make different bytes look committed.
+    fn absent_reason(&self, path: &WsPath) -> Option<String> {
+        self.sparse.borrow().contains(path).then(|| {
+            "it is committed, but excluded from this sparse checkout (git's skip-worktree flag), so \
+             the working tree does not have it; include it with `git sparse-checkout add`"
+                .to_string()
+        })
+    }
+
+    fn compare_committed(&self, path: &WsPath) -> Result<Committed, VcsError> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
+            return Ok(Committed::Absent);
+        };
+        let rp = self.repo_path(path);
+        let entry = match head
+            .tree()?
+            .get_path(Path::new(std::ffi::OsStr::from_bytes(&rp)))
+        {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Committed::Absent),
+            Err(e) => return Err(e.into()),
+        };
+        if entry.kind() != Some(git2::ObjectType::Blob) {
+            return Ok(Committed::Differs);
+        }
+        let Some(workdir) = self.repo.workdir() else {
+            return Ok(Committed::Unknown);
+        };
+        let disk = workdir.join(std::ffi::OsStr::from_bytes(&rp));
+        Ok(match blob_id(&disk) {
+            Ok(id) if id == entry.id() => Committed::Same,
+            Ok(_) => Committed::Differs,
+            Err(e) => Committed::Unreadable(e.to_string()),
+        })
+    }
+
     /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
     /// commit; that answers `Outside`, so the gate needs the history down to the approval.
     fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
@@ -216,7 +305,7 @@ impl Vcs for GitWorkTree {
                 "the repository has no commit yet, so no approval can be in its history".into(),
             ));
         };
-        let short = |s: &str| s[..s.len().min(12)].to_string();
+        let short = |s: &str| crate::finding::short(s).to_string();
         let Ok(oid) = git2::Oid::from_str(recorded) else {
             return Ok(Lineage::Outside(format!(
                 "`{recorded}` is not a git commit id"
@@ -260,9 +349,19 @@ impl Vcs for GitWorkTree {
             by_repo_path.insert(rp, p);
         }
         let statuses = self.repo.statuses(Some(&mut opts))?;
+        let mut sparse = self.sparse.borrow_mut();
         for e in statuses.iter() {
             if let Some(p) = by_repo_path.get(e.path_bytes()) {
-                out.insert((*p).clone(), map_status(e.status()));
+                let mut status = map_status(e.status());
+                // An entry the sparse checkout keeps off disk is committed, not deleted: git's own
+                // status says nothing of it. It is missing from the working tree, and says why.
+                if e.status() == git2::Status::WT_DELETED
+                    && skip_worktree(&self.repo, e.path_bytes())
+                {
+                    status = Status::Committed;
+                    sparse.insert((*p).clone());
+                }
+                out.insert((*p).clone(), status);
             }
         }
         // A path git says nothing about is in no index and no commit: inside a submodule or a nested

@@ -25,6 +25,21 @@ pub enum Status {
     Uncommitted(String),
 }
 
+/// The bytes on disk compared with the committed ones ([`Vcs::compare_committed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Committed {
+    /// The backend cannot tell.
+    Unknown,
+    /// The path is not in the working copy's revision (or there is no commit yet).
+    Absent,
+    /// Byte for byte the committed content.
+    Same,
+    /// The bytes differ from the committed content.
+    Differs,
+    /// The file could not be read again to compare it; the text says why.
+    Unreadable(String),
+}
+
 /// The revision a run looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revision {
@@ -81,6 +96,19 @@ pub trait Vcs {
         _blake3: &str,
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
+    }
+    /// Why a committed `path` is absent from the working copy on purpose (git's sparse checkout), when
+    /// it is: such a component is missing, not an uncommitted deletion. Known only for paths already
+    /// passed to [`Vcs::status`].
+    fn absent_reason(&self, _path: &WsPath) -> Option<String> {
+        None
+    }
+    /// How the bytes of `path` on disk stand against the bytes of `path` in the revision the working
+    /// copy is at, compared in the repository's own object form and read from the repository itself
+    /// (never from index flags, local filters or stat data). The release gate and `approve` use it to
+    /// find edits that version control's status does not show.
+    fn compare_committed(&self, _path: &WsPath) -> Result<Committed, VcsError> {
+        Ok(Committed::Unknown)
     }
     /// Whether `recorded`, the revision the manifest at `manifest` says it was approved on, is in the
     /// history of the working copy's revision. The release gate fails unless it is. Backends that know

@@ -235,3 +235,101 @@ fn component_removed_during_check_is_reported_and_the_run_finishes() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn gate_summary_of_an_unreadable_component_does_not_call_it_uncommitted() {
+    let s = approved();
+    s.fifo("conf/pipe.cnf");
+    let r = s.vigil(&["gate", "server"]).expect(1);
+    let verified = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("verified:"))
+        .unwrap_or_else(|| panic!("no verified line:\n{}", r.stdout));
+    assert!(verified.contains("1 could not be read"), "{verified}");
+    assert!(
+        !verified.contains("not tracked or not committed"),
+        "an unreadable component is not an uncommitted one: {verified}"
+    );
+    assert!(
+        r.stdout.contains("unreadable       conf/pipe.cnf"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn schema_write_to_a_file_or_device_names_the_path() {
+    let s = approved();
+    for target in [
+        std::path::PathBuf::from("/dev/null"),
+        s.path("conf/server.cnf"),
+    ] {
+        let r = s
+            .vigil(&["schema", "--write", target.to_str().unwrap()])
+            .expect(2);
+        assert!(
+            r.stderr
+                .contains(&format!("{}: not a folder", target.display())),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("File exists"), "{}", r.stderr);
+    }
+    assert_eq!(s.read("conf/server.cnf"), "default_days = 397\n");
+    // A folder that does not exist yet is made.
+    s.vigil(&["schema", "--write", "out/schema"]).expect(0);
+    assert!(s.path("out/schema/report.schema.json").is_file());
+}
+
+#[test]
+fn configuration_errors_are_printed_once_in_every_subcommand() {
+    let s = Sandbox::git_repo();
+    s.file("vigil.toml", "[profiles.p]\ncomponents = 3\n");
+    for args in [
+        &["inventory"][..],
+        &["approve", "p"],
+        &["gate", "p"],
+        &["diff", "p"],
+        &["check"],
+    ] {
+        let r = s.vigil(args).expect(2);
+        assert_eq!(
+            r.stderr.matches("invalid type").count(),
+            1,
+            "{args:?}:\n{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("vigil.toml:2:14"),
+            "{args:?}:\n{}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn text_component_too_large_to_scan_is_reported_not_passed() {
+    let s = Sandbox::git_repo();
+    // Over 16 MiB of comments, then an include OpenSSL follows: vigil cannot scan that far.
+    let mut big = "# padding\n".repeat(1_800_000);
+    big.push_str(".include hidden.cnf\n");
+    s.config("[profiles.p]\ncomponents = [\"big.cnf\"]\nfollow = [\"openssl-include\"]\n")
+        .file("big.cnf", &big)
+        .file("hidden.cnf", "default_days = 825\n")
+        .commit_all("big");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert!(
+        r.finding_codes().iter().any(|c| c == "unreadable big.cnf"),
+        "{:?}",
+        r.finding_codes()
+    );
+    assert!(
+        r.message("unreadable", "big.cnf")
+            .contains("too large to scan"),
+        "{}",
+        r.message("unreadable", "big.cnf")
+    );
+    // What cannot be scanned cannot be approved.
+    s.vigil(&["approve", "p"]).expect(1);
+}

@@ -170,3 +170,35 @@ fn readme_svn_pre_commit_revision_example_works() {
     let r = crate::support::run_bounded(c);
     assert_eq!(r.code, 0, "`{line}` failed:\n{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn emptied_vigil_toml_is_rejected_by_the_svn_hook() {
+    let s = approved();
+    s.install_hook("");
+    s.sb.file("vigil.toml", "# nothing to see\n");
+    let r = s.commit("switch the control off");
+    assert_ne!(
+        r.code, 0,
+        "the svn hook accepted an emptied vigil.toml:\n{}{}",
+        r.stdout, r.stderr
+    );
+    assert!(r.stderr.contains("orphaned-manifest"), "{}", r.stderr);
+    assert!(r.stderr.contains("approved/server.toml"), "{}", r.stderr);
+}
+
+#[test]
+fn non_hex_hash_in_a_manifest_is_rejected_by_the_svn_hook_without_a_panic() {
+    let s = approved();
+    s.install_hook("");
+    let m = s.sb.read("approved/server.toml");
+    let bad = regex::Regex::new(r#"blake3 = "[0-9a-f]{64}""#)
+        .unwrap()
+        .replace(&m, format!("blake3 = \"{}\"", "é".repeat(32)))
+        .into_owned();
+    assert_ne!(bad, m);
+    s.sb.file("approved/server.toml", &bad);
+    let r = s.commit("forged manifest");
+    assert_ne!(r.code, 0, "accepted:\n{}{}", r.stdout, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(r.stderr.contains("approved/server.toml:"), "{}", r.stderr);
+}

@@ -233,8 +233,15 @@ fn huge_sparse_file_is_hashed_streaming() {
     assert!(m.contains(&format!("blake3 = \"{want}\"")), "{m}");
     s.commit_all("approve");
     s.vigil(&["check"]).expect(0);
+    // The gate compares the bytes on disk with the committed blob without loading either.
+    let (r, gate_kib) = s.vigil_peak_rss(&["gate", "p"]);
+    r.expect(0);
     // Streamed: the peak resident set stays far below the file's size.
-    for (what, kib) in [("check", check_kib), ("approve", approve_kib)] {
+    for (what, kib) in [
+        ("check", check_kib),
+        ("approve", approve_kib),
+        ("gate", gate_kib),
+    ] {
         assert!(
             kib < 64 * 1024,
             "vigil {what} peaked at {kib} KiB for a {SIZE}-byte file"

@@ -81,6 +81,8 @@ cases! {
         .findings_of("untracked", [
             "error untracked profiles/server.cnf via declared `profiles/server.cnf`".to_string(),
             format!("error untracked validity/398.cnf {INCLUDED}"),
+            // vigil.toml is under the same control as the components it lists.
+            "error untracked vigil.toml".to_string(),
         ])
         .message_has("untracked", "validity/398.cnf", "is in no git repository")
         .and(|r, _| assert_eq!(r.json()["revision"]["vcs"], "none"));
@@ -558,7 +560,15 @@ fn approve_before_the_first_commit() {
     server(&s);
     s.git_ok(&["add", "-A"]);
     let r = s.check_json().expect(1);
-    assert_eq!(r.findings_of("uncommitted").len(), 2);
+    // Both components and vigil.toml itself are added, not committed.
+    let uncommitted = r.findings_of("uncommitted");
+    assert_eq!(uncommitted.len(), 3, "{uncommitted:?}");
+    assert!(
+        uncommitted
+            .iter()
+            .any(|f| f.ends_with("uncommitted vigil.toml")),
+        "{uncommitted:?}"
+    );
     assert_eq!(r.json()["revision"]["id"], serde_json::Value::Null);
     s.vigil(&["approve", "server"]).expect(0);
     let m = s.read("approved/server.toml");

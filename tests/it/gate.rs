@@ -260,7 +260,7 @@ fn never_approved_and_no_version_control_fail() {
     // Approval refuses untracked components, so write a manifest by hand: the gate still fails.
     s.file(
         "approved/server.toml",
-        "manifest-version = 1\nvigil-version = \"0.1.0\"\nprofile = \"server\"\napproved-by = \"x\"\napproved-at = \"2020-09-01T00:00:00Z\"\n\n[revision]\nvcs = \"none\"\nlocal-changes = false\n\n[[component]]\npath = \"a.cnf\"\nkind = \"file\"\nsize = 2\nblake3 = \"x\"\n",
+        "manifest-version = 1\nvigil-version = \"0.1.0\"\nprofile = \"server\"\napproved-by = \"x\"\napproved-at = \"2020-09-01T00:00:00Z\"\n\n[revision]\nvcs = \"none\"\nlocal-changes = false\n\n[[component]]\npath = \"a.cnf\"\nkind = \"file\"\nsize = 2\nblake3 = \"0000000000000000000000000000000000000000000000000000000000000000\"\n",
     );
     let r = s.vigil(&["gate", "server"]).expect(1);
     assert!(

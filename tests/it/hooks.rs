@@ -569,12 +569,22 @@ fn hook_installed_with_workspace_checks_a_subfolder_through_commit_and_push() {
     let s = Sandbox::git_repo();
     ca_in_subfolder(&s);
     let ca = s.path("ca");
-    // Installed at the top without --workspace, the hook finds no vigil.toml where git runs it, and
-    // says where one is staged.
-    s.vigil(&["hook", "install"]).expect(0);
+    // Installed at the top without --workspace before anything is staged, the install finds the
+    // workspace in the work tree and says so; the hook checks it.
+    let r = s.vigil(&["hook", "install"]).expect(0);
+    assert!(r.stdout.contains("--workspace ca"), "{}", r.stdout);
+    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
+    assert!(hook.contains("check --staged '--workspace' 'ca'"), "{hook}");
     s.git_ok(&["add", "-A"]);
-    let r = s.commit("unchecked", &[]).expect(0);
-    assert!(r.all().contains("--workspace ca"), "{}", r.all());
+    let r = s.commit("unapproved", &[]).expect(1);
+    assert!(r.all().contains("unapproved"), "{}", r.all());
+    // `check --staged` run from the top with no --workspace (a hook installed there by hand, or
+    // before the workspace moved) checks the one workspace the index holds, and says which.
+    let r = s
+        .vigil(&["check", "--staged", "--format", "json"])
+        .expect(1);
+    assert!(r.stderr.contains("in ca/"), "{}", r.stderr);
+    assert_eq!(r.finding_codes(), ["unapproved approved/server.toml"]);
     // `check --staged` run from inside the folder finds it there.
     let r = s
         .vigil_in(&ca, &["check", "--staged", "--format", "json"])
@@ -582,9 +592,7 @@ fn hook_installed_with_workspace_checks_a_subfolder_through_commit_and_push() {
     assert_eq!(r.finding_codes(), ["unapproved approved/server.toml"]);
 
     let r = s.vigil(&["hook", "install", "--workspace", "ca"]).expect(0);
-    assert!(r.stdout.contains("updated"), "{}", r.stdout);
-    let hook = fs::read_to_string(s.path(".git/hooks/pre-commit")).unwrap();
-    assert!(hook.contains("check --staged '--workspace' 'ca'"), "{hook}");
+    assert!(r.stdout.contains("is up to date"), "{}", r.stdout);
     s.vigil_in(&ca, &["approve", "server"]).expect(0);
     s.git_ok(&["add", "-A"]);
     s.commit("approved", &[]).expect(0);

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attacks_git;
 mod bad_input;
 mod cli_conventions;
 mod completions;

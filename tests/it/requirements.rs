@@ -374,15 +374,10 @@ fn override_needs_a_reason_and_silences_the_rule() {
         "vigil.toml",
         &tls_config("[requirements.overrides.\"cabf-tls-br/validity-398\"]\nreason = \"RA-12\""),
     );
-    sb.vigil(&[
-        "approve",
-        "server",
-        "--by",
-        "Ada",
-        "--satisfies",
-        "cabf-tls-br/sc62-review",
-    ])
-    .expect(0);
+    // The override is policy: until it is committed, vigil.toml itself is an uncommitted change.
+    let r = sb.vigil(&["check", "--as-of", "2021-01-01"]).expect(1);
+    assert!(r.stdout.contains("uncommitted  vigil.toml"), "{}", r.stdout);
+    sb.commit_all("override with a reason");
     sb.vigil(&["check", "--as-of", "2021-01-01"]).expect(0);
     let r = sb.vigil(&["requirements", "--as-of", "2021-01-01"]);
     assert!(r.stdout.contains("overridden: RA-12"), "{}", r.stdout);

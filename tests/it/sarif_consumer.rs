@@ -157,9 +157,10 @@ fn every_rule_has_a_help_uri_to_its_row_in_the_readme() {
         );
         assert_eq!(anchor, format!("finding-{id}"));
         assert!(
-            readme.contains(&format!("<a id=\"{anchor}\"></a>`{id}`")),
-            "README.md has no anchor `{anchor}` on the row of `{id}`"
+            readme.contains(&format!("<a id=\"{anchor}\"></a>\n")),
+            "README.md has no anchor `{anchor}` for `{id}` (above the Findings table)"
         );
+        assert!(readme.contains(&format!("| `{id}` |")), "no row for `{id}`");
     }
 }
 

@@ -64,7 +64,8 @@ fn exhaustive(c: Code) {
         | Code::ForeignApproval
         | Code::Violation
         | Code::Unreviewed
-        | Code::Upcoming => {}
+        | Code::Upcoming
+        | Code::OrphanedManifest => {}
         Code::Lint | Code::SampleFailed => {}
     }
 }

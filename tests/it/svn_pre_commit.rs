@@ -221,18 +221,25 @@ fn the_node_cache_spares_rereading_committed_components_but_never_a_change() {
         text.starts_with("vigil-node-hashes 1 youngest 3\n"),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 1 + 19, "{text}");
-    // The revision again: f0's node revision is new, the other 19 are known.
+    // 19 components and vigil.toml, which the check looks up like a component (it is under the
+    // same control): its node revision is read once and known from then on.
+    assert_eq!(text.lines().count(), 1 + 19 + 1, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.contains("\tfile\t39\t")).count(),
+        1,
+        "vigil.toml's 39 bytes: {text}"
+    );
+    // The revision again: f0's node revision is new, the other 19 and vigil.toml are known.
     let r = s.hook_on_rev(&s.youngest(), &[]).expect(0);
     assert!(
         r.stderr
-            .contains("checked profiles many (19 files known from the node cache)"),
+            .contains("checked profiles many (20 files known from the node cache)"),
         "{}",
         r.stderr
     );
     let r = s.hook_on_rev(&s.youngest(), &[]).expect(0);
     assert!(
-        r.stderr.contains("(20 files known from the node cache)"),
+        r.stderr.contains("(21 files known from the node cache)"),
         "{}",
         r.stderr
     );

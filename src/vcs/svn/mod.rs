@@ -266,17 +266,25 @@ impl SvnWorkingCopy {
     }
 }
 
-/// The SHA-1 (lowercase hex) of a working file in its repository form.
+/// The SHA-1 (lowercase hex) of a working file in its repository form. A file Subversion does not
+/// translate is streamed, so memory stays flat however large it is; a translated one is read whole to
+/// be put in repository form.
 fn disk_sha1(path: &Path, subst: Option<&Subst>) -> std::io::Result<String> {
     use sha1::Digest;
     use std::io::Read;
-    let mut bytes = Vec::new();
-    crate::source::open_regular(path)?.read_to_end(&mut bytes)?;
-    let bytes = match subst {
-        Some(s) => s.to_repository_form(&bytes),
-        None => bytes,
+    let mut f = crate::source::open_regular(path)?;
+    let digest = match subst {
+        Some(s) => {
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes)?;
+            sha1::Sha1::digest(s.to_repository_form(&bytes))
+        }
+        None => {
+            let mut h = sha1::Sha1::new();
+            std::io::copy(&mut f, &mut h)?;
+            h.finalize()
+        }
     };
-    let digest = sha1::Sha1::digest(&bytes);
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
