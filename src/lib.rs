@@ -21,6 +21,7 @@ pub mod gate;
 pub mod hash;
 pub mod history;
 pub mod hook;
+pub mod hook_admin;
 pub mod inventory;
 pub mod manifest;
 pub mod openssl;

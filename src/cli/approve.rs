@@ -85,6 +85,9 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
                     );
                 }
                 let rel = ap.file.strip_prefix(&ws.root).unwrap_or(&ap.file);
+                if g.quiet {
+                    continue;
+                }
                 if ap.written {
                     let local = if ap.manifest.revision.local_changes {
                         " (including uncommitted changes: commit them together with the manifest)"

@@ -73,7 +73,11 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     if let Some(path) = &a.output {
         vigil::output::write_output(path, text.as_bytes())?;
     }
-    emit(text.as_bytes())?;
+    if g.quiet {
+        emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
+    } else {
+        emit(text.as_bytes())?;
+    }
     Ok(if outcome.passed() && relaxed.is_none() {
         Exit::Ok
     } else {

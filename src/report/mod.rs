@@ -5,6 +5,7 @@ pub mod gate;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod quiet;
 pub mod requirements;
 pub mod sarif;
 

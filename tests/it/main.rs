@@ -5,6 +5,8 @@ mod support;
 
 mod attacks_git;
 mod bad_input;
+mod cli_conventions;
+mod completions;
 mod core;
 
 mod attacks_io;
@@ -15,6 +17,7 @@ mod examples;
 mod findings;
 mod gate;
 mod hooks;
+mod man;
 mod nightly;
 mod openssl_ca;
 mod openssl_differential;
@@ -23,6 +26,7 @@ mod policy;
 mod requirements;
 mod sample;
 mod sample_gate;
+mod sarif_consumer;
 mod schema;
 mod server_policy;
 mod signature;
