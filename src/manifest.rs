@@ -39,7 +39,7 @@ pub struct Manifest {
     /// The approvers' SSH signatures of this approval (`[[signature]]` tables, after the components);
     /// not part of what they sign, so a co-signature only appends a table.
     #[serde(default, rename = "signature", skip_serializing_if = "Vec::is_empty")]
-    pub signatures: Vec<crate::signature::SignatureEntry>,
+    pub signatures: Vec<SignatureEntry>,
 }
 
 /// The revision the approval was made on.
@@ -259,6 +259,24 @@ fn remove_leftovers(dir: &Path) {
             let _ = fs::remove_file(e.path());
         }
     }
+}
+
+/// One `[[signature]]` table of a manifest: a signature over its canonical message (see
+/// `signature::canonical_message`), made and checked by the signature module.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SignatureEntry {
+    /// Who signed, as named in the allowed-signers file.
+    pub principal: String,
+    /// The signing key's fingerprint as `ssh-keygen -l` prints it (`SHA256:…`).
+    pub key_fingerprint: String,
+    /// When, by the signer's clock, UTC, RFC 3339; not covered by the signature.
+    pub signed_at: String,
+    /// The armored SSH signature (`-----BEGIN SSH SIGNATURE-----` …) of the canonical message, in
+    /// namespace `vigil-approval`.
+    pub sshsig: String,
 }
 
 #[cfg(test)]

@@ -114,23 +114,9 @@ pub(crate) fn principal_of(
             "no [signing] in vigil.toml names the allowed signers: pass --principal".into(),
         ));
     };
-    let mut names: Vec<&String> = allowed
-        .for_key(key)
-        .flat_map(|l| l.principals.iter())
-        .filter(|p| !p.starts_with('!') && !p.contains(['*', '?']))
-        .collect();
-    names.sort();
-    names.dedup();
-    match names.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(Error::Usage(format!(
-            "key {fingerprint} is not in the allowed signers under a plain principal: add it, or pass --principal"
-        ))),
-        many => Err(Error::Usage(format!(
-            "key {fingerprint} is listed for several principals ({}): pass --principal",
-            many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ))),
-    }
+    allowed
+        .plain_principal(key, fingerprint)
+        .map_err(Error::Usage)
 }
 
 /// git's `user.signingKey`, the key `git commit -S` signs with, as the default signing key.

@@ -82,6 +82,28 @@ pub struct AllowedSigners {
 }
 
 impl AllowedSigners {
+    /// The one plain principal (no wildcard, no negation) the file names for `key`; otherwise a
+    /// message saying why none can be chosen (`fingerprint` names the key in it).
+    pub fn plain_principal(&self, key: &KeyData, fingerprint: &str) -> Result<String, String> {
+        let mut names: Vec<&String> = self
+            .for_key(key)
+            .flat_map(|l| l.principals.iter())
+            .filter(|p| !p.starts_with('!') && !p.contains(['*', '?']))
+            .collect();
+        names.sort();
+        names.dedup();
+        match names.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(format!(
+                "key {fingerprint} is not in the allowed signers under a plain principal: add it, or pass --principal"
+            )),
+            many => Err(format!(
+                "key {fingerprint} is listed for several principals ({}): pass --principal",
+                many.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
+
     /// Reads and parses a file.
     pub fn load(file: &Path) -> Result<AllowedSigners, ConfigError> {
         let text = std::fs::read(file).map_err(|e| ConfigError {

@@ -39,6 +39,7 @@ pub mod sign;
 pub mod signers;
 pub mod verify;
 
+pub use crate::manifest::SignatureEntry;
 pub use allowed::{AllowedSigner, AllowedSigners};
 pub use message::{canonical_message, MESSAGE_VERSION};
 pub use sign::{SignError, Signer};
@@ -53,21 +54,6 @@ use std::path::Path;
 /// The `sshsig` namespace of approval signatures, so that a signature made for git commits, files or
 /// anything else can never pass for an approval.
 pub const NAMESPACE: &str = "vigil-approval";
-
-/// One `[[signature]]` table of a manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SignatureEntry {
-    /// Who signed, as named in the allowed-signers file.
-    pub principal: String,
-    /// The signing key's fingerprint as `ssh-keygen -l` prints it (`SHA256:…`).
-    pub key_fingerprint: String,
-    /// When, by the signer's clock, UTC, RFC 3339; not covered by the signature.
-    pub signed_at: String,
-    /// The armored SSH signature (`-----BEGIN SSH SIGNATURE-----` …) of the canonical message, in
-    /// namespace `vigil-approval`.
-    pub sshsig: String,
-}
 
 impl SignatureEntry {
     /// Builds the table for an armored signature, reading the key fingerprint from the signature.

@@ -203,7 +203,9 @@ pub fn sign_file(
         None => {
             let allowed = AllowedSigners::parse(&file, &String::from_utf8_lossy(&text))
                 .map_err(Error::Config)?;
-            crate::sign::principal_of(Some(&allowed), entry_key.public_key(), &fingerprint)?
+            allowed
+                .plain_principal(entry_key.public_key(), &fingerprint)
+                .map_err(crate::Error::Usage)?
         }
     };
     let signed_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
