@@ -27,3 +27,4 @@ mod svn;
 mod svn_gate;
 mod svn_pre_commit;
 mod svn_support;
+mod units;
