@@ -62,6 +62,9 @@ pub(super) enum FormatArg {
     Sarif,
     /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
     Junit,
+    /// Prometheus text format for node_exporter's textfile collector: finding counts, approved
+    /// revisions, last run and last passing run (carried over from the --output file it replaces).
+    Prometheus,
 }
 
 impl From<FormatArg> for Format {
@@ -71,6 +74,7 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Junit => Format::Junit,
+            FormatArg::Prometheus => Format::Prometheus,
         }
     }
 }
@@ -128,6 +132,13 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
 fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     match &a.output {
+        Some(path) if a.format == FormatArg::Prometheus => {
+            // A failing run keeps the last passing run's time from the file it replaces.
+            let previous = vigil::output::read_previous(path);
+            let previous = previous.as_deref().map(String::from_utf8_lossy);
+            let bytes = report::prometheus::render(report, previous.as_deref());
+            vigil::output::write_output(path, &bytes)?;
+        }
         Some(path) => {
             let bytes = report::render(report, a.format.into(), false);
             vigil::output::write_output(path, &bytes)?;

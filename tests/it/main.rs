@@ -17,6 +17,7 @@ mod hooks;
 mod nightly;
 mod openssl_differential;
 mod policy;
+mod prometheus;
 mod requirements;
 mod sample;
 mod sample_gate;

@@ -427,3 +427,22 @@ fn piped_output_has_no_progress_and_no_control_characters() {
         }
     }
 }
+
+#[test]
+fn json_and_sarif_reports_carry_the_time_they_were_made() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    let near_now = |text: &str| {
+        let t = humantime::parse_rfc3339(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let age = std::time::SystemTime::now().duration_since(t).unwrap();
+        assert!(age.as_secs() < 300, "{text} is not the time of this run");
+    };
+    let json = s.check_json().expect(0).json();
+    near_now(json["generated_at"].as_str().unwrap());
+    let sarif = s.vigil(&["check", "--format", "sarif"]).expect(0).json();
+    near_now(
+        sarif["runs"][0]["invocations"][0]["endTimeUtc"]
+            .as_str()
+            .unwrap(),
+    );
+}
