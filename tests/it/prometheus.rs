@@ -200,3 +200,73 @@ fn a_damaged_or_foreign_previous_file_only_loses_the_last_success() {
         );
     }
 }
+
+/// `promtool` (Debian package `prometheus`), the Prometheus project's own checker; never skipped.
+fn promtool() -> Command {
+    let found = Command::new("promtool")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        found,
+        "promtool is missing: install the Debian package `prometheus` \
+         (sudo apt-get install --no-install-recommends prometheus), or run scripts/test"
+    );
+    let mut c = Command::new("promtool");
+    c.stdin(Stdio::null());
+    c
+}
+
+#[track_caller]
+fn succeeds(c: &mut Command) {
+    let o = c.output().expect("promtool runs");
+    assert!(
+        o.status.success(),
+        "{c:?}: {}\n{}{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn promtool_accepts_the_metrics_and_the_shipped_alert_rules_fire_as_documented() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    s.file("validity/398.cnf", "default_days = 825\n");
+    let r = s.vigil(&["check", "--format", "prometheus"]).expect(1);
+    // `check metrics` also lints (naming, HELP); it prints nothing for a clean file.
+    let mut c = promtool();
+    c.args(["check", "metrics"]).stdin(Stdio::piped());
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(r.stdout.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success() && o.stdout.is_empty() && o.stderr.is_empty(),
+        "promtool check metrics: {}\n{}{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    let nightly = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/nightly");
+    succeeds(
+        promtool()
+            .args(["check", "rules"])
+            .arg(nightly.join("vigil.rules.yml")),
+    );
+    // The rules' unit tests: two hosts on two revisions, findings on one, a host that stopped.
+    succeeds(
+        promtool()
+            .current_dir(&nightly)
+            .args(["test", "rules", "vigil.rules.test.yml"]),
+    );
+}
