@@ -111,6 +111,7 @@ enum ModeArg {
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
+    distinct_files(&a)?;
     let snapshot = a.staged || a.rev.is_some();
     let mode = match a.mode {
         Some(ModeArg::Hook) => Mode::Hook,
@@ -167,8 +168,8 @@ fn write_file(report: &check::Report, format: FormatArg, path: &std::path::Path)
     Ok(Exit::Ok)
 }
 
-/// Writes the report: shared by the working-tree and the git-snapshot checks.
-fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
+/// Refuses two reports into one file before any work is done.
+fn distinct_files(a: &Args) -> Result<(), super::Failure> {
     let mut files: Vec<&std::path::Path> = a.output.iter().map(|p| p.as_path()).collect();
     for (_, path) in &a.reports {
         if files.contains(&path.as_path()) {
@@ -179,6 +180,11 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
         }
         files.push(path);
     }
+    Ok(())
+}
+
+/// Writes the report: shared by the working-tree and the git-snapshot checks.
+fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
     for (format, path) in &a.reports {
         write_file(report, *format, path)?;
     }
