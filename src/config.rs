@@ -87,14 +87,30 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub components: Vec<Spanned<String>>,
+    /// OpenSSL extension files the CA software passes with `-extfile`, relative to `vigil.toml`: each is
+    /// a component and is loaded on its own, as `openssl ca -extfile` / `openssl x509 -extfile` load it,
+    /// and judged as OpenSSL configuration whatever its name.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub extfile: Vec<Spanned<String>>,
     /// Built-in reference extractors applied to every component: `openssl-include`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub follow: Vec<Spanned<String>>,
-    /// Folder against which relative OpenSSL `.include` paths resolve, relative to `vigil.toml`
-    /// (OpenSSL resolves them against the process's working folder). Default: the folder of `vigil.toml`.
+    /// The working folder the OpenSSL software runs in, relative to `vigil.toml`: relative `.include`
+    /// paths resolve against it, as OpenSSL resolves them against the process's working folder.
+    /// Default: the folder of `vigil.toml`.
     #[serde(default)]
     pub include_dir: Option<String>,
+    /// The environment the OpenSSL software runs with, for `$ENV::NAME` in its configuration:
+    /// `env = { HOME = "/home/ca" }`. Added to (and overriding) the variables of `env-file`.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// A file of `NAME=value` lines (as systemd's `EnvironmentFile=` or a shell's `export NAME=value`)
+    /// holding the environment the OpenSSL software runs with, relative to `vigil.toml`. It becomes a
+    /// component of the profile.
+    #[serde(default)]
+    pub env_file: Option<String>,
     /// How many references deep to follow. Default: 16.
     #[serde(default)]
     pub max_depth: Option<u32>,
@@ -174,8 +190,14 @@ pub struct Profile {
     pub name: String,
     pub description: Option<String>,
     pub components: Vec<String>,
+    /// `extfile`: OpenSSL extension files, each loaded on its own.
+    pub extfile: Vec<String>,
     pub follow: Vec<Builtin>,
     pub include_dir: String,
+    /// `env = {...}`: the declared environment of the OpenSSL software.
+    pub env: BTreeMap<String, String>,
+    /// `env-file`: a workspace-relative file of `NAME=value` lines.
+    pub env_file: Option<String>,
     pub max_depth: u32,
     pub references: Vec<UserReference>,
     /// Folders that folder and glob expansion skip: the manifest folder.
@@ -411,9 +433,12 @@ impl Text<'_> {
                 .map(|r| self.reference(r))
                 .collect::<Result<_, _>>()?,
             components: self.components(&p.components)?,
+            extfile: self.components(&p.extfile)?,
             name,
             description: p.description,
             include_dir: p.include_dir.unwrap_or_else(|| ".".into()),
+            env: p.env,
+            env_file: p.env_file,
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
             skip: Vec::new(),
             requirements: Default::default(),

@@ -149,6 +149,18 @@ codes! {
         description: "The component exists but cannot be read as a regular file (permissions, FIFO, device, socket, loop).",
         remedy: "make it a readable regular file",
     },
+    /// OpenSSL itself would refuse to load the configuration (its `crypto/conf/conf_def.c` rules).
+    OpensslError = "openssl-error" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "OpenSSL rejects the configuration file: loading it fails at this line, so the CA software cannot use the profile as written.",
+        remedy: "fix the line (`vigil explain PROFILE` shows what loads up to it), or check it with `openssl req -config FILE`",
+    },
+    /// A path or value depends on an environment variable that the profile does not declare.
+    UndeclaredEnv = "undeclared-env" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "An OpenSSL path or value depends on `$ENV::NAME`, and the profile does not declare NAME: vigil cannot know which file the CA software reads, or which value it uses.",
+        remedy: "declare the variable in the profile (`env = { NAME = \"...\" }` or `env-file`), as the CA software's environment sets it",
+    },
     /// Only the release gate looks for it: the manifest records a revision outside the checked history.
     ForeignApproval = "foreign-approval" {
         hook: Error, nightly: Error, gate: Error,
@@ -420,6 +432,21 @@ impl Draft {
             via,
             "on disk, but matched by an ignore rule, so it is not under version control",
         )
+    }
+
+    /// A line OpenSSL refuses: `reason` is OpenSSL's own text (`missing equal sign`), `at` the file:line.
+    pub fn openssl_error(path: impl Into<String>, via: Vec<Step>, at: &str, reason: &str) -> Self {
+        Draft::new(
+            Code::OpensslError,
+            path,
+            via,
+            format!("OpenSSL refuses to load it: {reason} at {at}"),
+        )
+    }
+
+    /// A path or value that depends on an environment variable the profile does not declare.
+    pub fn undeclared_env(path: impl Into<String>, via: Vec<Step>, what: &str) -> Self {
+        Draft::new(Code::UndeclaredEnv, path, via, what)
     }
 
     /// A tracked component that differs from the last commit; `how` is version control's account.

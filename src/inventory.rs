@@ -1,24 +1,31 @@
 //! Inventory: every component of a profile, and how the profile reached it.
 //!
-//! Starting from the declared paths, globs and folders, the inventory follows references inside the
-//! components (and symlinks) breadth-first, so each component remembers the shortest chain that led to it.
-//! Anything it cannot inventory (a pattern that matched nothing, a reference to a file that is not there,
-//! a symlink out of the workspace, a FIFO) becomes a [`Problem`] that the check turns into a finding.
+//! Starting from the declared paths, globs and folders, the inventory follows user reference patterns
+//! and symlinks breadth-first, so each component remembers the shortest chain that led to it. With
+//! `follow = ["openssl-include"]`, every regular file reached that way starts an OpenSSL load
+//! ([`crate::openssl_load`]) unless another load already reads it, and every file the load reads is a
+//! component, with the include lines that led to it. Anything it cannot inventory (a pattern that
+//! matched nothing, a reference to a file that is not there, a symlink out of the workspace, a FIFO, a
+//! line OpenSSL rejects) becomes a [`Problem`] that the check turns into a finding.
 
-use crate::config::Profile;
+use crate::config::{Builtin, Profile};
 use crate::discover::{self, Base};
 use crate::finding::{Code, Draft};
+use crate::openssl;
+use crate::openssl_ca;
+use crate::openssl_load::{self, ProfileLoad};
 use crate::path::WsPath;
 use crate::source::{Kind, Lookup, Meta, Source};
 use globset::GlobBuilder;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// Files larger than this are inventoried and hashed but not scanned for references.
-pub const MAX_SCAN_BYTES: u64 = 16 * 1024 * 1024;
+/// Files larger than this are inventoried and hashed, and reported `unreadable` when a user reference
+/// pattern would have to scan them: never passed silently.
+pub const MAX_SCAN_BYTES: u64 = openssl_load::MAX_LOAD_BYTES;
 /// Symlinks followed while resolving one path before it counts as a loop.
 const MAX_SYMLINK_HOPS: u32 = 40;
 
@@ -45,6 +52,10 @@ pub struct Inventory {
     /// Sorted by path, each path once.
     pub components: Vec<Component>,
     pub problems: Vec<Problem>,
+    /// The OpenSSL loads the profile starts, in the order started (empty without `openssl-include`).
+    pub loads: Vec<ProfileLoad>,
+    /// The files the loads' CA sections name (certificate, key, database, ...): never components.
+    pub ca_files: Vec<openssl_ca::CaFile>,
 }
 
 struct Pending {
@@ -52,8 +63,9 @@ struct Pending {
     via: Vec<Step>,
     depth: u32,
     hops: u32,
-    /// Loaded from an OpenSSL folder include: its own folder includes are ignored, as OpenSSL does.
-    from_dir_include: bool,
+    /// Reached by declaration, a user reference or a symlink from those: it may start an OpenSSL
+    /// load. A file an OpenSSL load reads is part of that load instead.
+    top: bool,
 }
 
 /// Builds the inventory of `profile` over `source`. `ws_abs` is the workspace's absolute path, used to
@@ -67,12 +79,28 @@ pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) 
         seen: HashMap::new(),
         components: Vec::new(),
         problems: Vec::new(),
+        openssl: profile.follow.contains(&Builtin::OpensslInclude),
+        tops: Vec::new(),
+        read_by_load: HashSet::new(),
+        loads: Vec::new(),
+        root: openssl_load::root_of(ws_abs),
+        env: BTreeMap::new(),
+        hashes: HashMap::new(),
+        ca_files: Vec::new(),
     };
-    for pattern in &profile.components {
+    inv.env = inv.environment();
+    for pattern in profile.components.iter().chain(&profile.extfile) {
         inv.declare(pattern);
     }
-    while let Some(p) = inv.queue.pop_front() {
-        inv.visit(p);
+    loop {
+        while let Some(p) = inv.queue.pop_front() {
+            inv.visit(p);
+        }
+        if inv.tops.is_empty() {
+            break;
+        }
+        let batch = std::mem::take(&mut inv.tops);
+        inv.run_loads(batch);
     }
     let mut components = inv.components;
     components.sort_by(|a, b| a.path.cmp(&b.path));
@@ -80,6 +108,8 @@ pub fn inventory(source: &dyn Source, profile: &Profile, ws_abs: Option<&Path>) 
         profile: profile.name.clone(),
         components,
         problems: inv.problems,
+        loads: inv.loads,
+        ca_files: inv.ca_files,
     }
 }
 
@@ -91,6 +121,20 @@ struct Walker<'a> {
     seen: HashMap<WsPath, ()>,
     components: Vec<Component>,
     problems: Vec<Problem>,
+    /// `follow = ["openssl-include"]`.
+    openssl: bool,
+    /// Files waiting to start an OpenSSL load, with the chain that reached them.
+    tops: Vec<(WsPath, Vec<Step>)>,
+    /// Files some load has read through an include: they never start a load of their own.
+    read_by_load: HashSet<WsPath>,
+    loads: Vec<ProfileLoad>,
+    /// The absolute folder loads run under.
+    root: PathBuf,
+    /// The environment the profile declares for its OpenSSL software.
+    env: BTreeMap<String, String>,
+    /// BLAKE3 of the files the loads read whole.
+    hashes: HashMap<WsPath, String>,
+    ca_files: Vec<openssl_ca::CaFile>,
 }
 
 /// One matcher per `/`-separated part of a glob without `**`, so that the walk enters only folders
@@ -139,14 +183,186 @@ impl Walker<'_> {
         self.problems.push(Draft::new(code, path, via, message));
     }
 
-    fn push(&mut self, path: WsPath, via: Vec<Step>, depth: u32, hops: u32, from_dir: bool) {
+    fn push(&mut self, path: WsPath, via: Vec<Step>, depth: u32, hops: u32, top: bool) {
         self.queue.push_back(Pending {
             path,
             via,
             depth,
             hops,
-            from_dir_include: from_dir,
+            top,
         });
+    }
+
+    /// The profile's `env-file` (a component itself) and `env`, the latter winning.
+    fn environment(&mut self) -> BTreeMap<String, String> {
+        let mut env = BTreeMap::new();
+        if let Some(file) = self.profile.env_file.clone() {
+            let via = vec![Step::Declared {
+                pattern: file.clone(),
+            }];
+            match WsPath::normalize(Path::new(&file)) {
+                None => self.problem(
+                    Code::OutsideRoot,
+                    file.clone(),
+                    via,
+                    "the `env-file` points outside the workspace".into(),
+                ),
+                Some(ws) => {
+                    let mut text = Vec::new();
+                    let read = self
+                        .source
+                        .open(&ws)
+                        .and_then(|r| r.take(MAX_SCAN_BYTES).read_to_end(&mut text));
+                    match read {
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.problem(
+                            Code::Missing,
+                            file.clone(),
+                            via.clone(),
+                            format!("the `env-file` is not in the {}", self.source.label()),
+                        ),
+                        Err(e) => self.problem(
+                            Code::Unreadable,
+                            file.clone(),
+                            via.clone(),
+                            format!("the `env-file` cannot be read: {e}"),
+                        ),
+                        Ok(_) => match openssl_load::parse_env_file(&text) {
+                            Ok(vars) => env = vars,
+                            Err(e) => self.problem(
+                                Code::Unreadable,
+                                file.clone(),
+                                via.clone(),
+                                format!("the `env-file` is not a list of NAME=value lines: {e}"),
+                            ),
+                        },
+                    }
+                    // Not a top: it is no OpenSSL configuration.
+                    self.push(ws, via, 0, 0, false);
+                }
+            }
+        }
+        env.extend(self.profile.env.clone());
+        env
+    }
+
+    /// `oid_file` in the default section: `openssl ca` and `openssl req` read it (from the working
+    /// folder when relative), so it is a component; it holds OIDs, not configuration, so it starts no
+    /// load.
+    fn oid_file(&mut self, load: &ProfileLoad, cwd: &Path) {
+        let Some(s) = load.loaded.db.get("default", "oid_file") else {
+            return;
+        };
+        let mut via = load.via_of_line(&s.at);
+        if let Some(Step::Reference { by, .. }) = via.last_mut() {
+            *by = "oid_file".into();
+        }
+        let abs = cwd.join(Path::new(OsStr::from_bytes(&s.value)));
+        let access = openssl_load::SourceAccess::new(self.source, &self.root);
+        use crate::openssl::{FileAccess, Resolved};
+        match access.resolve(&self.root, &abs) {
+            Resolved::Found { path, .. } | Resolved::Missing { path } => {
+                if let Some(ws) = openssl_load::to_ws(&self.root, &path) {
+                    self.push(ws, via, 0, 0, false);
+                }
+            }
+            Resolved::OutsideRoot { path } => self.problem(
+                Code::OutsideRoot,
+                path.display().to_string(),
+                via,
+                "the `oid_file` is outside the workspace".into(),
+            ),
+            Resolved::Unreadable { path, reason } => {
+                self.problem(Code::Unreadable, load.ws_text(&path), via, reason)
+            }
+        }
+    }
+
+    /// True for a file the profile declares in `extfile` (directly, or through symlinks).
+    fn is_extfile(&self, via: &[Step]) -> bool {
+        matches!(via.first(), Some(Step::Declared { pattern }) if self.profile.extfile.contains(pattern))
+            && via.iter().all(|s| !matches!(s, Step::Reference { .. }))
+    }
+
+    /// Starts an OpenSSL load at each top not read by another load (an `extfile` always starts its
+    /// own: the CA software loads it on its own), and queues what the loads read.
+    fn run_loads(&mut self, batch: Vec<(WsPath, Vec<Step>)>) {
+        let opts = openssl_load::options(self.profile, &self.root, self.env.clone());
+        let loads: Vec<ProfileLoad> = batch
+            .into_iter()
+            .filter(|(top, via)| self.is_extfile(via) || !self.read_by_load.contains(top))
+            .map(|(top, via)| {
+                let mut load = openssl_load::load_top(self.source, &self.root, &opts, &top, via);
+                load.extfile = self.is_extfile(&load.via);
+                load
+            })
+            .collect();
+        let included: Vec<HashSet<WsPath>> = loads
+            .iter()
+            .map(|l| {
+                l.loaded
+                    .reads
+                    .iter()
+                    .filter(|r| !r.chain.is_empty())
+                    .filter_map(|r| openssl_load::to_ws(&self.root, &r.path))
+                    .collect()
+            })
+            .collect();
+        // A top that another load includes is part of that load, unless the two include each other
+        // (a cycle: then the first keeps its load).
+        let mut kept: Vec<usize> = Vec::new();
+        for (i, l) in loads.iter().enumerate() {
+            let subsumed = !l.extfile
+                && (0..loads.len()).any(|j| {
+                    j != i
+                        && included[j].contains(&l.top)
+                        && (!included[i].contains(&loads[j].top) || kept.contains(&j))
+                });
+            if !subsumed {
+                kept.push(i);
+            }
+        }
+        for (i, load) in loads.into_iter().enumerate() {
+            if !kept.contains(&i) {
+                continue;
+            }
+            self.problems.extend(load.drafts(&self.source.label()));
+            for c in &mut self.components {
+                if c.blake3.is_none() {
+                    c.blake3 = load.hashes.get(&c.path).cloned();
+                }
+            }
+            self.hashes
+                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), h.clone())));
+            // A file read several times keeps the shortest chain that reached it, as every other
+            // component does (the walk is breadth-first).
+            let mut reads: Vec<(usize, &openssl::FileRead)> =
+                load.loaded.reads.iter().enumerate().collect();
+            reads.sort_by_key(|(_, r)| r.chain.len());
+            for (n, read) in reads {
+                if read.chain.is_empty() {
+                    continue;
+                }
+                let Some(path) = openssl_load::to_ws(&self.root, &read.path) else {
+                    continue;
+                };
+                self.read_by_load.insert(path.clone());
+                let via = load.via_of_read(n);
+                self.push(path, via.clone(), 0, 0, false);
+                // A symlink the include names is a component too: repointing it changes what
+                // OpenSSL reads even when both targets are already part of the profile.
+                for link in &read.links {
+                    if let Some(link) = openssl_load::to_ws(&self.root, link) {
+                        self.push(link, via.clone(), 0, 0, false);
+                    }
+                }
+            }
+            self.oid_file(&load, &opts.cwd);
+            let ca =
+                openssl_ca::ca_files(&load, self.source, &opts.cwd, self.source.is_working_tree());
+            self.problems.extend(openssl_ca::drafts(&ca));
+            self.ca_files.extend(ca);
+            self.loads.push(load);
+        }
     }
 
     fn declare(&mut self, pattern: &str) {
@@ -196,7 +412,7 @@ impl Walker<'_> {
                 via,
                 format!("declared, but not found in the {}", self.source.label()),
             ),
-            _ => self.push(norm, via, 0, 0, false),
+            _ => self.push(norm, via, 0, 0, true),
         }
     }
 
@@ -230,7 +446,7 @@ impl Walker<'_> {
             if is_dir {
                 self.push_folder(&path, &via, 0);
             } else {
-                self.push(path, via.clone(), 0, 0, false);
+                self.push(path, via.clone(), 0, 0, true);
             }
         }
     }
@@ -331,7 +547,7 @@ impl Walker<'_> {
         }
         files.sort();
         for f in files {
-            self.push(f, via.to_vec(), depth, 0, false);
+            self.push(f, via.to_vec(), depth, 0, true);
         }
     }
 
@@ -394,7 +610,7 @@ impl Walker<'_> {
                         };
                         let mut via = p.via;
                         via.push(Step::Symlink { link });
-                        self.push(real, via, p.depth, p.hops + 1, p.from_dir_include);
+                        self.push(real, via, p.depth, p.hops + 1, p.top);
                     }
                     None => {
                         self.seen.insert(p.path.clone(), ());
@@ -510,7 +726,7 @@ impl Walker<'_> {
                         via.push(Step::Symlink {
                             link: p.path.clone(),
                         });
-                        self.push(real, via, p.depth, p.hops + 1, p.from_dir_include);
+                        self.push(real, via, p.depth, p.hops + 1, p.top);
                     }
                     None => {
                         let t = String::from_utf8_lossy(&target).into_owned();
@@ -532,7 +748,23 @@ impl Walker<'_> {
                     meta,
                     blake3: None,
                 });
-                let hash = self.scan(&p, size);
+                // A file not named like OpenSSL configuration (a script, a CRL) starts a load for
+                // the includes it may hold, unless it is too large to load: nothing that large is
+                // configuration, and it is still hashed as a component.
+                let extfile = self.is_extfile(&p.via);
+                let loadable = extfile
+                    || openssl_load::is_openssl_name(p.path.file_name())
+                    || size <= openssl_load::MAX_LOAD_BYTES;
+                if self.openssl
+                    && p.top
+                    && loadable
+                    && (extfile || !self.read_by_load.contains(&p.path))
+                {
+                    self.tops.push((p.path.clone(), p.via.clone()));
+                }
+                let hash = self
+                    .scan(&p, size)
+                    .or_else(|| self.hashes.get(&p.path).cloned());
                 if let Some(c) = self.components.last_mut() {
                     c.blake3 = hash;
                 }
@@ -540,9 +772,11 @@ impl Walker<'_> {
         }
     }
 
-    /// Scans a file for references; returns the BLAKE3 of its content when it read all of it.
+    /// Scans a file with the profile's reference patterns; returns the BLAKE3 of its content when it
+    /// read all of it. A file too large to scan is reported, never passed over in silence.
     fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
-        if self.profile.follow.is_empty() && self.profile.references.is_empty() {
+        // OpenSSL configuration is read by the loader; this scan is for user reference patterns.
+        if !discover::applies(self.profile, &p.path) {
             return None;
         }
         if size > MAX_SCAN_BYTES {
@@ -582,17 +816,23 @@ impl Walker<'_> {
             );
             return None;
         }
-        let hash =
-            (content.len() as u64 <= MAX_SCAN_BYTES).then(|| crate::hash::hash_bytes(&content));
-        content.truncate(MAX_SCAN_BYTES as usize);
-        // Binary content holds no references.
-        if content[..content.len().min(8192)].contains(&0) {
-            return hash;
+        if content.len() as u64 > MAX_SCAN_BYTES {
+            self.problem(
+                Code::Unreadable,
+                p.path.to_string(),
+                p.via.clone(),
+                format!(
+                    "grew past {} MiB while it was read: not scanned for references",
+                    MAX_SCAN_BYTES >> 20
+                ),
+            );
+            return None;
         }
+        let hash = crate::hash::hash_bytes(&content);
         for r in discover::extract(self.profile, &p.path, &content) {
             self.follow_reference(p, &r);
         }
-        hash
+        Some(hash)
     }
 
     /// Queues what a reference found in `p` points at, or records why it cannot be followed.
@@ -624,16 +864,7 @@ impl Walker<'_> {
             );
             return;
         }
-        if r.openssl {
-            if let Lookup::Found(Meta {
-                kind: Kind::Dir, ..
-            }) = self.source.lookup(&target)
-            {
-                self.include_folder(p, target, via);
-                return;
-            }
-        }
-        self.push(target, via, p.depth + 1, 0, false);
+        self.push(target, via, p.depth + 1, 0, true);
     }
 
     /// The workspace path a reference names, resolved against its base; `None` outside the workspace.
@@ -643,17 +874,10 @@ impl Walker<'_> {
             return self.absolute_inside(raw);
         }
         let base = match &r.base {
-            Base::File => Some(p.path.parent()),
-            Base::Dir(d) => {
-                let d = Path::new(OsStr::from_bytes(d));
-                if d.is_absolute() {
-                    self.absolute_inside(d)
-                } else {
-                    WsPath::normalize(d)
-                }
-            }
+            Base::File => p.path.parent(),
+            Base::Workspace => WsPath::root(),
         };
-        base.and_then(|b| self.join_like_the_os(&b, raw))
+        self.join_like_the_os(&base, raw)
     }
 
     /// `base` joined with `rel` as the kernel resolves it, and so OpenSSL: `link/..` climbs from where
@@ -693,30 +917,5 @@ impl Walker<'_> {
             }
         }
         Some(cur)
-    }
-
-    /// An OpenSSL `.include` of a folder. config(5): a folder includes its *.cnf and *.conf files, not
-    /// recursively; and a file loaded from a folder include may not include another folder.
-    fn include_folder(&mut self, p: &Pending, target: WsPath, via: Vec<Step>) {
-        if p.from_dir_include {
-            return;
-        }
-        match self.source.list_dir(&target) {
-            Ok(entries) => {
-                for e in entries {
-                    let name = e.name.as_bytes();
-                    if e.kind != Kind::Dir && (name.ends_with(b".cnf") || name.ends_with(b".conf"))
-                    {
-                        self.push(target.child(&e.name), via.clone(), p.depth + 1, 0, true);
-                    }
-                }
-            }
-            Err(e) => self.problem(
-                Code::Unreadable,
-                target.to_string(),
-                via,
-                format!("cannot list the included folder: {e}"),
-            ),
-        }
     }
 }

@@ -11,17 +11,15 @@ use crate::config::Profile;
 use crate::finding::{Code, Draft, Step};
 use crate::inventory::Inventory;
 use crate::manifest::Manifest;
-use crate::openssl::{self, FileAccess, Loaded};
+use crate::openssl::{self, Loaded};
 use crate::path::WsPath;
 use crate::requirements::{
     self, Address, ComponentFacts, Date, Found, JsonValues, KvValues, LookupError, Origin,
     ProfileInput, Readers, RequirementSet, ResultCode, Satisfies, Unparsable, ValueLookup,
 };
-use crate::source::{Kind, Lookup, Source};
+use crate::source::Source;
 use std::collections::HashMap;
-use std::ffi::OsString;
-use std::io::{self, Read};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where the workspace sits for the loader when the source has no folder on disk (an index, a commit, a
@@ -157,11 +155,16 @@ impl OwnedReaders {
             Some(s)
         };
         let openssl = pick(&["cnf", "conf"]).map(|top| {
+            // The inventory's own load of that file: the profile's environment and working folder,
+            // exactly what the components were judged on.
+            if let Some(l) = p.inventory.loads.iter().find(|l| l.top == top) {
+                return OpensslValues {
+                    loaded: l.loaded.clone(),
+                    root: l.root.clone(),
+                };
+            }
             let root = root.map_or_else(|| PathBuf::from(VIRTUAL_ROOT), Path::to_path_buf);
-            let fs = SourceFs {
-                source,
-                root: root.clone(),
-            };
+            let fs = crate::openssl_load::SourceAccess::new(source, &root);
             let cwd = WsPath::normalize(Path::new(&p.profile.include_dir))
                 .map_or_else(|| root.clone(), |d| root.join(d.as_path()));
             let opts = openssl::Options::new(&root, cwd);
@@ -318,73 +321,5 @@ impl ValueLookup for OpensslValues {
         let mut o = self.origin(&first.at);
         o.line = None;
         Some(o)
-    }
-}
-
-/// The loader's file access over a [`Source`]: the workspace at `root`, nothing outside it.
-struct SourceFs<'a> {
-    source: &'a dyn Source,
-    root: PathBuf,
-}
-
-impl SourceFs<'_> {
-    fn ws(&self, path: &Path) -> io::Result<WsPath> {
-        path.strip_prefix(&self.root)
-            .ok()
-            .and_then(WsPath::normalize)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "outside the workspace"))
-    }
-
-    fn meta(&self, path: &Path) -> io::Result<crate::source::Meta> {
-        match self.source.lookup(&self.ws(path)?) {
-            Lookup::Found(m) => Ok(m),
-            Lookup::Missing | Lookup::ThroughSymlink { .. } => {
-                Err(io::Error::new(io::ErrorKind::NotFound, "not found"))
-            }
-            Lookup::Unreadable(why) => Err(io::Error::new(io::ErrorKind::PermissionDenied, why)),
-        }
-    }
-}
-
-impl FileAccess for SourceFs<'_> {
-    fn lstat(&self, path: &Path) -> io::Result<openssl::Meta> {
-        let m = self.meta(path)?;
-        let kind = match m.kind {
-            Kind::File | Kind::Executable => openssl::Kind::File,
-            Kind::Symlink(_) => openssl::Kind::Symlink,
-            Kind::Dir => openssl::Kind::Dir,
-            Kind::Special(s) => openssl::Kind::Special(s),
-        };
-        Ok(openssl::Meta { kind, size: m.size })
-    }
-
-    fn read_link(&self, path: &Path) -> io::Result<PathBuf> {
-        match self.meta(path)?.kind {
-            Kind::Symlink(t) => Ok(PathBuf::from(OsString::from_vec(t))),
-            _ => Err(io::Error::new(io::ErrorKind::InvalidInput, "not a link")),
-        }
-    }
-
-    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-        let mut out = Vec::new();
-        self.source
-            .open(&self.ws(path)?)?
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut out)?;
-        Ok(out)
-    }
-
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
-        let ws = if path == self.root {
-            WsPath::root()
-        } else {
-            self.ws(path)?
-        };
-        Ok(self
-            .source
-            .list_dir(&ws)?
-            .into_iter()
-            .map(|e| OsString::from(std::ffi::OsStr::from_bytes(e.name.as_bytes())))
-            .collect())
     }
 }

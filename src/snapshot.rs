@@ -159,33 +159,10 @@ pub fn index_affects(
     config: &Config,
     root: Option<&Path>,
 ) -> bool {
-    let Some(head) = repo.head().ok().and_then(|h| h.peel_to_tree().ok()) else {
-        return true; // The first commit: everything is new.
+    let Some(head) = HeadTree::of(repo, prefix) else {
+        return true; // The first commit, or the workspace is new: everything is new.
     };
-    let ws_tree = if prefix.is_empty() {
-        head
-    } else {
-        match head.get_path(Path::new(OsStr::from_bytes(prefix))) {
-            Ok(e) if e.kind() == Some(git2::ObjectType::Tree) => match repo.find_tree(e.id()) {
-                Ok(t) => t,
-                Err(_) => return true,
-            },
-            _ => return true,
-        }
-    };
-    let in_head = |p: &WsPath| -> Option<(u32, Oid)> {
-        if p.is_root() {
-            return Some((0o040000, Oid::zero()));
-        }
-        let e = ws_tree.get_path(p.as_path()).ok()?;
-        let mode = e.filemode() as u32;
-        Some(if mode == 0o040000 {
-            (mode, Oid::zero())
-        } else {
-            (mode, e.id())
-        })
-    };
-    let differs = |p: &WsPath| in_head(p) != index.staged_entry(p);
+    let differs = |p: &WsPath| head.entry(p) != index.staged_entry(p);
 
     let mut fixed = vec![WsPath::from_normal_bytes(CONFIG_FILE.as_bytes())];
     for name in config.profiles.keys() {
@@ -213,37 +190,76 @@ pub fn index_affects(
     if paths.iter().any(differs) {
         return true;
     }
-    rec.listed.into_inner().iter().any(|d| {
-        let head_children: Vec<(Vec<u8>, u32, Oid)> = match in_head(d) {
-            Some((0o040000, _)) => {
-                let tree = if d.is_root() {
-                    Some(ws_tree.clone())
-                } else {
-                    ws_tree
-                        .get_path(d.as_path())
-                        .ok()
-                        .and_then(|e| repo.find_tree(e.id()).ok())
-                };
-                let mut v: Vec<_> = tree
-                    .iter()
-                    .flat_map(|t| t.iter())
-                    .map(|e| {
-                        let mode = e.filemode() as u32;
-                        let id = if mode == 0o040000 {
-                            Oid::zero()
-                        } else {
-                            e.id()
-                        };
-                        (e.name_bytes().to_vec(), mode, id)
-                    })
-                    .collect();
-                v.sort();
-                v
+    rec.listed
+        .into_inner()
+        .iter()
+        .any(|d| head.children(d) != index.staged_children(d))
+}
+
+/// The workspace's folder in HEAD's tree, answering in the index's terms: (mode, id) per entry, the id
+/// zero for a folder.
+struct HeadTree<'r> {
+    repo: &'r Repository,
+    tree: git2::Tree<'r>,
+}
+
+impl<'r> HeadTree<'r> {
+    /// `None` when there is no HEAD commit or the workspace's folder is not a tree in it.
+    fn of(repo: &'r Repository, prefix: &[u8]) -> Option<HeadTree<'r>> {
+        let head = repo.head().ok()?.peel_to_tree().ok()?;
+        let tree = if prefix.is_empty() {
+            head
+        } else {
+            let e = head.get_path(Path::new(OsStr::from_bytes(prefix))).ok()?;
+            if e.kind() != Some(git2::ObjectType::Tree) {
+                return None;
             }
-            _ => Vec::new(),
+            repo.find_tree(e.id()).ok()?
         };
-        head_children != index.staged_children(d)
-    })
+        Some(HeadTree { repo, tree })
+    }
+
+    fn entry(&self, p: &WsPath) -> Option<(u32, Oid)> {
+        if p.is_root() {
+            return Some((0o040000, Oid::zero()));
+        }
+        let e = self.tree.get_path(p.as_path()).ok()?;
+        Some(mode_and_id(e.filemode() as u32, e.id()))
+    }
+
+    /// The entries of folder `d`, sorted by name; empty when `d` is not a folder in HEAD.
+    fn children(&self, d: &WsPath) -> Vec<(Vec<u8>, u32, Oid)> {
+        if !matches!(self.entry(d), Some((0o040000, _))) {
+            return Vec::new();
+        }
+        let tree = if d.is_root() {
+            Some(self.tree.clone())
+        } else {
+            self.tree
+                .get_path(d.as_path())
+                .ok()
+                .and_then(|e| self.repo.find_tree(e.id()).ok())
+        };
+        let mut v: Vec<_> = tree
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|e| {
+                let (mode, id) = mode_and_id(e.filemode() as u32, e.id());
+                (e.name_bytes().to_vec(), mode, id)
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// A tree entry as the index compares it: a folder's id does not count.
+fn mode_and_id(mode: u32, id: Oid) -> (u32, Oid) {
+    if mode == 0o040000 {
+        (mode, Oid::zero())
+    } else {
+        (mode, id)
+    }
 }
 
 /// A source that remembers which paths the inventory examined.

@@ -3,6 +3,7 @@
 mod approve;
 mod check;
 mod diff;
+mod explain;
 mod gate;
 mod hook;
 mod inventory;
@@ -98,6 +99,9 @@ enum Command {
     Approve(approve::Args),
     /// Show what changed in stale components since they were approved.
     Diff(diff::Args),
+    /// Show the values a profile's OpenSSL configuration holds, where each was set and what it
+    /// overrode.
+    Explain(explain::Args),
     /// Release gate: the strictest check of the named profiles, with a PASS/FAIL summary for a change
     /// ticket. Exit status 0 only on PASS.
     Gate(gate::Args),
@@ -176,6 +180,7 @@ pub fn main() -> ExitCode {
         Command::Inventory(a) => inventory::run(&g, a),
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
+        Command::Explain(a) => explain::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
         Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),

@@ -31,7 +31,14 @@ pub struct Meta {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
     /// The final, symlink-free absolute path, inside the root, and what it is (never `Symlink`).
-    Found { path: PathBuf, meta: Meta },
+    /// `links` are the symbolic links that named the file itself (the last component, and the last
+    /// component of each link's target in turn), outermost first: where they point is part of what
+    /// OpenSSL reads.
+    Found {
+        path: PathBuf,
+        meta: Meta,
+        links: Vec<PathBuf>,
+    },
     /// Nothing there (also: a component on the way is not a folder, or a dangling link).
     Missing { path: PathBuf },
     /// Resolving needs a look at, or lands on, a path outside the root. `path` is where it left.
@@ -79,6 +86,7 @@ fn resolve_with<A: FileAccess + ?Sized>(access: &A, root: &Path, path: &Path) ->
         size: 0,
     };
     let mut links = 0;
+    let mut final_links = Vec::new();
     while let Some(part) = queue.pop_front() {
         if part == ".." {
             cur.pop();
@@ -115,6 +123,9 @@ fn resolve_with<A: FileAccess + ?Sized>(access: &A, root: &Path, path: &Path) ->
                         path: next,
                         reason: "too many levels of symbolic links".into(),
                     };
+                }
+                if queue.is_empty() {
+                    final_links.push(next.clone());
                 }
                 let target = match access.read_link(&next) {
                     Ok(t) => t,
@@ -155,6 +166,7 @@ fn resolve_with<A: FileAccess + ?Sized>(access: &A, root: &Path, path: &Path) ->
     Resolved::Found {
         path: cur,
         meta: last,
+        links: final_links,
     }
 }
 

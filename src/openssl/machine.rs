@@ -61,6 +61,8 @@ struct Machine<'a> {
     reads_capped: bool,
     /// Undeclared environment variables met while expanding the current value.
     env_misses: Vec<String>,
+    /// The include path being opened, as written.
+    written: Option<PathBuf>,
 }
 
 /// A load error before it gets its location.
@@ -82,6 +84,7 @@ pub fn load(access: &dyn FileAccess, top: &Path, opts: &Options) -> Loaded {
         eline: 0,
         reads_capped: false,
         env_misses: Vec::new(),
+        written: None,
     };
     m.out.db.ensure_section(b"default");
     let top = opts.cwd.join(top);
@@ -107,11 +110,13 @@ impl Machine<'_> {
         path: Option<PathBuf>,
         message: String,
     ) {
+        let written = self.written.clone();
         self.out.problems.push(Problem {
             kind,
             at,
             path,
             message,
+            written,
         });
     }
 
@@ -166,7 +171,11 @@ impl Machine<'_> {
                 self.problem(ProblemKind::Unreadable, at, Some(p), msg);
                 Opened::Nothing
             }
-            Resolved::Found { path: real, meta } => match meta.kind {
+            Resolved::Found {
+                path: real,
+                meta,
+                links,
+            } => match meta.kind {
                 Kind::Dir if from.is_some() && folder.is_none() => Opened::Folder,
                 Kind::Dir => {
                     if from.is_none() {
@@ -184,7 +193,9 @@ impl Machine<'_> {
                     self.problem(ProblemKind::SpecialFile, at, Some(real), msg);
                     Opened::Nothing
                 }
-                Kind::File | Kind::Symlink => self.open_file(real, meta.size, at, chain, folder),
+                Kind::File | Kind::Symlink => {
+                    self.open_file(real, meta.size, at, chain, folder, links)
+                }
             },
         }
     }
@@ -196,6 +207,7 @@ impl Machine<'_> {
         at: Option<Location>,
         chain: Vec<Step>,
         folder: Option<&Path>,
+        links: Vec<PathBuf>,
     ) -> Opened {
         if self.out.reads.len() >= self.opts.max_reads {
             if !self.reads_capped {
@@ -239,7 +251,7 @@ impl Machine<'_> {
             }
             Ok(d) => d,
             Err(e) => {
-                let msg = format!("cannot read {}: {e}", real.display());
+                let msg = format!("cannot be read: {e}");
                 self.problem(ProblemKind::Unreadable, at, Some(real), msg);
                 return Opened::Nothing;
             }
@@ -250,6 +262,7 @@ impl Machine<'_> {
             chain,
             folder: folder.map(Path::to_path_buf),
             size: data.len() as u64,
+            links,
         });
         Opened::File(Frame {
             read,
@@ -319,6 +332,9 @@ impl Machine<'_> {
                 first_call = false;
             }
             if p.is_empty() && !again {
+                // The finished file is closed before the next one opens: it is no longer being
+                // read, so a folder entry that leads back to it is no cycle.
+                self.cur = None;
                 if self.folder.is_some() {
                     if let Some(next) = self.next_in_folder() {
                         self.cur = Some(next);
@@ -541,7 +557,10 @@ impl Machine<'_> {
             self.problem(ProblemKind::MissingInclude, Some(loc.clone()), None, msg);
             return;
         }
-        match self.open_path(&abs, Some(loc), chain.clone(), None) {
+        self.written = Some(path_from_bytes(path));
+        let opened = self.open_path(&abs, Some(loc), chain.clone(), None);
+        self.written = None;
+        match opened {
             Opened::File(frame) => {
                 if let Some(cur) = self.cur.take() {
                     self.stack.push(cur);

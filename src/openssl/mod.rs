@@ -109,6 +109,8 @@ pub struct FileRead {
     pub folder: Option<PathBuf>,
     /// Its size in bytes.
     pub size: u64,
+    /// The symbolic links that named it (see [`Resolved::Found`]), inside the root.
+    pub links: Vec<PathBuf>,
 }
 
 /// Where a line is: which read (index into [`Loaded::reads`]), the file, the line number in that file.
@@ -267,6 +269,9 @@ pub struct Problem {
     pub path: Option<PathBuf>,
     /// A sentence; for a load error, OpenSSL's own reason text first (e.g. `missing equal sign`).
     pub message: String,
+    /// For a problem with an include target: the path as the include names it (after variables and
+    /// `includedir`), so that a report can show a relative include as relative.
+    pub written: Option<PathBuf>,
 }
 
 /// A load error, as OpenSSL reports it.

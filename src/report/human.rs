@@ -132,6 +132,19 @@ pub fn render(r: &Report, color: bool) -> String {
 }
 
 /// Renders an inventory: every component with how it was reached.
+/// What vigil does with a file a CA section names, in a few words.
+fn ca_file_note(f: &crate::openssl_ca::CaFile) -> &'static str {
+    use crate::openssl_ca::{Presence, Role};
+    match (f.role, f.presence) {
+        (Role::State, _) => "runtime state, not a component",
+        (Role::Secret, Presence::Exists) => "secret, exists, never read",
+        (Role::Secret, Presence::Missing) => "secret, missing",
+        (Role::Secret, Presence::Outside) => "secret, outside the workspace, not checked",
+        (Role::Secret, Presence::NotAFile) => "secret, not a file",
+        (Role::Secret, Presence::NotChecked) => "secret, existence not checked in this source",
+    }
+}
+
 pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
     let p = Paint(color);
     let mut out = String::new();
@@ -159,6 +172,19 @@ pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
                 out,
                 "      {}",
                 p.dim(&format!("via {}", chain_text(&c.via)))
+            );
+        }
+        for f in &inv.ca_files {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                f.path.as_deref().unwrap_or(&f.value),
+                p.dim(&format!("[{}: {}]", f.key, ca_file_note(f)))
+            );
+            let _ = writeln!(
+                out,
+                "      {}",
+                p.dim(&format!("via {}", chain_text(&f.via)))
             );
         }
         for pr in &inv.problems {

@@ -134,6 +134,9 @@ pub struct JsonInventoryProfile {
     pub components: Vec<JsonComponent>,
     /// What could not be inventoried (missing references, symlinks out of the workspace, ...).
     pub problems: Vec<JsonProblem>,
+    /// The files the OpenSSL CA section names: secrets (existence only) and runtime state; never
+    /// components.
+    pub ca_files: Vec<crate::openssl_ca::CaFile>,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -286,6 +289,7 @@ pub fn render_inventory(
                         via: p.via.clone(),
                     })
                     .collect(),
+                ca_files: inv.ca_files.clone(),
             })
             .collect(),
     };

@@ -90,6 +90,12 @@ pub trait Source {
     fn known_hash(&self, _path: &WsPath) -> Option<String> {
         None
     }
+
+    /// True for the files on disk that the software runs with: the only source where the existence
+    /// of a file kept out of version control (a CA's private key) means anything.
+    fn is_working_tree(&self) -> bool {
+        false
+    }
 }
 
 /// Names of version-control folders that are never part of a profile.

@@ -108,6 +108,10 @@ impl Source for WorkTree {
         "working tree".into()
     }
 
+    fn is_working_tree(&self) -> bool {
+        true
+    }
+
     fn lookup(&self, path: &WsPath) -> Lookup {
         if let Some(l) = self.check_ancestors(path) {
             return l;

@@ -160,6 +160,10 @@ impl Source for MemSource {
         "memory".into()
     }
 
+    fn is_working_tree(&self) -> bool {
+        true
+    }
+
     fn lookup(&self, path: &WsPath) -> Lookup {
         if path.is_root() {
             return Lookup::Found(Meta {

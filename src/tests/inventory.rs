@@ -143,6 +143,29 @@ fn includes_are_followed_breadth_first_with_the_shortest_chain() {
 }
 
 #[test]
+fn a_symlink_an_include_names_is_a_component_with_its_target() {
+    // Repointing `current.cnf` from one file of the folder to another changes what OpenSSL loads
+    // although the set of files it reads stays the same: the link itself is under control.
+    let src = MemSource::new()
+        .file("root.cnf", ".include ext\n")
+        .file("ext/ocsp.cnf", "a = 1\n")
+        .symlink("ext/current.cnf", "ocsp.cnf");
+    let i = inv(
+        "components = [\"root.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(
+        components(&i),
+        [
+            "ext/current.cnf [symlink] via declared `root.cnf` → root.cnf:1 (openssl-include)",
+            "ext/ocsp.cnf [file] via declared `root.cnf` → root.cnf:1 (openssl-include)",
+            "root.cnf [file] via declared `root.cnf`",
+        ]
+    );
+    assert_eq!(problems(&i), none());
+}
+
+#[test]
 fn without_follow_includes_are_not_read() {
     let src = MemSource::new()
         .file("root.cnf", ".include a.cnf\n")
@@ -152,7 +175,10 @@ fn without_follow_includes_are_not_read() {
 }
 
 #[test]
-fn an_include_cycle_ends_with_each_file_once() {
+fn an_include_cycle_is_reported_and_each_file_is_a_component_once() {
+    // OpenSSL follows a cycle until `fopen` fails with EMFILE (strace: a.cnf and b.cnf opened
+    // alternately until the descriptor limit), so which values it ends with depends on `ulimit -n`:
+    // a cycle is a problem to fix, not something to pass in silence.
     let src = MemSource::new()
         .file("a.cnf", ".include b.cnf\n")
         .file("b.cnf", ".include a.cnf\n");
@@ -167,23 +193,43 @@ fn an_include_cycle_ends_with_each_file_once() {
             "b.cnf [file] via declared `a.cnf` → a.cnf:1 (openssl-include)",
         ]
     );
+    assert_eq!(
+        problems(&i),
+        ["unreadable a.cnf: a.cnf includes itself through this line; OpenSSL would loop until it runs out of file descriptors"]
+    );
+    let src = src.file("b.cnf", "x = 1\n");
+    let i = inv(
+        "components = [\"a.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
     assert_eq!(problems(&i), none());
 }
 
 #[test]
-fn references_deeper_than_max_depth_are_not_followed() {
+fn openssl_includes_follow_any_depth_and_max_depth_bounds_user_references() {
+    // conf_def.c has no depth limit: OpenSSL reads a chain of any length, and so does vigil.
     let src = MemSource::new()
         .file("a.cnf", ".include b.cnf\n")
         .file("b.cnf", ".include c.cnf\n")
-        .file("c.cnf", "x\n");
-    let profile = "components = [\"a.cnf\"]\nfollow = [\"openssl-include\"]\n";
-    let i = inv(&format!("{profile}max-depth = 1\n"), &src);
+        .file("c.cnf", "x = 1\n");
+    let profile = "components = [\"a.cnf\"]\nfollow = [\"openssl-include\"]\nmax-depth = 1\n";
+    let i = inv(profile, &src);
+    assert_eq!(i.components.len(), 3);
+    assert_eq!(problems(&i), none());
+    // User references stop at `max-depth`.
+    let src = MemSource::new()
+        .file("a.sh", "-config b.sh\n")
+        .file("b.sh", "-config c.sh\n")
+        .file("c.sh", "x\n");
+    let profile =
+        "components = [\"a.sh\"]\n[[profiles.p.references]]\npattern = '-config (\\S+)'\n";
+    let i = inv(&format!("max-depth = 1\n{profile}"), &src);
     assert_eq!(i.components.len(), 2);
     assert_eq!(
         problems(&i),
-        ["unreadable c.cnf: not followed: more than 1 references deep (raise `max-depth`)"]
+        ["unreadable c.sh: not followed: more than 1 references deep (raise `max-depth`)"]
     );
-    let i = inv(&format!("{profile}max-depth = 2\n"), &src);
+    let i = inv(&format!("max-depth = 2\n{profile}"), &src);
     assert_eq!(i.components.len(), 3);
     assert_eq!(problems(&i), none());
 }
@@ -328,4 +374,83 @@ fn declared_absolute_or_escaping_patterns_are_outside_root() {
         ]
     );
     assert_eq!(components(&i), ["a.cnf [file] via declared `a.cnf`"]);
+}
+
+/// The CA section's files as `key role path presence`.
+fn ca_files(i: &Inventory) -> Vec<String> {
+    i.ca_files
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {:?} {} {:?}",
+                f.key,
+                f.role,
+                f.path.as_deref().unwrap_or(&f.value),
+                f.presence
+            )
+        })
+        .collect()
+}
+
+const CA: &str = "[ ca ]\ndefault_ca = ca_1\n[ ca_1 ]\ncertificate = ca/cert.pem\nprivate_key = ca/key.pem\ndatabase = ca/index.txt\nserial = /srv/ca/serial\n";
+
+#[test]
+fn ca_secrets_are_checked_for_existence_and_never_opened() {
+    let src = MemSource::new()
+        .file("ca.cnf", CA)
+        .file("ca/cert.pem", "-----BEGIN CERTIFICATE-----\n")
+        .file("ca/index.txt", "");
+    let i = inv(
+        "components = [\"ca.cnf\"]\nfollow = [\"openssl-include\"]\n",
+        &src,
+    );
+    assert_eq!(components(&i), ["ca.cnf [file] via declared `ca.cnf`"]);
+    assert_eq!(
+        ca_files(&i),
+        [
+            "certificate Secret ca/cert.pem Exists",
+            "private_key Secret ca/key.pem Missing",
+            "database State ca/index.txt Exists",
+            "serial State /srv/ca/serial Outside",
+        ]
+    );
+    assert_eq!(
+        problems(&i),
+        ["missing ca/key.pem: the CA's `private_key` (section `ca_1` at ca.cnf:5) is not in the working tree; vigil checks that it exists and never reads it"]
+    );
+    assert_eq!(src.opened("ca/cert.pem"), 0, "a secret is never opened");
+    assert_eq!(src.opened("ca/index.txt"), 0, "runtime state is never read");
+}
+
+/// A source other than the working tree (the index, a commit) cannot say whether the CA host holds a
+/// key, which is rightly never committed: no finding there.
+#[test]
+fn ca_secrets_are_not_judged_outside_the_working_tree() {
+    struct Committed(MemSource);
+    impl crate::source::Source for Committed {
+        fn label(&self) -> String {
+            "commit".into()
+        }
+        fn lookup(&self, path: &crate::path::WsPath) -> crate::source::Lookup {
+            self.0.lookup(path)
+        }
+        fn list_dir(
+            &self,
+            path: &crate::path::WsPath,
+        ) -> std::io::Result<Vec<crate::source::DirEntry>> {
+            self.0.list_dir(path)
+        }
+        fn open(&self, path: &crate::path::WsPath) -> std::io::Result<Box<dyn std::io::Read + '_>> {
+            self.0.open(path)
+        }
+    }
+    let src = Committed(MemSource::new().file("ca.cnf", CA));
+    let cfg = config("[profiles.p]\ncomponents = [\"ca.cnf\"]\nfollow = [\"openssl-include\"]\n");
+    let i = inventory(&src, &cfg.profiles["p"], Some(Path::new(WS_ROOT)));
+    assert_eq!(problems(&i), none());
+    assert!(
+        ca_files(&i)[1].ends_with("NotChecked"),
+        "{:?}",
+        ca_files(&i)
+    );
 }

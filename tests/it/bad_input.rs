@@ -169,9 +169,9 @@ fn non_utf8_file_names_work_from_inventory_to_manifest() {
     let s = Sandbox::git_repo();
     s.config("[profiles.p]\ncomponents = [\"ext/\"]\nfollow = [\"openssl-include\"]\n")
         .bytes("ext/a.cnf", b".include ext/caf\xff.inc\n")
-        .file("ext/b.cnf", "b\n");
-    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "x\n").unwrap();
-    fs::write(s.root.join(bytes_path(b"ext/caf\xff.inc")), "y\n").unwrap();
+        .file("ext/b.cnf", "b = 1\n");
+    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "x = 1\n").unwrap();
+    fs::write(s.root.join(bytes_path(b"ext/caf\xff.inc")), "y = 1\n").unwrap();
     s.commit_all("p");
     let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
     assert_eq!(
@@ -190,7 +190,7 @@ fn non_utf8_file_names_work_from_inventory_to_manifest() {
     s.commit_all("approve");
     s.vigil(&["check"]).expect(0);
     // The manifest reads back to the same bytes: an edit to that file is stale, under its escaped name.
-    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "changed\n").unwrap();
+    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "x = 2\n").unwrap();
     s.commit_all("edit");
     let r = s.check_json().expect(1);
     assert_eq!(
@@ -198,7 +198,7 @@ fn non_utf8_file_names_work_from_inventory_to_manifest() {
         ["error stale ext/caf\\xff.cnf via declared `ext/`"]
     );
     // And approving again is a no-op once restored.
-    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "x\n").unwrap();
+    fs::write(s.root.join(bytes_path(b"ext/caf\xff.cnf")), "x = 1\n").unwrap();
     s.commit_all("restore");
     let a = s.vigil(&["approve", "p"]).expect(0);
     assert!(a.stdout.contains("unchanged"), "{}", a.stdout);

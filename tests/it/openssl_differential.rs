@@ -1,14 +1,17 @@
-//! The OpenSSL loader against the real `openssl`: for each configuration, the set of files `strace` shows
-//! OpenSSL opening (`OPENSSL_CONF=TOP openssl version -a`) must equal the set the loader reads (plus the
-//! files it refuses as `outside-root`), and the load error `openssl req -config TOP` reports (reason and
-//! line) must equal the loader's; for a second set, the `[dn] CN` value `openssl req` prints must equal the
-//! value the loader loaded.
+//! vigil's OpenSSL loading against the real `openssl`: for each configuration, the set of files
+//! `strace` shows OpenSSL opening (`OPENSSL_CONF=TOP openssl version -a`) must equal the components
+//! vigil's inventory lists for a profile declaring TOP (plus the files it refuses as `outside-root`),
+//! and the load error `openssl req -config TOP` reports (reason and line) must equal the loader's; for a
+//! second set, the `[dn] CN` value `openssl req` prints must equal the value the loader loaded.
 
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use vigil::openssl::{load, Options, ProblemKind, RealFs};
+use vigil::finding::Code;
+use vigil::inventory::{inventory, Inventory};
+use vigil::openssl::{load, Options, RealFs};
+use vigil::source::WorkTree;
 
 /// One configuration. Paths are relative to a temporary base folder whose `ws/` is the root and the
 /// working directory; `outside/` is beyond the root. `{B}` in a link target is the base folder.
@@ -232,6 +235,10 @@ fn cases() -> Vec<Case> {
         case("include cycle")
             .top(".include a.cnf\n")
             .f("ws/a.cnf", ".include top.cnf\n"),
+        case("folder holding a link to one of its own files")
+            .top(".include ext\n")
+            .f("ws/ext/ocsp.cnf", "a = 1\n")
+            .link("ws/ext/current.cnf", "ocsp.cnf"),
         case("same file twice")
             .top(".include a.cnf\n.include a.cnf\n")
             .f("ws/a.cnf", "x = 1\n"),
@@ -460,8 +467,29 @@ fn openssl_error(c: &Case, base: &Path, top: &Path) -> Option<(String, u64)> {
     Some((r, n))
 }
 
+/// The inventory of a profile `components = ["top.cnf"]`, `follow = ["openssl-include"]`, with the
+/// case's environment declared in `env`, over the working tree.
+fn inventory_of(c: &Case, root: &Path) -> Inventory {
+    let mut toml = String::from(
+        "[profiles.p]\ncomponents = [\"top.cnf\"]\nfollow = [\"openssl-include\"]\n[profiles.p.env]\n",
+    );
+    for (k, v) in &c.env {
+        // A JSON string is a valid TOML basic string.
+        toml.push_str(&format!("{k} = {}\n", serde_json::to_string(v).unwrap()));
+    }
+    let cfg = vigil::config::parse(Path::new("vigil.toml"), &toml).expect("profile");
+    let inv = inventory(&WorkTree::new(root), &cfg.profiles["p"], Some(root));
+    assert_eq!(
+        inv.loads.len(),
+        1,
+        "{}: the top file starts one load",
+        c.name
+    );
+    inv
+}
+
 #[test]
-fn loader_reads_exactly_the_files_openssl_reads() {
+fn inventory_holds_exactly_the_files_openssl_reads() {
     tool("openssl");
     tool("strace");
     let cases = cases();
@@ -473,20 +501,28 @@ fn loader_reads_exactly_the_files_openssl_reads() {
         build(c, &base);
         let root = base.join("ws");
         let top = root.join("top.cnf");
-        let mut opts = Options::new(&root, &root);
-        opts.env = c.env.iter().cloned().collect();
-        let loaded = load(&RealFs, &top, &opts);
-        let mut ours: BTreeSet<PathBuf> =
-            loaded.files().into_iter().map(Path::to_path_buf).collect();
-        for p in &loaded.problems {
-            if p.kind == ProblemKind::OutsideRoot {
-                if let Some(real) = p.path.as_ref().and_then(|p| fs::canonicalize(p).ok()) {
+        // vigil's inventory of a profile that declares the top file, in process: its components (plus
+        // the files it refuses as outside the workspace) must be exactly what OpenSSL opens.
+        let inv = inventory_of(c, &root);
+        // A symlink is a component of its own (where it points is part of the profile); OpenSSL
+        // opens the file it leads to, which is a component too.
+        let mut ours: BTreeSet<PathBuf> = inv
+            .components
+            .iter()
+            .filter(|comp| !matches!(comp.meta.kind, vigil::source::Kind::Symlink(_)))
+            .map(|comp| root.join(comp.path.as_path()))
+            .collect();
+        for p in &inv.problems {
+            if p.code == Code::OutsideRoot {
+                // A relative include that leads out is shown relative to the workspace.
+                if let Ok(real) = fs::canonicalize(root.join(&p.path)) {
                     if real.is_file() {
                         ours.insert(real);
                     }
                 }
             }
         }
+        let loaded = &inv.loads[0].loaded;
         let theirs = openssl_reads(c, &base, &top);
         // Guards the strace parsing itself: OpenSSL always opens the top file.
         assert!(

@@ -61,6 +61,8 @@ fn exhaustive(c: Code) {
         | Code::Orphaned
         | Code::OutsideRoot
         | Code::Unreadable
+        | Code::OpensslError
+        | Code::UndeclaredEnv
         | Code::ForeignApproval
         | Code::Violation
         | Code::Unreviewed

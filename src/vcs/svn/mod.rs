@@ -186,6 +186,27 @@ impl SvnWorkingCopy {
 }
 
 impl SvnWorkingCopy {
+    /// Asks the `svn:keywords` and `svn:eol-style` of the targets that have properties, and keeps them
+    /// for the repository-form rehash.
+    fn remember_translations(
+        &self,
+        asked: &[(&str, &WsPath)],
+        with_props: &[&str],
+    ) -> Result<(), VcsError> {
+        if with_props.is_empty() {
+            return Ok(());
+        }
+        let t = self.translations(with_props)?;
+        let by_str: HashMap<&str, &WsPath> = asked.iter().copied().collect();
+        let mut substs = self.substs.lock().expect("not poisoned");
+        for (path, s) in t {
+            if let Some(p) = by_str.get(path.as_str()) {
+                substs.insert((*p).clone(), s);
+            }
+        }
+        Ok(())
+    }
+
     /// `svn status` trusts stat data: a file whose size and modification time equal what the working
     /// copy recorded is "normal" without a look at its bytes, so an edit that keeps the size and puts
     /// the time back is invisible to it (and to `svn commit`, which sends nothing). Every regular file
@@ -439,30 +460,13 @@ impl Vcs for SvnWorkingCopy {
             .iter()
             .filter(|(s, _)| !found.contains_key(*s))
             .collect();
-        let mut folders = HashMap::new();
-        if !unanswered.is_empty() {
-            let dirs: BTreeSet<String> = unanswered
-                .iter()
-                .flat_map(|(_, p)| {
-                    let mut v = Vec::new();
-                    let mut d = p.parent();
-                    loop {
-                        v.push(if d.is_root() {
-                            ".".to_string()
-                        } else {
-                            String::from_utf8_lossy(d.as_bytes()).into_owned()
-                        });
-                        if d.is_root() {
-                            break;
-                        }
-                        d = d.parent();
-                    }
-                    v
-                })
-                .collect();
+        let folders = if unanswered.is_empty() {
+            HashMap::new()
+        } else {
+            let dirs = ancestors(unanswered.iter().map(|(_, p)| *p));
             let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
-            folders = self.status_of(&dirs)?;
-        }
+            self.status_of(&dirs)?
+        };
 
         let mut with_props = Vec::new();
         let mut revisions = self.revisions.lock().expect("not poisoned");
@@ -482,16 +486,7 @@ impl Vcs for SvnWorkingCopy {
             out.insert((*p).clone(), status);
         }
         drop(revisions);
-        if !with_props.is_empty() {
-            let t = self.translations(&with_props)?;
-            let by_str: HashMap<&str, &WsPath> = asked.iter().copied().collect();
-            let mut substs = self.substs.lock().expect("not poisoned");
-            for (path, s) in t {
-                if let Some(p) = by_str.get(path.as_str()) {
-                    substs.insert((*p).clone(), s);
-                }
-            }
-        }
+        self.remember_translations(&asked, &with_props)?;
         self.compare_bytes(&asked, &mut out)?;
         Ok(out)
     }
@@ -588,6 +583,26 @@ impl Vcs for SvnWorkingCopy {
         }
         Ok(None)
     }
+}
+
+/// Every folder above the given paths, as `svn status` targets (`.` for the working copy's top).
+fn ancestors<'a>(paths: impl Iterator<Item = &'a WsPath>) -> BTreeSet<String> {
+    let mut dirs = BTreeSet::new();
+    for p in paths {
+        let mut d = p.parent();
+        loop {
+            dirs.insert(if d.is_root() {
+                ".".to_string()
+            } else {
+                String::from_utf8_lossy(d.as_bytes()).into_owned()
+            });
+            if d.is_root() {
+                break;
+            }
+            d = d.parent();
+        }
+    }
+    dirs
 }
 
 /// The status of a file Subversion said nothing about, from its nearest folder that it did answer for.
