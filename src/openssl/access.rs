@@ -78,95 +78,119 @@ pub trait FileAccess {
 const MAX_LINKS: usize = 40;
 
 fn resolve_with<A: FileAccess + ?Sized>(access: &A, root: &Path, path: &Path) -> Resolved {
-    let mut queue: VecDeque<OsString> = VecDeque::new();
-    push_components(&mut queue, path, false);
-    let mut cur = PathBuf::from("/");
-    let mut last = Meta {
-        kind: Kind::Dir,
-        size: 0,
+    let mut walk = Walk {
+        queue: VecDeque::new(),
+        cur: PathBuf::from("/"),
+        last: DIR,
+        links: 0,
+        final_links: Vec::new(),
     };
-    let mut links = 0;
-    let mut final_links = Vec::new();
-    while let Some(part) = queue.pop_front() {
-        if part == ".." {
-            cur.pop();
-            last = Meta {
-                kind: Kind::Dir,
-                size: 0,
-            };
-            continue;
-        }
-        if last.kind != Kind::Dir {
-            // A component after a file: the kernel says ENOTDIR, OpenSSL's stat fails.
-            return Resolved::Missing {
-                path: cur.join(part),
-            };
-        }
-        let next = cur.join(&part);
-        let inside = next.starts_with(root);
-        if !inside {
-            if root.starts_with(&next) {
-                cur = next;
-                continue;
-            }
-            let mut out = next;
-            for rest in &queue {
-                out.push(rest);
-            }
-            return Resolved::OutsideRoot { path: out };
-        }
-        match access.lstat(&next) {
-            Ok(meta) if meta.kind == Kind::Symlink => {
-                links += 1;
-                if links > MAX_LINKS {
-                    return Resolved::Unreadable {
-                        path: next,
-                        reason: "too many levels of symbolic links".into(),
-                    };
-                }
-                if queue.is_empty() {
-                    final_links.push(next.clone());
-                }
-                let target = match access.read_link(&next) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        return Resolved::Unreadable {
-                            path: next,
-                            reason: e.to_string(),
-                        }
-                    }
-                };
-                if target.is_absolute() {
-                    cur = PathBuf::from("/");
-                }
-                push_components(&mut queue, &target, true);
-                last = Meta {
-                    kind: Kind::Dir,
-                    size: 0,
-                };
-            }
-            Ok(meta) => {
-                cur = next;
-                last = meta;
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Resolved::Missing { path: next }
-            }
-            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => {
-                return Resolved::Missing { path: next }
-            }
-            Err(e) => {
-                return Resolved::Unreadable {
-                    path: next,
-                    reason: e.to_string(),
-                }
-            }
+    push_components(&mut walk.queue, path, false);
+    while let Some(part) = walk.queue.pop_front() {
+        if let Some(done) = walk.step(access, root, part) {
+            return done;
         }
     }
     Resolved::Found {
-        path: cur,
-        meta: last,
-        links: final_links,
+        path: walk.cur,
+        meta: walk.last,
+        links: walk.final_links,
+    }
+}
+
+const DIR: Meta = Meta {
+    kind: Kind::Dir,
+    size: 0,
+};
+
+/// The state of a path walk, one component at a time, as the kernel walks it.
+struct Walk {
+    queue: VecDeque<OsString>,
+    cur: PathBuf,
+    last: Meta,
+    links: usize,
+    /// Links met at the last component, which the resolved file was reached through.
+    final_links: Vec<PathBuf>,
+}
+
+impl Walk {
+    /// Walks one component; `Some` when the walk ends there.
+    fn step<A: FileAccess + ?Sized>(
+        &mut self,
+        access: &A,
+        root: &Path,
+        part: OsString,
+    ) -> Option<Resolved> {
+        if part == ".." {
+            self.cur.pop();
+            self.last = DIR;
+            return None;
+        }
+        if self.last.kind != Kind::Dir {
+            // A component after a file: the kernel says ENOTDIR, OpenSSL's stat fails.
+            return Some(Resolved::Missing {
+                path: self.cur.join(part),
+            });
+        }
+        let next = self.cur.join(&part);
+        if !next.starts_with(root) {
+            if root.starts_with(&next) {
+                self.cur = next;
+                return None;
+            }
+            let mut out = next;
+            for rest in &self.queue {
+                out.push(rest);
+            }
+            return Some(Resolved::OutsideRoot { path: out });
+        }
+        match access.lstat(&next) {
+            Ok(meta) if meta.kind == Kind::Symlink => self.follow(access, next),
+            Ok(meta) => {
+                self.cur = next;
+                self.last = meta;
+                None
+            }
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.raw_os_error() == Some(libc::ENOTDIR) =>
+            {
+                Some(Resolved::Missing { path: next })
+            }
+            Err(e) => Some(Resolved::Unreadable {
+                path: next,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Replaces the symlink `link` by its target in the walk.
+    fn follow<A: FileAccess + ?Sized>(&mut self, access: &A, link: PathBuf) -> Option<Resolved> {
+        self.links += 1;
+        if self.links > MAX_LINKS {
+            return Some(Resolved::Unreadable {
+                path: link,
+                reason: "too many levels of symbolic links".into(),
+            });
+        }
+        if self.queue.is_empty() {
+            self.final_links.push(link.clone());
+        }
+        let target = match access.read_link(&link) {
+            Ok(t) => t,
+            Err(e) => {
+                return Some(Resolved::Unreadable {
+                    path: link,
+                    reason: e.to_string(),
+                })
+            }
+        };
+        if target.is_absolute() {
+            self.cur = PathBuf::from("/");
+        }
+        push_components(&mut self.queue, &target, true);
+        self.last = DIR;
+        None
     }
 }
 

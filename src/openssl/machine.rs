@@ -316,14 +316,7 @@ impl Machine<'_> {
         let mut first_call = true;
         let mut start: Option<Location> = None;
         loop {
-            let (mut p, line, read) = match self.cur.as_mut() {
-                Some(f) => {
-                    let (chunk, line) = f.gets();
-                    let visible = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
-                    (chunk[..visible].to_vec(), line, f.read)
-                }
-                None => (Vec::new(), 0, 0),
-            };
+            let (mut p, line, read) = self.next_chunk();
             if first_call {
                 // Only the load's very first read: a BOM in an included file stays, and fails.
                 if p.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -332,22 +325,10 @@ impl Machine<'_> {
                 first_call = false;
             }
             if p.is_empty() && !again {
-                // The finished file is closed before the next one opens: it is no longer being
-                // read, so a folder entry that leads back to it is no cycle.
-                self.cur = None;
-                if self.folder.is_some() {
-                    if let Some(next) = self.next_in_folder() {
-                        self.cur = Some(next);
-                        continue;
-                    }
+                if self.next_file() {
+                    continue;
                 }
-                match self.stack.pop() {
-                    Some(parent) => {
-                        self.cur = Some(parent);
-                        continue;
-                    }
-                    None => break,
-                }
+                break;
             }
             again = false;
             let ii = p.len();
@@ -387,26 +368,67 @@ impl Machine<'_> {
                 line,
             });
             clear_comments(&mut line_bytes);
-            if let Err(Fail(reason, detail)) = self.line(&line_bytes, &loc) {
-                for var in std::mem::take(&mut self.env_misses) {
-                    let msg = format!("$ENV::{var} is not declared in the profile's environment and has no default");
-                    self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
-                }
-                let message = if detail.is_empty() {
-                    reason.to_string()
-                } else {
-                    format!("{reason}: {detail}")
-                };
-                self.problem(ProblemKind::LoadError, Some(loc.clone()), None, message);
-                self.out.error = Some(LoadError {
-                    reason,
-                    at: loc,
-                    openssl_line: self.eline,
-                    detail,
-                });
+            if let Err(fail) = self.line(&line_bytes, &loc) {
+                self.fail(fail, loc);
                 return;
             }
         }
+    }
+
+    /// The next chunk of the file being read (up to a NUL byte, which ends what OpenSSL sees of it),
+    /// its line number and the file's read index; empty at the end of the file or with no file.
+    fn next_chunk(&mut self) -> (Vec<u8>, u32, usize) {
+        match self.cur.as_mut() {
+            Some(f) => {
+                let (chunk, line) = f.gets();
+                let visible = chunk.iter().position(|&b| b == 0).unwrap_or(chunk.len());
+                (chunk[..visible].to_vec(), line, f.read)
+            }
+            None => (Vec::new(), 0, 0),
+        }
+    }
+
+    /// Moves on from a finished file: the folder's next file, else the file that included it. False
+    /// when the load is done.
+    fn next_file(&mut self) -> bool {
+        // The finished file is closed before the next one opens: it is no longer being read, so a
+        // folder entry that leads back to it is no cycle.
+        self.cur = None;
+        if self.folder.is_some() {
+            if let Some(next) = self.next_in_folder() {
+                self.cur = Some(next);
+                return true;
+            }
+        }
+        match self.stack.pop() {
+            Some(parent) => {
+                self.cur = Some(parent);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The load stops at `loc`, as OpenSSL's does: a problem, and the load's error.
+    fn fail(&mut self, Fail(reason, detail): Fail, loc: Location) {
+        for var in std::mem::take(&mut self.env_misses) {
+            let msg = format!(
+                "$ENV::{var} is not declared in the profile's environment and has no default"
+            );
+            self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
+        }
+        let message = if detail.is_empty() {
+            reason.to_string()
+        } else {
+            format!("{reason}: {detail}")
+        };
+        self.problem(ProblemKind::LoadError, Some(loc.clone()), None, message);
+        self.out.error = Some(LoadError {
+            reason,
+            at: loc,
+            openssl_line: self.eline,
+            detail,
+        });
     }
 
     /// One logical line, comments already cut.
@@ -416,24 +438,7 @@ impl Machine<'_> {
             return Ok(());
         }
         if at(s, p0) == b'[' {
-            let start = eat_ws(s, p0 + 1);
-            let mut ss = start;
-            let end = loop {
-                let end = eat_alpha_numeric(s, ss, self.dollarid);
-                let p = eat_ws(s, end);
-                if at(s, p) != b']' {
-                    if at(s, p) != 0 && ss != p {
-                        ss = p;
-                        continue;
-                    }
-                    return Err(Fail("missing close square bracket", String::new()));
-                }
-                break end;
-            };
-            let name = self.str_copy(None, &s[start..end.min(s.len())], loc)?;
-            self.out.db.ensure_section(&name);
-            self.section = name;
-            return Ok(());
+            return self.section_header(s, p0, loc);
         }
         let mut pname = p0;
         let mut end = eat_alpha_numeric(s, pname, self.dollarid);
@@ -450,59 +455,13 @@ impl Machine<'_> {
             if at(s, p) == b'=' {
                 p = eat_ws(s, p + 1);
             }
-            let e = trim_end(s, p);
-            let body = &s[p.min(e)..e];
-            let Some(colon) = body.iter().position(|&b| b == b':') else {
-                return Err(Fail("invalid pragma", String::new()));
-            };
-            if colon == 0 || colon + 1 == body.len() {
-                return Err(Fail("invalid pragma", String::new()));
-            }
-            let key = &body[..colon];
-            let key = &key[..trim_end(key, 0)];
-            let val = &body[eat_ws(body, colon + 1)..];
-            match key {
-                b"dollarid" => self.dollarid = parse_bool(val)?,
-                b"abspath" => self.abspath = parse_bool(val)?,
-                b"includedir" => self.includedir = Some(val.to_vec()),
-                _ => {} // OpenSSL ignores unknown pragmas
-            }
-            return Ok(());
+            return self.pragma(s, p);
         }
         if name.starts_with(b".include") && (p != pname + 8 || at(s, p) == b'=') {
             if at(s, p) == b'=' {
                 p = eat_ws(s, p + 1);
             }
-            let e = trim_end(s, p);
-            let include = self.str_copy(Some(&psection), &s[p.min(e)..e], loc)?;
-            for var in std::mem::take(&mut self.env_misses) {
-                let msg = format!(
-                    "the include path `{}` depends on $ENV::{var}, which the profile's environment does not declare",
-                    String::from_utf8_lossy(&include)
-                );
-                self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
-            }
-            let dir = self
-                .opts
-                .env
-                .get("OPENSSL_CONF_INCLUDE")
-                .map(|v| v.as_bytes().to_vec())
-                .or_else(|| self.includedir.clone());
-            let path = match dir {
-                Some(mut d) if include.first() != Some(&b'/') => {
-                    if d.last() != Some(&b'/') {
-                        d.push(b'/');
-                    }
-                    d.extend_from_slice(&include);
-                    d
-                }
-                _ => include,
-            };
-            if self.abspath && path.first() != Some(&b'/') {
-                return Err(Fail("relative path", String::new()));
-            }
-            self.include(&path, loc);
-            return Ok(());
+            return self.include_directive(s, p, &psection, loc);
         }
         if at(s, p) != b'=' {
             let mut detail = format!("HERE-->{}", String::from_utf8_lossy(&s[p.min(s.len())..]));
@@ -514,15 +473,112 @@ impl Machine<'_> {
             }
             return Err(Fail("missing equal sign", detail));
         }
-        let key = s[pname..end.min(s.len())].to_vec();
+        self.assignment(s, &s[pname..end.min(s.len())], p, &psection, loc)
+    }
+
+    /// `[ name ]` at `p0`: the section every later assignment of the load goes to.
+    fn section_header(&mut self, s: &[u8], p0: usize, loc: &Location) -> Result<(), Fail> {
+        let start = eat_ws(s, p0 + 1);
+        let mut ss = start;
+        let end = loop {
+            let end = eat_alpha_numeric(s, ss, self.dollarid);
+            let p = eat_ws(s, end);
+            if at(s, p) != b']' {
+                if at(s, p) != 0 && ss != p {
+                    ss = p;
+                    continue;
+                }
+                return Err(Fail("missing close square bracket", String::new()));
+            }
+            break end;
+        };
+        let name = self.str_copy(None, &s[start..end.min(s.len())], loc)?;
+        self.out.db.ensure_section(&name);
+        self.section = name;
+        Ok(())
+    }
+
+    /// `.pragma [=] key:value` whose body starts at `p`: never expanded; holds for the rest of the load.
+    fn pragma(&mut self, s: &[u8], p: usize) -> Result<(), Fail> {
+        let e = trim_end(s, p);
+        let body = &s[p.min(e)..e];
+        let Some(colon) = body.iter().position(|&b| b == b':') else {
+            return Err(Fail("invalid pragma", String::new()));
+        };
+        if colon == 0 || colon + 1 == body.len() {
+            return Err(Fail("invalid pragma", String::new()));
+        }
+        let key = &body[..colon];
+        let key = &key[..trim_end(key, 0)];
+        let val = &body[eat_ws(body, colon + 1)..];
+        match key {
+            b"dollarid" => self.dollarid = parse_bool(val)?,
+            b"abspath" => self.abspath = parse_bool(val)?,
+            b"includedir" => self.includedir = Some(val.to_vec()),
+            _ => {} // OpenSSL ignores unknown pragmas
+        }
+        Ok(())
+    }
+
+    /// `.include [=] path` whose path starts at `p`: expanded, placed under `OPENSSL_CONF_INCLUDE` or
+    /// the `includedir` pragma when relative, and loaded.
+    fn include_directive(
+        &mut self,
+        s: &[u8],
+        p: usize,
+        psection: &[u8],
+        loc: &Location,
+    ) -> Result<(), Fail> {
+        let e = trim_end(s, p);
+        let include = self.str_copy(Some(psection), &s[p.min(e)..e], loc)?;
+        for var in std::mem::take(&mut self.env_misses) {
+            let msg = format!(
+                "the include path `{}` depends on $ENV::{var}, which the profile's environment does not declare",
+                String::from_utf8_lossy(&include)
+            );
+            self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
+        }
+        let dir = self
+            .opts
+            .env
+            .get("OPENSSL_CONF_INCLUDE")
+            .map(|v| v.as_bytes().to_vec())
+            .or_else(|| self.includedir.clone());
+        let path = match dir {
+            Some(mut d) if include.first() != Some(&b'/') => {
+                if d.last() != Some(&b'/') {
+                    d.push(b'/');
+                }
+                d.extend_from_slice(&include);
+                d
+            }
+            _ => include,
+        };
+        if self.abspath && path.first() != Some(&b'/') {
+            return Err(Fail("relative path", String::new()));
+        }
+        self.include(&path, loc);
+        Ok(())
+    }
+
+    /// `key = value` with the `=` at `p`: the value expanded and set in `psection`.
+    fn assignment(
+        &mut self,
+        s: &[u8],
+        key: &[u8],
+        p: usize,
+        psection: &[u8],
+        loc: &Location,
+    ) -> Result<(), Fail> {
+        let key = key.to_vec();
         let vstart = eat_ws(s, p + 1);
         let vend = trim_end(s, vstart);
-        let value = self.str_copy(Some(&psection), &s[vstart.min(vend)..vend], loc)?;
+        let value = self.str_copy(Some(psection), &s[vstart.min(vend)..vend], loc)?;
         let undeclared_env = std::mem::take(&mut self.env_misses);
         for var in &undeclared_env {
             let msg = format!(
                 "{}::{} depends on $ENV::{var}, which the profile's environment does not declare",
-                String::from_utf8_lossy(&psection),
+                String::from_utf8_lossy(psection),
                 String::from_utf8_lossy(&key)
             );
             self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
@@ -535,7 +591,7 @@ impl Machine<'_> {
             undeclared_env,
             seq: 0,
         };
-        self.out.db.set(&psection, setting);
+        self.out.db.set(psection, setting);
         Ok(())
     }
 
