@@ -225,6 +225,7 @@ fn approve_profile(ws: &Workspace, p: &ProfileResult, stamp: &Stamp) -> Result<A
             local_changes,
         },
         components,
+        signatures: Vec::new(),
     };
     manifest::write_atomic(&file, manifest.to_toml().as_bytes())
         .map_err(|e| Error::write(&file, e))?;

@@ -250,6 +250,12 @@ pub fn run_as_of(
         statuses,
         manifests,
     };
+    let trust = match &cx.config.signing {
+        Some(s) => Some(crate::signature::judge::load_trust(
+            cx.config, s, cx.source,
+        )?),
+        None => None,
+    };
     let mut findings = Vec::new();
     let mut results = Vec::new();
     let config_draft = config
@@ -257,7 +263,16 @@ pub fn run_as_of(
         .and_then(|p| facts.statuses.get(p).map(|s| (p, s)))
         .and_then(|(p, s)| component_status(p, &[], s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
-        let (result, drafts) = judge_profile(cx, &facts, profile, inv)?;
+        let (result, mut drafts) = judge_profile(cx, &facts, profile, inv)?;
+        if let (Some(trust), Some(signing), Some(m)) =
+            (&trust, &cx.config.signing, &result.manifest)
+        {
+            drafts.extend(judge_signatures(
+                m,
+                trust,
+                signing.required_for(&profile.name),
+            ));
+        }
         let severity = |code| cx.config.severity(cx.mode, code);
         findings.extend(
             drafts
@@ -614,6 +629,21 @@ fn judge_profile(
         components,
     };
     Ok((result, drafts))
+}
+
+/// Stage 5b: the approval's signatures, against the allowed signers and the quorum, judged now.
+fn judge_signatures(
+    m: &ManifestInfo,
+    trust: &crate::signature::AllowedSigners,
+    required: usize,
+) -> Vec<Draft> {
+    crate::signature::judge::judge(
+        &m.path.to_string(),
+        &m.manifest,
+        trust,
+        required,
+        std::time::SystemTime::now(),
+    )
 }
 
 /// One component: its status, its hash, and the comparison with the manifest.

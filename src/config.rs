@@ -38,6 +38,9 @@ pub struct RawConfig {
     /// The profiles, by name. A name may hold letters, digits, `.`, `_` and `-`.
     #[serde(default)]
     pub profiles: BTreeMap<String, RawProfile>,
+    /// Signed approvals: who may approve (an allowed-signers file) and how many must.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<Signing>,
     /// Requirements: which shipped rule packs apply, the site's own rules, overrides with a reason, and
     /// how many days ahead `upcoming` warns.
     #[serde(default)]
@@ -62,6 +65,49 @@ pub struct RawLinters {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub timeout: Option<Spanned<String>>,
+}
+
+/// `[signing]`: approvals must carry SSH signatures (`vigil approve --sign`, `vigil sign`) by enough
+/// distinct approvers named in an allowed-signers file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Signing {
+    /// The allowed-signers file (git's `gpg.ssh.allowedSignersFile` format), relative to
+    /// `vigil.toml`. It is read from the same source as the profiles (the working tree, the index, the
+    /// pushed commit or the transaction). A server policy (`--policy`) may name its own instead.
+    pub allowed_signers: String,
+    /// Distinct approvers every profile's approval needs. Default: 1.
+    #[serde(default = "one")]
+    pub required: u32,
+    /// Per-profile overrides: `[signing.profiles.NAME]` with `required = N`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub profiles: BTreeMap<String, SigningProfile>,
+    /// An allowed-signers file on the server, pinned by its policy: trusted instead of the file in
+    /// the repository. Never read from `vigil.toml`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub pinned: Option<PathBuf>,
+}
+
+/// `[signing.profiles.NAME]`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SigningProfile {
+    /// Distinct approvers this profile's approval needs.
+    pub required: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Signing {
+    /// The number of distinct approvers `profile` needs.
+    pub fn required_for(&self, profile: &str) -> usize {
+        self.profiles
+            .get(profile)
+            .map_or(self.required, |p| p.required) as usize
+    }
 }
 
 /// Per-mode severity overrides: `[severity.hook]`, `[severity.nightly]`, `[severity.gate]`.
@@ -229,6 +275,8 @@ pub struct Config {
     /// `[linters]`.
     pub linters: LinterSettings,
     severities: PerMode<BTreeMap<Code, Severity>>,
+    /// `[signing]`, when approvals must be signed.
+    pub signing: Option<Signing>,
 }
 
 /// The largest `vigil.toml` vigil reads; a real one is a few KiB.
@@ -344,6 +392,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
             format!("`manifest-dir = \"{manifest_dir}\"` must stay inside the workspace"),
         ));
     };
+    if let Some(sg) = &raw.signing {
+        at.signing(sg, &profiles)?;
+    }
     // Version control's own folders are never committed: manifests kept there are under no control.
     if dir
         .as_bytes()
@@ -374,6 +425,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
             nightly: raw.severity.nightly,
             gate: raw.severity.gate,
         },
+        signing: raw.signing,
     })
 }
 
@@ -444,6 +496,38 @@ impl Text<'_> {
             requirements: Default::default(),
             sample,
         })
+    }
+
+    /// `[signing]`: the allowed-signers file stays inside the workspace, and per-profile overrides
+    /// name declared profiles.
+    fn signing(
+        &self,
+        sg: &Signing,
+        profiles: &BTreeMap<String, Profile>,
+    ) -> Result<(), ConfigError> {
+        let span = |key: &str| self.text.find(key).map(|i| i..i + 1);
+        let inside = crate::path::WsPath::normalize(Path::new(&sg.allowed_signers))
+            .is_some_and(|p| !p.is_root());
+        if !inside {
+            return Err(self.error(
+                span("allowed-signers"),
+                format!(
+                    "`allowed-signers = \"{}\"` must name a file inside the workspace (a server names its own with `--policy`)",
+                    sg.allowed_signers
+                ),
+            ));
+        }
+        if let Some(name) = sg.profiles.keys().find(|n| !profiles.contains_key(*n)) {
+            let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+            return Err(self.error(
+                span(&format!("signing.profiles.{name}")),
+                format!(
+                    "`[signing.profiles.{name}]` names a profile that is not declared{}",
+                    closest(name, &known)
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// `[linters]`: folders relative to `vigil.toml` made absolute, and the time limit parsed.
@@ -563,6 +647,16 @@ impl Config {
             .get(&code)
             .copied()
             .unwrap_or_else(|| code.default_severity(mode))
+    }
+
+    /// Raises the severity of `code` in `mode` to at least `min` (a server policy's floor). Returns
+    /// the severity `vigil.toml` set when it set one below `min`.
+    pub fn raise_severity(&mut self, mode: Mode, code: Code, min: Severity) -> Option<Severity> {
+        let set = self.severities.get(mode).get(&code).copied();
+        if self.severity(mode, code) < min {
+            self.severities.get_mut(mode).insert(code, min);
+        }
+        set.filter(|s| *s < min)
     }
 
     /// Looks up profiles by name; an unknown name lists the known ones.

@@ -46,6 +46,14 @@ impl<T> PerMode<T> {
             Mode::Gate => &self.gate,
         }
     }
+
+    pub fn get_mut(&mut self, mode: Mode) -> &mut T {
+        match mode {
+            Mode::Hook => &mut self.hook,
+            Mode::Nightly => &mut self.nightly,
+            Mode::Gate => &mut self.gate,
+        }
+    }
 }
 
 /// Everything a code says about itself, written once per code in [`codes!`].
@@ -166,6 +174,30 @@ codes! {
         hook: Error, nightly: Error, gate: Error,
         description: "The manifest records an approval made on a revision outside the checked history (a git commit that is not an ancestor of HEAD, or a Subversion revision newer than the working copy).",
         remedy: "merge the history the approval was made on, or approve again on this branch and commit the manifest",
+    },
+    /// Only with `[signing]` configured.
+    Unsigned = "unsigned" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "The approval carries none of the SSH signatures the signing policy requires.",
+        remedy: "sign the approval with `vigil sign PROFILE --key KEY` (or approve with `--sign`) and commit the manifest",
+    },
+    /// Only with `[signing]` configured.
+    BadSignature = "bad-signature" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A signature of the approval is malformed or does not match it: the manifest changed after it was signed.",
+        remedy: "review the manifest's history; approve again and have the approvers sign the new approval",
+    },
+    /// Only with `[signing]` configured.
+    UntrustedSigner = "untrusted-signer" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A signature of the approval was made by a key that is not in the allowed signers for its principal, or outside the key's validity window.",
+        remedy: "have a listed approver sign with a current key, or update the allowed-signers file (itself a signed change)",
+    },
+    /// Only with `[signing]` configured.
+    InsufficientApprovals = "insufficient-approvals" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "Fewer distinct trusted approvers signed the approval than the signing policy requires.",
+        remedy: "have further approvers co-sign with `vigil sign PROFILE --key KEY` and commit the manifest",
     },
     /// Only samples produce it: `vigil gate`, and `vigil check --sample`.
     Lint = "lint" {
@@ -576,6 +608,74 @@ impl Draft {
             Vec::new(),
             format!(
                 "the approval was made on {vcs} revision {id}, outside the checked history: {why}"
+            ),
+        )
+    }
+
+    /// An approval without any signature, where `need` approvers must sign.
+    pub fn unsigned(manifest: impl Into<String>, need: usize) -> Self {
+        Draft::new(
+            Code::Unsigned,
+            manifest,
+            Vec::new(),
+            format!(
+                "the approval is not signed; {need} distinct approver{} must sign it",
+                if need == 1 { "" } else { "s" }
+            ),
+        )
+    }
+
+    /// Signature number `n` (1-based) of an approval, claimed by `principal`, is not a valid signature.
+    pub fn bad_signature(
+        manifest: impl Into<String>,
+        n: usize,
+        principal: &str,
+        why: &str,
+    ) -> Self {
+        Draft::new(
+            Code::BadSignature,
+            manifest,
+            Vec::new(),
+            format!("signature {n} (by `{principal}`) is bad: {why}"),
+        )
+    }
+
+    /// Signature number `n` (1-based) of an approval, claimed by `principal`, is by a key that may
+    /// not approve.
+    pub fn untrusted_signer(
+        manifest: impl Into<String>,
+        n: usize,
+        principal: &str,
+        why: &str,
+    ) -> Self {
+        Draft::new(
+            Code::UntrustedSigner,
+            manifest,
+            Vec::new(),
+            format!("signature {n} (by `{principal}`) does not count: {why}"),
+        )
+    }
+
+    /// Fewer distinct trusted approvers than required; `approvers` are those that counted, `note`
+    /// says what did not count again.
+    pub fn insufficient_approvals(
+        manifest: impl Into<String>,
+        approvers: &[String],
+        need: usize,
+        note: &str,
+    ) -> Self {
+        let who = if approvers.is_empty() {
+            "none".to_string()
+        } else {
+            approvers.join(", ")
+        };
+        Draft::new(
+            Code::InsufficientApprovals,
+            manifest,
+            Vec::new(),
+            format!(
+                "{} of {need} required distinct approvers signed ({who}){note}",
+                approvers.len()
             ),
         )
     }

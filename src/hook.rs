@@ -21,7 +21,7 @@ pub const PRE_RECEIVE: &str = include_str!("../hooks/pre-receive");
 
 /// The line of a shipped script that chooses the binary; installation pins it to an absolute path,
 /// because hooks often run with a smaller `PATH` than the shell that installed them.
-const BIN_LINE: &str = "VIGIL_BIN=\"${VIGIL_BIN:-vigil}\"";
+pub(crate) const BIN_LINE: &str = "VIGIL_BIN=\"${VIGIL_BIN:-vigil}\"";
 
 /// The repository hooks are installed into.
 pub struct HookRepo {
@@ -153,7 +153,7 @@ pub fn script(template: &str, vigil_bin: &Path, args: &[String]) -> String {
 }
 
 /// How the line of a shipped script that runs vigil begins.
-const EXEC_LINE: &str = "exec \"$VIGIL_BIN\" ";
+pub(crate) const EXEC_LINE: &str = "exec \"$VIGIL_BIN\" ";
 
 /// What installing one hook did.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -679,21 +679,13 @@ impl Walker<'_> {
     }
 
     fn found(&mut self, p: Pending, meta: Meta) {
+        self.seen.insert(p.path.clone(), ());
         match &meta.kind {
-            Kind::Dir => {
-                // A folder reached by reference or symlink: every file below it.
-                self.seen.insert(p.path.clone(), ());
-                self.push_folder(&p.path, &p.via, p.depth);
-            }
+            // A folder reached by reference or symlink: every file below it.
+            Kind::Dir => self.push_folder(&p.path, &p.via, p.depth),
             Kind::Special(what) => {
-                self.seen.insert(p.path.clone(), ());
                 let what = *what;
-                self.components.push(Component {
-                    path: p.path.clone(),
-                    via: p.via.clone(),
-                    meta,
-                    blake3: None,
-                });
+                self.add_component(&p, meta);
                 self.problem(
                     Code::Unreadable,
                     p.path.to_string(),
@@ -703,72 +695,75 @@ impl Walker<'_> {
             }
             Kind::Symlink(target) => {
                 let target = target.clone();
-                self.seen.insert(p.path.clone(), ());
-                self.components.push(Component {
-                    path: p.path.clone(),
-                    via: p.via.clone(),
-                    meta,
-                    blake3: None,
-                });
-                if self.symlink_loop(&p.path) {
-                    self.problem(
-                        Code::Unreadable,
-                        p.path.to_string(),
-                        p.via,
-                        "is a symlink loop: opening it fails (too many levels of symbolic links)"
-                            .into(),
-                    );
-                    return;
-                }
-                match self.resolve_link(&p.path, &target) {
-                    Some(real) => {
-                        let mut via = p.via;
-                        via.push(Step::Symlink {
-                            link: p.path.clone(),
-                        });
-                        self.push(real, via, p.depth, p.hops + 1, p.top);
-                    }
-                    None => {
-                        let t = String::from_utf8_lossy(&target).into_owned();
-                        self.problem(
-                            Code::OutsideRoot,
-                            p.path.to_string(),
-                            p.via,
-                            format!("is a symlink to {t}, outside the workspace"),
-                        );
-                    }
-                }
+                self.add_component(&p, meta);
+                self.found_symlink(p, &target);
             }
             Kind::File | Kind::Executable => {
-                self.seen.insert(p.path.clone(), ());
                 let size = meta.size;
-                self.components.push(Component {
-                    path: p.path.clone(),
-                    via: p.via.clone(),
-                    meta,
-                    blake3: None,
-                });
-                // A file not named like OpenSSL configuration (a script, a CRL) starts a load for
-                // the includes it may hold, unless it is too large to load: nothing that large is
-                // configuration, and it is still hashed as a component.
-                let extfile = self.is_extfile(&p.via);
-                let loadable = extfile
-                    || openssl_load::is_openssl_name(p.path.file_name())
-                    || size <= openssl_load::MAX_LOAD_BYTES;
-                if self.openssl
-                    && p.top
-                    && loadable
-                    && (extfile || !self.read_by_load.contains(&p.path))
-                {
-                    self.tops.push((p.path.clone(), p.via.clone()));
-                }
-                let hash = self
-                    .scan(&p, size)
-                    .or_else(|| self.hashes.get(&p.path).cloned());
-                if let Some(c) = self.components.last_mut() {
-                    c.blake3 = hash;
-                }
+                self.add_component(&p, meta);
+                self.found_file(&p, size);
             }
+        }
+    }
+
+    fn add_component(&mut self, p: &Pending, meta: Meta) {
+        self.components.push(Component {
+            path: p.path.clone(),
+            via: p.via.clone(),
+            meta,
+            blake3: None,
+        });
+    }
+
+    /// A symlink (already a component itself): the file or folder it leads to, inside the workspace.
+    fn found_symlink(&mut self, p: Pending, target: &[u8]) {
+        if self.symlink_loop(&p.path) {
+            self.problem(
+                Code::Unreadable,
+                p.path.to_string(),
+                p.via,
+                "is a symlink loop: opening it fails (too many levels of symbolic links)".into(),
+            );
+            return;
+        }
+        match self.resolve_link(&p.path, target) {
+            Some(real) => {
+                let mut via = p.via;
+                via.push(Step::Symlink {
+                    link: p.path.clone(),
+                });
+                self.push(real, via, p.depth, p.hops + 1, p.top);
+            }
+            None => {
+                let t = String::from_utf8_lossy(target).into_owned();
+                self.problem(
+                    Code::OutsideRoot,
+                    p.path.to_string(),
+                    p.via,
+                    format!("is a symlink to {t}, outside the workspace"),
+                );
+            }
+        }
+    }
+
+    /// A regular file (already a component): queued for an OpenSSL load when it starts one, scanned
+    /// with the reference patterns, and its hash recorded.
+    fn found_file(&mut self, p: &Pending, size: u64) {
+        // A file not named like OpenSSL configuration (a script, a CRL) starts a load for the includes
+        // it may hold, unless it is too large to load: nothing that large is configuration, and it is
+        // still hashed as a component.
+        let extfile = self.is_extfile(&p.via);
+        let loadable = extfile
+            || openssl_load::is_openssl_name(p.path.file_name())
+            || size <= openssl_load::MAX_LOAD_BYTES;
+        if self.openssl && p.top && loadable && (extfile || !self.read_by_load.contains(&p.path)) {
+            self.tops.push((p.path.clone(), p.via.clone()));
+        }
+        let hash = self
+            .scan(p, size)
+            .or_else(|| self.hashes.get(&p.path).cloned());
+        if let Some(c) = self.components.last_mut() {
+            c.blake3 = hash;
         }
     }
 

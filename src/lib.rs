@@ -19,7 +19,9 @@ pub mod explain;
 pub mod finding;
 pub mod gate;
 pub mod hash;
+pub mod history;
 pub mod hook;
+pub mod hook_admin;
 pub mod inventory;
 pub mod manifest;
 pub mod openssl;
@@ -27,6 +29,7 @@ pub mod openssl_ca;
 pub mod openssl_load;
 pub mod output;
 pub mod path;
+pub mod policy;
 pub mod pre_commit;
 pub mod pre_receive;
 pub mod report;
@@ -35,6 +38,7 @@ pub mod requirements;
 pub mod sample;
 pub mod samples;
 pub mod schema;
+pub mod sign;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
@@ -87,6 +91,9 @@ pub enum Error {
     /// An approved manifest does not parse or belongs elsewhere.
     #[error("{0}")]
     Manifest(config::ConfigError),
+    /// Signing an approval failed (`ssh-keygen -Y sign` could not run or refused).
+    #[error("cannot sign: {0}")]
+    Sign(String),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

@@ -36,6 +36,10 @@ pub struct Manifest {
     /// Every component, sorted by path.
     #[serde(default, rename = "component")]
     pub components: Vec<ManifestEntry>,
+    /// The approvers' SSH signatures of this approval (`[[signature]]` tables, after the components);
+    /// not part of what they sign, so a co-signature only appends a table.
+    #[serde(default, rename = "signature", skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<crate::signature::SignatureEntry>,
 }
 
 /// The revision the approval was made on.
@@ -274,6 +278,7 @@ mod tests {
                 id: Some("abc".into()),
                 local_changes: false,
             },
+            signatures: Vec::new(),
             components: vec![
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"z.cnf"),

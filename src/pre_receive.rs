@@ -47,6 +47,7 @@ pub struct Server {
     /// The workspace folder, as a repository path (empty: the top).
     prefix: Vec<u8>,
     every_commit: bool,
+    policy: Option<crate::policy::Policy>,
 }
 
 impl Server {
@@ -60,7 +61,15 @@ impl Server {
             repo: snapshot::open_repo(cwd)?,
             prefix,
             every_commit,
+            policy: None,
         })
+    }
+
+    /// Pins the server's own policy (`--policy FILE`): every pushed `vigil.toml` is raised to it, and
+    /// a push whose `vigil.toml` goes below it is rejected.
+    pub fn with_policy(mut self, policy: Option<crate::policy::Policy>) -> Server {
+        self.policy = policy;
+        self
     }
 
     /// Checks one ref update: `Ok(true)` accepts it, `Ok(false)` rejects it. Each line for the pusher
@@ -155,10 +164,44 @@ impl Server {
         say: &mut dyn FnMut(String),
     ) -> Result<bool, Error> {
         let id = commit.id();
-        let report = snapshot::with_commit(&self.repo, commit, &self.prefix, Mode::Hook, |cx| {
-            crate::check::run(cx, &[], &mut |_| {})
-        })?;
-        let Some(report) = report else {
+        let mut relaxed = Vec::new();
+        let adjust = |c: &mut crate::config::Config| {
+            if let Some(p) = &self.policy {
+                relaxed = p.apply(c);
+            }
+        };
+        let previous = self.previous(u);
+        let report = snapshot::with_commit_adjusted(
+            &self.repo,
+            commit,
+            &self.prefix,
+            Mode::Hook,
+            adjust,
+            |cx| {
+                let report = crate::check::run(cx, &[], &mut |_| {});
+                let signers = match &previous {
+                    Some(old) => self.judge_signers(old, cx),
+                    None => Ok(Vec::new()),
+                };
+                (report, signers)
+            },
+        )?;
+        if let Some(p) = &self.policy {
+            if report.is_none() && (!p.profiles.is_empty() || p.required.is_some()) {
+                relaxed.push(crate::policy::Relaxation(format!(
+                    "there is no {}, and the server policy requires profiles or signed approvals",
+                    String::from_utf8_lossy(&self.config_path())
+                )));
+            }
+            if !relaxed.is_empty() {
+                say(format!("vigil: {} {}: rejected", u.name, short(id)));
+                for line in crate::policy::rejection_lines(p, &relaxed) {
+                    say(format!("vigil:   {line}"));
+                }
+                return Ok(false);
+            }
+        }
+        let Some((report, signers)) = report else {
             if id == u.new {
                 say(format!(
                     "vigil: {} {}: no {}; nothing to check",
@@ -170,8 +213,12 @@ impl Server {
             return Ok(true);
         };
         let report = report?;
+        let signers = signers?;
+        let signers_fail = signers
+            .iter()
+            .any(|f| f.severity == crate::finding::Severity::Error);
         let components: usize = report.profiles.iter().map(|p| p.components.len()).sum();
-        say(if report.failed() {
+        say(if report.failed() || signers_fail {
             format!("vigil: {} {}: rejected", u.name, short(id))
         } else {
             format!(
@@ -191,7 +238,49 @@ impl Server {
                 crate::path::escape_text(&f.message)
             ));
         }
-        Ok(!report.failed())
+        for f in &signers {
+            say(format!(
+                "vigil:   {} the allowed-signers change: {} {}: {} (sign it with `vigil sign --allowed-signers`)",
+                f.severity.as_str(),
+                f.code.as_str(),
+                f.path,
+                crate::path::escape_text(&f.message)
+            ));
+        }
+        Ok(!report.failed() && !signers_fail)
+    }
+
+    /// The commit whose allowed signers are trusted so far: the ref's old tip, or for a new ref the
+    /// repository's HEAD (the default branch), when there is one.
+    fn previous(&self, u: &RefUpdate) -> Option<git2::Commit<'_>> {
+        if !u.old.is_zero() {
+            return self.repo.find_commit(u.old).ok();
+        }
+        self.repo.head().ok()?.peel_to_commit().ok()
+    }
+
+    /// The findings of a change of the allowed-signers file between `old` and the commit of `cx`.
+    fn judge_signers(
+        &self,
+        old: &git2::Commit,
+        cx: &crate::check::Context,
+    ) -> Result<Vec<crate::finding::Finding>, Error> {
+        let drafts = snapshot::with_commit(&self.repo, old, &self.prefix, Mode::Hook, |ocx| {
+            crate::signature::signers::judge_sources(
+                (ocx.config, ocx.source),
+                (cx.config, cx.source),
+                std::time::SystemTime::now(),
+            )
+        });
+        // An old state without a readable configuration trusted nobody in particular.
+        let drafts = match drafts {
+            Ok(Some(d)) => d.map_err(Error::Config)?,
+            Ok(None) | Err(_) => Vec::new(),
+        };
+        Ok(drafts
+            .into_iter()
+            .filter_map(|d| d.judge("allowed-signers", |c| cx.config.severity(Mode::Hook, c)))
+            .collect())
     }
 }
 

@@ -311,11 +311,25 @@ pub fn with_commit<T>(
     mode: crate::config::Mode,
     f: impl FnOnce(&crate::check::Context) -> T,
 ) -> Result<Option<T>, Error> {
+    with_commit_adjusted(repo, commit, prefix, mode, |_| {}, f)
+}
+
+/// As [`with_commit`], with the commit's configuration passed through `adjust` first (a server
+/// policy raising it).
+pub fn with_commit_adjusted<T>(
+    repo: &Repository,
+    commit: &git2::Commit,
+    prefix: &[u8],
+    mode: crate::config::Mode,
+    adjust: impl FnOnce(&mut crate::config::Config),
+    f: impl FnOnce(&crate::check::Context) -> T,
+) -> Result<Option<T>, Error> {
     let snap = Snap::Commit(commit.clone());
     let label = config_label(repo, &snap, prefix);
     let Some(mut config) = load_config(repo, &snap, prefix, &label)? else {
         return Ok(None);
     };
+    adjust(&mut config);
     // Absolute references resolve against the work tree when there is one; a bare repository has no
     // place on disk, so they are reported `outside-root` there.
     let root = repo.workdir().map(|_| display_root(repo, prefix));

@@ -52,6 +52,9 @@ pub struct Options {
     pub svnlook: Option<PathBuf>,
     /// The node cache file ([`NodeCache`]); `None` reads every component on every commit.
     pub cache: Option<PathBuf>,
+    /// The server's own policy (`--policy FILE`), which every workspace's `vigil.toml` is raised to
+    /// and may not go below.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 /// Where the node cache lives by default: `REPOS/vigil/node-hashes`.
@@ -158,7 +161,7 @@ pub fn pre_commit(o: &Options) -> Result<Verdict, Error> {
     let mut notes = Vec::new();
     let mut rejections = String::new();
     for ws in &workspaces {
-        match check_workspace(&look, ws, &changed, &slot)? {
+        match check_workspace(&look, ws, &changed, &slot, o.policy.as_ref())? {
             Ok(note) => notes.push(note),
             Err(msg) => rejections.push_str(&msg),
         }
@@ -195,6 +198,7 @@ fn check_workspace(
     ws: &str,
     changed: &[(String, String)],
     slot: &CacheSlot,
+    policy: Option<&crate::policy::Policy>,
 ) -> Result<Result<String, String>, Error> {
     let (changes, everything) = workspace_changes(ws, changed);
     if changes.is_empty() && !everything {
@@ -203,15 +207,37 @@ fn check_workspace(
             shown_ws(ws)
         )));
     }
-    let cfg = match txn_config(look, ws)? {
+    let mut cfg = match txn_config(look, ws)? {
         Ok(c) => c,
         Err(rejected) => return Ok(Err(rejected)),
     };
+    if let Some(p) = policy {
+        let relaxed = p.apply(&mut cfg);
+        if !relaxed.is_empty() {
+            let mut msg = format!("vigil: this commit is rejected in {}:\n", shown_ws(ws));
+            for line in crate::policy::rejection_lines(p, &relaxed) {
+                msg.push_str(&format!("  {line}\n"));
+            }
+            return Ok(Err(msg));
+        }
+    }
     let source = SvnTxn::new(look.clone(), ws);
+    // The allowed signers decide every approval's verdict, as vigil.toml decides every profile's.
+    let signers = cfg
+        .signing
+        .as_ref()
+        .filter(|s| s.pinned.is_none())
+        .and_then(|s| WsPath::normalize(Path::new(&s.allowed_signers)));
     let all_touched = everything
-        || changes
-            .iter()
-            .any(|c| c.path.as_bytes() == config::CONFIG_FILE.as_bytes());
+        || changes.iter().any(|c| {
+            c.path.as_bytes() == config::CONFIG_FILE.as_bytes()
+                || signers.as_ref().is_some_and(|s| &c.path == s)
+        });
+    if all_touched {
+        if let Some(msg) = signers_rejection(look, ws, &cfg, &source)? {
+            return Ok(Err(msg));
+        }
+    }
     let mut names = Vec::new();
     let mut unsure = Vec::new();
     for name in cfg.profiles.keys() {
@@ -464,6 +490,66 @@ fn parse_rejection(error: &str, file: &Path) -> String {
          What to do: fix {} and commit again (`vigil check` in a working copy shows the same error).\n",
         file.display()
     )
+}
+
+/// A change of the allowed-signers file that the previous revision's approvers did not sign: the
+/// message rejecting it, or `None`.
+fn signers_rejection(
+    look: &Svnlook,
+    ws: &str,
+    cfg: &Config,
+    source: &SvnTxn,
+) -> Result<Option<String>, Error> {
+    let previous = match &look.at {
+        TxnOrRev::Txn(_) => look
+            .youngest()
+            .map_err(|e| Error::SvnTool(format!("svnlook: {}", e.stderr)))?,
+        TxnOrRev::Rev(r) => match r.parse::<u64>() {
+            Ok(n) if n > 0 => n - 1,
+            _ => return Ok(None),
+        },
+    };
+    let old_look = Svnlook {
+        at: TxnOrRev::Rev(previous.to_string()),
+        ..look.clone()
+    };
+    // A previous revision without a configuration that parses trusted nobody in particular.
+    let Ok(old_cfg) = txn_config(&old_look, ws)? else {
+        return Ok(None);
+    };
+    let old_source = SvnTxn::new(old_look, ws);
+    let drafts = crate::signature::signers::judge_sources(
+        (&old_cfg, &old_source),
+        (cfg, source),
+        std::time::SystemTime::now(),
+    )
+    .map_err(Error::Config)?;
+    let findings: Vec<Finding> = drafts
+        .into_iter()
+        .filter_map(|d| d.judge("allowed-signers", |c| cfg.severity(Mode::Hook, c)))
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if findings.is_empty() {
+        return Ok(None);
+    }
+    let mut out = format!(
+        "vigil: this commit is rejected: it changes the allowed signers of workspace {} without the approvers the previous revision trusts.\n",
+        shown_ws(ws)
+    );
+    for f in &findings {
+        let _ = writeln!(
+            out,
+            "  {:<12} /{}\n               {}",
+            f.code.as_str(),
+            repo_join(ws, &f.path),
+            crate::path::escape_text(&f.message)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "               what to do: have enough of the current approvers run `vigil sign --allowed-signers` and commit the .sig.toml with the change"
+    );
+    Ok(Some(out))
 }
 
 /// The message naming each profile, component and chain that rejects the commit, and what to do.

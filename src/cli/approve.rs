@@ -18,6 +18,19 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     reason: Option<String>,
 
+    /// Sign the approval with an SSH key (`ssh-keygen -Y sign`, namespace `vigil-approval`).
+    #[arg(long)]
+    sign: bool,
+
+    /// The signing key: a private key file, or a `.pub` file whose private half is in ssh-agent
+    /// (default: git's `user.signingKey`).
+    #[arg(long, value_name = "FILE", requires = "sign")]
+    key: Option<std::path::PathBuf>,
+
+    /// Who signs (default: the principal the allowed-signers file lists for the key).
+    #[arg(long, value_name = "PRINCIPAL", requires = "sign")]
+    principal: Option<String>,
+
     /// State that every component was reviewed against requirement ID (repeatable): recorded with the
     /// time and approver on each component in the manifest, even when no byte changed.
     #[arg(long, value_name = "ID")]
@@ -57,6 +70,12 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             Ok(Exit::Findings)
         }
         Approval::Approved(list) => {
+            let signer = if a.sign {
+                Some(super::signer(&ws, a.key)?)
+            } else {
+                None
+            };
+            let names: Vec<String> = list.iter().map(|ap| ap.profile.clone()).collect();
             for ap in list {
                 for (path, what) in &ap.transformed {
                     eprintln!(
@@ -66,6 +85,9 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
                     );
                 }
                 let rel = ap.file.strip_prefix(&ws.root).unwrap_or(&ap.file);
+                if g.quiet {
+                    continue;
+                }
                 if ap.written {
                     let local = if ap.manifest.revision.local_changes {
                         " (including uncommitted changes: commit them together with the manifest)"
@@ -85,6 +107,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
                         rel.display()
                     );
                 }
+            }
+            if let Some(signer) = signer {
+                let signed = vigil::sign::sign(&ws, &names, &signer, a.principal.as_deref())?;
+                super::print_signed(&ws, &signed);
             }
             Ok(Exit::Ok)
         }

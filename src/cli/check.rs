@@ -192,6 +192,9 @@ fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
         Some(path) => {
             write_file(report, a.format, path)?;
         }
+        None if g.quiet && a.format == FormatArg::Human => {
+            emit(report::quiet::render(report).as_bytes())?
+        }
         None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
     }
     Ok(if report.failed() {
@@ -224,6 +227,17 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
 /// Prints what the snapshot check found.
 fn print_verdict(g: &Globals, a: &Args, verdict: Verdict) -> Outcome {
     match verdict {
+        // The pre-commit hook: a commit that passes gets one line, not the whole report.
+        Verdict::Checked(report)
+            if a.staged
+                && a.format == FormatArg::Human
+                && a.output.is_none()
+                && !g.quiet
+                && !report.failed() =>
+        {
+            emit(report::quiet::render_passed(&report, "the staged commit").as_bytes())?;
+            Ok(Exit::Ok)
+        }
         Verdict::Checked(report) => write_report(g, a, &report),
         Verdict::Found { workspace, inner } => {
             eprintln!(
@@ -232,6 +246,7 @@ fn print_verdict(g: &Globals, a: &Args, verdict: Verdict) -> Outcome {
             );
             print_verdict(g, a, *inner)
         }
+        Verdict::Untouched { .. } if g.quiet => Ok(Exit::Ok),
         Verdict::Untouched { root } => {
             println!(
                 "vigil: index of {}: no staged change touches a profile; nothing to check",

@@ -1,6 +1,7 @@
-//! `vigil diff`.
+//! `vigil diff`: unified diffs of stale components, coloured as `git diff` colours them when colour is on.
 
 use super::{emit, Exit, Globals, Outcome};
+use anstyle::{AnsiColor, Style};
 use vigil::check::short;
 use vigil::diff::{self, Change};
 
@@ -28,6 +29,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     }
     for d in diffs {
         match d.change {
+            Change::Text(t) if g.stdout_color() => out.push_str(&paint(&t)),
             Change::Text(t) => out.push_str(&t),
             Change::Binary {
                 approved_size,
@@ -50,4 +52,37 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     }
     emit(out.as_bytes())?;
     Ok(Exit::Ok)
+}
+
+/// Colours a unified diff line by line: file headers bold, hunk headers cyan, removed lines red, added
+/// lines green (git's defaults).
+fn paint(text: &str) -> String {
+    let header = Style::new().bold();
+    let hunk = AnsiColor::Cyan.on_default();
+    let removed = AnsiColor::Red.on_default();
+    let added = AnsiColor::Green.on_default();
+    let mut out = String::with_capacity(text.len() + text.len() / 4);
+    for line in text.split_inclusive('\n') {
+        let (body, end) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        let style = if body.starts_with("--- ") || body.starts_with("+++ ") {
+            header
+        } else if body.starts_with("@@") {
+            hunk
+        } else if body.starts_with('-') {
+            removed
+        } else if body.starts_with('+') {
+            added
+        } else {
+            Style::new()
+        };
+        if style == Style::new() {
+            out.push_str(line);
+        } else {
+            out.push_str(&format!("{style}{body}{style:#}{end}"));
+        }
+    }
+    out
 }

@@ -24,10 +24,24 @@ pub struct Args {
     /// (`PROFILE.sample.pem`) and each linter's own output (`PROFILE.pkilint.json`).
     #[arg(long, value_name = "DIR")]
     evidence: Option<std::path::PathBuf>,
+
+    /// A policy file outside the repository (allowed signers, required approvals, minimum
+    /// severities, profiles that must exist) that vigil.toml may only make stricter; the gate fails
+    /// when vigil.toml goes below it.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
-    let ws = g.workspace()?;
+    let mut ws = g.workspace()?;
+    let relaxed = match &a.policy {
+        Some(f) => {
+            let p = vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?;
+            let relaxed = p.apply(&mut ws.config);
+            (!relaxed.is_empty()).then(|| vigil::policy::rejection_lines(&p, &relaxed))
+        }
+        None => None,
+    };
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
     let outcome = vigil::gate::gate_as_of(
@@ -40,6 +54,13 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     progress.finish();
     let outcome = outcome?;
     let mut text = vigil::report::gate::render(&outcome);
+    if let Some(lines) = &relaxed {
+        // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
+        text = text.replacen("vigil gate: PASS", "vigil gate: FAIL", 1);
+        text.push_str("\npolicy: ");
+        text.push_str(&lines.join("\n"));
+        text.push('\n');
+    }
     if let Some(dir) = &a.evidence {
         let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
         if !written.is_empty() {
@@ -52,8 +73,12 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     if let Some(path) = &a.output {
         vigil::output::write_output(path, text.as_bytes())?;
     }
-    emit(text.as_bytes())?;
-    Ok(if outcome.passed() {
+    if g.quiet {
+        emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
+    } else {
+        emit(text.as_bytes())?;
+    }
+    Ok(if outcome.passed() && relaxed.is_none() {
         Exit::Ok
     } else {
         Exit::Findings

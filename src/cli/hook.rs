@@ -1,9 +1,10 @@
-//! `vigil hook install`: writes vigil's git hooks into a repository.
+//! `vigil hook install`, `uninstall` and `status`: vigil's git hooks in a repository.
 
-use super::{Exit, Outcome};
+use super::{Exit, Globals, Outcome};
 use std::os::unix::ffi::OsStrExt;
 use vigil::config::CONFIG_FILE;
 use vigil::hook::{self, HookRepo, Installed};
+use vigil::hook_admin::{self, HookState, Uninstalled};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,6 +19,22 @@ enum Command {
     /// flag: pre-commit in a repository with a work tree, pre-receive in a bare one. Installing again
     /// updates vigil's own hooks; a hook vigil did not write is left alone unless --force.
     Install(InstallArgs),
+    /// Remove vigil's hooks (both by default). A hook that vigil set aside when installing with
+    /// --force (HOOK.before-vigil) is put back; a hook vigil did not write is never removed.
+    Uninstall(UninstallArgs),
+    /// Show, for the pre-commit and pre-receive hooks, whether vigil's hook is installed, current, and
+    /// which vigil binary and command it runs.
+    Status,
+}
+
+#[derive(clap::Args, Debug)]
+struct UninstallArgs {
+    /// Remove the pre-commit hook.
+    #[arg(long)]
+    pre_commit: bool,
+    /// Remove the pre-receive hook.
+    #[arg(long)]
+    pre_receive: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -38,8 +55,21 @@ struct InstallArgs {
     workspace: Option<String>,
 }
 
-pub fn run(a: Args) -> Outcome {
-    let Command::Install(a) = a.command;
+pub fn run(g: &Globals, a: Args) -> Outcome {
+    match a.command {
+        Command::Install(a) => install(g, a),
+        Command::Uninstall(a) => uninstall(g, a),
+        Command::Status => status(),
+    }
+}
+
+/// The hooks vigil ships: name and script.
+const HOOKS: [(&str, &str); 2] = [
+    ("pre-commit", hook::PRE_COMMIT),
+    ("pre-receive", hook::PRE_RECEIVE),
+];
+
+fn install(g: &Globals, a: InstallArgs) -> Outcome {
     let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
     let repo = HookRepo::open(&cwd)?;
     let (mut pre_commit, pre_receive) = (a.pre_commit, a.pre_receive);
@@ -107,7 +137,9 @@ pub fn run(a: Args) -> Outcome {
     let args: Vec<String> = match &workspace {
         Some(p) if !p.is_empty() => {
             let w = String::from_utf8_lossy(p).into_owned();
-            println!("hooks check the workspace {w}/ (--workspace {w})");
+            if !g.quiet {
+                println!("hooks check the workspace {w}/ (--workspace {w})");
+            }
             vec!["--workspace".into(), w]
         }
         _ => Vec::new(),
@@ -125,6 +157,7 @@ pub fn run(a: Args) -> Outcome {
         }
         let path = dir.join(name);
         match hook::install(&dir, name, &hook::script(template, &bin, &args), a.force) {
+            Ok(_) if g.quiet => {}
             Ok(Installed::Created) => println!("installed {}", path.display()),
             Ok(Installed::Updated) => println!("updated {}", path.display()),
             Ok(Installed::Unchanged) => println!("{} is up to date", path.display()),
@@ -139,5 +172,107 @@ pub fn run(a: Args) -> Outcome {
             }
         }
     }
+    Ok(code)
+}
+
+fn uninstall(g: &Globals, a: UninstallArgs) -> Outcome {
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let dir = HookRepo::open(&cwd)?.hooks_dir();
+    let all = !a.pre_commit && !a.pre_receive;
+    let mut code = Exit::Ok;
+    for (name, _) in HOOKS {
+        let named =
+            (name == "pre-commit" && a.pre_commit) || (name == "pre-receive" && a.pre_receive);
+        if !(all || named) {
+            continue;
+        }
+        let path = dir.join(name);
+        match hook_admin::uninstall(&dir, name) {
+            Ok(_) if g.quiet => {}
+            Ok(Uninstalled::Absent) => println!("{}: not installed", path.display()),
+            Ok(Uninstalled::Removed) => println!("removed {}", path.display()),
+            Ok(Uninstalled::Restored(from)) => println!(
+                "removed vigil's {name} hook; {} is back (from {})",
+                path.display(),
+                from.display()
+            ),
+            // Without a flag, another tool's hook is simply not vigil's to remove.
+            Err(hook_admin::UninstallError::Foreign(p)) if all => {
+                if !g.quiet {
+                    println!("{}: not vigil's hook; left alone", p.display());
+                }
+            }
+            Err(e) => {
+                eprintln!("vigil: error: {e}");
+                code = Exit::Errors;
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn status() -> Outcome {
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let dir = HookRepo::open(&cwd)?.hooks_dir();
+    let mut out = format!("hooks folder: {}\n", dir.display());
+    let mut code = Exit::Ok;
+    for (name, template) in HOOKS {
+        let s = match hook_admin::status(&dir, name, template) {
+            Ok(s) => s,
+            Err((path, e)) => {
+                eprintln!("vigil: error: {}: {e}", path.display());
+                code = Exit::Errors;
+                continue;
+            }
+        };
+        let state = match &s.state {
+            HookState::Absent => "not installed".to_string(),
+            HookState::Foreign { .. } => "a hook vigil did not write".to_string(),
+            HookState::Vigil {
+                current,
+                bin,
+                command,
+                ..
+            } => {
+                let freshness = if *current {
+                    "current"
+                } else {
+                    "outdated: `vigil hook install` updates it"
+                };
+                let bin = bin.as_deref().unwrap_or("$VIGIL_BIN");
+                let missing = if std::path::Path::new(bin).is_absolute()
+                    && !std::path::Path::new(bin).is_file()
+                {
+                    " (not found: reinstall the hook)"
+                } else {
+                    ""
+                };
+                format!(
+                    "vigil's, {freshness}; runs {bin}{missing} {}",
+                    command.as_deref().unwrap_or("")
+                )
+            }
+        };
+        out.push_str(&format!("{name:<12} {state}\n"));
+        if let HookState::Vigil {
+            executable: false, ..
+        }
+        | HookState::Foreign { executable: false } = s.state
+        {
+            out.push_str(&format!(
+                "{:<12} not executable: git does not run it (chmod +x {})\n",
+                "",
+                s.path.display()
+            ));
+        }
+        if let Some(b) = &s.backup {
+            out.push_str(&format!(
+                "{:<12} the hook it replaced is kept as {} (`vigil hook uninstall` puts it back)\n",
+                "",
+                b.display()
+            ));
+        }
+    }
+    super::emit(out.as_bytes())?;
     Ok(code)
 }

@@ -32,6 +32,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         .map(|p| inventory::inventory(&source, p, Some(&ws.root)))
         .collect();
     match a.format {
+        Format::Human if g.quiet => emit(vigil::report::quiet::render_inventory(&invs).as_bytes())?,
         Format::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
         Format::Json => {
             // Only git is asked: its attributes are read in process, without a status query.
@@ -46,5 +47,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             emit(&json::render_inventory(&invs, &transform))?
         }
     }
-    Ok(Exit::Ok)
+    // A component that could not be listed is an error finding, as in `check`: say so in the status.
+    Ok(if invs.iter().any(|i| !i.problems.is_empty()) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
 }

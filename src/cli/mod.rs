@@ -2,14 +2,18 @@
 
 mod approve;
 mod check;
+mod completions;
 mod diff;
 mod explain;
 mod gate;
 mod hook;
 mod inventory;
+mod log;
+mod man;
 mod pre_receive;
 mod requirements;
 mod schema;
+mod sign;
 mod svn_pre_commit;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -81,9 +85,15 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     config: Option<PathBuf>,
 
-    /// When to colour human output.
+    /// When to colour human output and diffs. `auto`: on a terminal, unless NO_COLOR is set or
+    /// CLICOLOR=0; CLICOLOR_FORCE (set, non-empty) colours even when piped.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+
+    /// Print only findings at error severity (nothing when a command passes); the exit status says
+    /// the rest. Reports written with -o/--output stay complete.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 
     #[command(subcommand)]
     command: Command,
@@ -107,9 +117,14 @@ enum Command {
     Gate(gate::Args),
     /// Install vigil's git hooks.
     Hook(hook::Args),
+    /// List a profile's approvals from git history: when, who signed (verified), the requirements
+    /// satisfied and the component paths changed.
+    Log(log::Args),
     /// The git pre-receive hook: reads `OLD NEW REF` lines on stdin and rejects the push when a pushed
     /// tip fails the check of the profiles it carries.
     PreReceive(pre_receive::Args),
+    /// Add your SSH signature to a profile's approval, changing nothing else in it.
+    Sign(sign::Args),
     /// List every requirement (rule packs and the site's own), its dates, source, the profiles it
     /// applies to and their state on a day.
     Requirements(requirements::Args),
@@ -117,6 +132,10 @@ enum Command {
     Schema(schema::Args),
     /// Subversion pre-commit hook: check a transaction before it becomes a revision.
     SvnPreCommit(svn_pre_commit::Args),
+    /// Print the completion script for a shell (bash, zsh, fish, elvish, powershell).
+    Completions(completions::Args),
+    /// Print the manual page (roff), or write one page per subcommand into a folder.
+    Man(man::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,13 +146,16 @@ pub enum ColorChoice {
 }
 
 impl ColorChoice {
-    /// Colour on a terminal, unless `NO_COLOR` is set to anything non-empty.
-    pub fn enabled(self, stream_is_terminal: bool) -> bool {
+    /// Whether to colour `stream`. `always` and `never` are obeyed; `auto` follows the conventions
+    /// as anstream reads them: no colour when `NO_COLOR` is set (non-empty), colour when
+    /// `CLICOLOR_FORCE` is set (non-empty), no colour when `CLICOLOR=0`, else colour on a terminal
+    /// whose `TERM` supports it.
+    pub fn enabled<S: anstream::stream::RawStream>(self, stream: &S) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                stream_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                anstream::AutoStream::choice(stream) != anstream::ColorChoice::Never
             }
         }
     }
@@ -143,6 +165,7 @@ impl ColorChoice {
 pub struct Globals {
     pub config: Option<PathBuf>,
     pub color: ColorChoice,
+    pub quiet: bool,
 }
 
 impl Globals {
@@ -152,7 +175,7 @@ impl Globals {
     }
 
     pub fn stdout_color(&self) -> bool {
-        self.color.enabled(io::stdout().is_terminal())
+        self.color.enabled(&io::stdout())
     }
 }
 
@@ -174,6 +197,7 @@ pub fn main() -> ExitCode {
     let g = Globals {
         config: cli.config,
         color: cli.color,
+        quiet: cli.quiet,
     };
     let result = match cli.command {
         Command::Check(a) => check::run(&g, a),
@@ -182,11 +206,15 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&g, a),
         Command::Explain(a) => explain::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
+        Command::Log(a) => log::run(&g, a),
         Command::Requirements(a) => requirements::run(&g, a),
         Command::Schema(a) => schema::run(a),
-        Command::Hook(a) => hook::run(a),
+        Command::Sign(a) => sign::run(&g, a),
+        Command::Hook(a) => hook::run(&g, a),
         Command::PreReceive(a) => pre_receive::run(a),
         Command::SvnPreCommit(a) => svn_pre_commit::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     };
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
@@ -200,6 +228,33 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The signer for `--key`, or for git's `user.signingKey` when there is none.
+pub fn signer(ws: &Workspace, key: Option<PathBuf>) -> Result<vigil::signature::Signer, Failure> {
+    let key = match key {
+        Some(k) => k,
+        None => vigil::sign::default_key(ws).ok_or_else(|| {
+            usage("which key signs? pass --key FILE, or set git's user.signingKey")
+        })?,
+    };
+    Ok(vigil::signature::Signer::new(key))
+}
+
+/// One line per signed approval.
+pub fn print_signed(ws: &Workspace, signed: &[vigil::sign::Signed]) {
+    for s in signed {
+        let rel = s.file.strip_prefix(&ws.root).unwrap_or(&s.file);
+        println!(
+            "signed {} as {} with {}: {} signature{} in {}",
+            s.profile,
+            s.entry.principal,
+            s.entry.key_fingerprint,
+            s.signatures,
+            if s.signatures == 1 { "" } else { "s" },
+            rel.display()
+        );
+    }
+}
+
 /// Writes bytes to stdout, flushing, so a broken pipe surfaces as an error the caller maps.
 pub fn emit(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
@@ -207,44 +262,51 @@ pub fn emit(bytes: &[u8]) -> io::Result<()> {
     out.flush()
 }
 
-/// A one-line progress display on stderr, only on a terminal; piped output stays clean.
+/// A one-line progress display on stderr (indicatif), only on a terminal and only once a run has taken
+/// longer than a second, so quick runs and piped output stay clean.
 pub struct ProgressLine {
     enabled: bool,
-    last: std::time::Instant,
-    shown: bool,
+    started: std::time::Instant,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl ProgressLine {
     pub fn new() -> Self {
         ProgressLine {
             enabled: io::stderr().is_terminal(),
-            last: std::time::Instant::now(),
-            shown: false,
+            started: std::time::Instant::now(),
+            bar: None,
         }
     }
 
     pub fn update(&mut self, p: vigil::check::Progress) {
         use vigil::check::Progress as P;
-        if !self.enabled || self.last.elapsed() < std::time::Duration::from_millis(150) {
+        if !self.enabled || self.started.elapsed() < std::time::Duration::from_secs(1) {
             return;
         }
-        self.last = std::time::Instant::now();
-        let text = match p {
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{msg}").expect("a valid template"),
+            );
+            bar
+        });
+        bar.set_message(match p {
             P::Inventory {
                 profile_index,
                 profiles,
             } => format!("inventory: profile {}/{profiles}", profile_index + 1),
             P::Status { paths } => format!("version control: status of {paths} components"),
             P::Hashing { done, total } => format!("hashing: {done}/{total}"),
-        };
-        let _ = write!(io::stderr(), "\r\x1b[2K{text}");
-        self.shown = true;
+        });
     }
 
     pub fn finish(&mut self) {
-        if self.shown {
-            let _ = write!(io::stderr(), "\r\x1b[2K");
-            self.shown = false;
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 }

@@ -15,6 +15,12 @@ pub struct Args {
     /// Check every commit the push adds, not only each ref's new tip.
     #[arg(long)]
     every_commit: bool,
+
+    /// The server's own policy file (allowed signers, required approvals, minimum severities,
+    /// profiles that must exist), outside the repository: a pushed vigil.toml may only make it
+    /// stricter, and a push whose vigil.toml goes below it is rejected.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<std::path::PathBuf>,
 }
 
 pub fn run(a: Args) -> Outcome {
@@ -38,7 +44,11 @@ pub fn run(a: Args) -> Outcome {
         }
     }
     let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
-    let server = Server::open(&cwd, prefix, a.every_commit)?;
+    let policy = match &a.policy {
+        Some(f) => Some(vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?),
+        None => None,
+    };
+    let server = Server::open(&cwd, prefix, a.every_commit)?.with_policy(policy);
     let mut rejected = 0;
     let mut errors = 0;
     for u in &updates {

@@ -40,6 +40,12 @@ pub struct Args {
     #[arg(long)]
     no_cache: bool,
 
+    /// The server's own policy file (allowed signers, required approvals, minimum severities,
+    /// profiles that must exist), outside the repository: vigil.toml may only make it stricter, and
+    /// a commit whose vigil.toml goes below it is rejected.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+
     /// Also say what was checked when the commit is accepted.
     #[arg(long, short = 'v')]
     verbose: bool,
@@ -56,7 +62,15 @@ pub fn run(a: Args) -> Outcome {
         (false, Some(f)) => Some(f),
         (false, None) => Some(svn_hook::default_cache(&a.repos)),
     };
+    let policy = match &a.policy {
+        Some(f) => Some(
+            vigil::policy::Policy::load(f)
+                .map_err(|e| Failure::HookCouldNotRun(vigil::Error::Config(e)))?,
+        ),
+        None => None,
+    };
     let o = Options {
+        policy,
         cache,
         repos: a.repos,
         txn,

@@ -6,31 +6,33 @@ use crate::finding::Severity;
 use crate::inventory::{chain_text, Inventory};
 use crate::path::escape_text;
 use crate::report::json::kind_text;
+use anstyle::{AnsiColor, Style};
 use std::fmt::Write;
 
 struct Paint(bool);
 
 impl Paint {
-    fn wrap(&self, code: &str, s: &str) -> String {
+    fn wrap(&self, style: Style, s: &str) -> String {
         if self.0 {
-            format!("\x1b[{code}m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
     }
     fn severity(&self, s: Severity) -> String {
         let text = format!("{:<7}", s.as_str());
-        match s {
-            Severity::Error => self.wrap("1;31", &text),
-            Severity::Warning => self.wrap("1;33", &text),
-            _ => self.wrap("1;36", &text),
-        }
+        let color = match s {
+            Severity::Error => AnsiColor::Red,
+            Severity::Warning => AnsiColor::Yellow,
+            _ => AnsiColor::Cyan,
+        };
+        self.wrap(color.on_default().bold(), &text)
     }
     fn bold(&self, s: &str) -> String {
-        self.wrap("1", s)
+        self.wrap(Style::new().bold(), s)
     }
     fn dim(&self, s: &str) -> String {
-        self.wrap("2", s)
+        self.wrap(Style::new().dimmed(), s)
     }
 }
 
@@ -95,7 +97,7 @@ pub fn render(r: &Report, color: bool) -> String {
             None => "never approved".into(),
         };
         let verdict = if findings.is_empty() {
-            p.wrap("1;32", "ok     ")
+            p.wrap(AnsiColor::Green.on_default().bold(), "ok     ")
         } else {
             "       ".to_string()
         };
@@ -123,9 +125,9 @@ pub fn render(r: &Report, color: bool) -> String {
         let _ = write!(summary, ", {}", plural(notes, "note", "notes"));
     }
     let verdict = if errors > 0 {
-        p.wrap("1;31", "FAILED")
+        p.wrap(AnsiColor::Red.on_default().bold(), "FAILED")
     } else {
-        p.wrap("1;32", "ok")
+        p.wrap(AnsiColor::Green.on_default().bold(), "ok")
     };
     let _ = writeln!(out, "\n{verdict}: {summary}");
     out

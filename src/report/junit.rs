@@ -5,37 +5,20 @@
 //! A test case fails (`<failure>`) when it has a finding at error severity; findings below that are
 //! listed in its `<system-out>`, so the dashboard's pass/fail agrees with vigil's exit status. Each case
 //! has at most one `<failure>`, as the strictest readers require; it lists every finding of that path.
+//! The XML is written by quick-junit, which escapes it and computes the counts.
 
 use crate::check::{ProfileResult, Report};
 use crate::finding::{Finding, Severity};
 use crate::inventory::chain_text;
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Escapes text for an XML attribute or element. Characters XML 1.0 cannot hold at all (most control
-/// characters) become U+FFFD, so a hostile file name cannot make the report unreadable.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\t' => out.push_str("&#9;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Like [`esc`], but keeps line breaks as they are, for element text.
-fn esc_text(s: &str) -> String {
-    esc(s).replace("&#10;", "\n")
+/// Text for the report. quick-junit escapes markup and drops the control characters XML 1.0 cannot hold;
+/// the two non-characters it keeps become U+FFFD, so a hostile file name cannot make the report
+/// unreadable.
+fn text(s: &str) -> String {
+    s.replace(['\u{FFFE}', '\u{FFFF}'], "\u{FFFD}")
 }
 
 fn describe(f: &Finding) -> String {
@@ -60,38 +43,24 @@ fn describe(f: &Finding) -> String {
 
 /// Renders the JUnit XML report.
 pub fn render(r: &Report) -> Vec<u8> {
-    let mut suites = String::new();
-    let (mut all_tests, mut all_failures) = (0usize, 0usize);
+    let mut report = quick_junit::Report::new(text(&format!("vigil {}", r.mode.as_str())));
     for p in &r.profiles {
-        let cases = cases_of(r, p);
-        let failures = cases
-            .values()
-            .filter(|c| c.iter().any(|f| f.severity == Severity::Error))
-            .count();
-        all_tests += cases.len();
-        all_failures += failures;
-        let _ = writeln!(
-            suites,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">",
-            esc(&p.name),
-            cases.len()
-        );
-        properties(&mut suites, r, p);
-        let classname = format!("vigil.{}", p.name);
-        for (path, findings) in &cases {
-            testcase(&mut suites, path, &classname, findings);
+        let mut suite = TestSuite::new(text(&p.name));
+        suite.add_properties(properties(r, p));
+        let classname = text(&format!("vigil.{}", p.name));
+        for (path, findings) in &cases_of(r, p) {
+            suite.add_test_case(testcase(path, &classname, findings));
         }
-        let _ = writeln!(suites, "  </testsuite>");
+        report.add_test_suite(suite);
     }
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<testsuites name=\"vigil {}\" tests=\"{all_tests}\" failures=\"{all_failures}\" errors=\"0\" skipped=\"0\">",
-        r.mode.as_str()
-    );
-    out.push_str(&suites);
-    out.push_str("</testsuites>\n");
-    out.into_bytes()
+    let mut out = Vec::new();
+    report
+        .serialize(&mut out)
+        .expect("writing XML into memory cannot fail");
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    out
 }
 
 /// A profile's test cases by path (components, the manifest, and any other path with a finding),
@@ -110,9 +79,8 @@ fn cases_of<'a>(r: &'a Report, p: &ProfileResult) -> BTreeMap<String, Vec<&'a Fi
     cases
 }
 
-/// A suite's `<properties>`: the run and the approval.
-fn properties(out: &mut String, r: &Report, p: &ProfileResult) {
-    let _ = writeln!(out, "    <properties>");
+/// A suite's properties: the run and the approval.
+fn properties(r: &Report, p: &ProfileResult) -> Vec<Property> {
     let mut props: Vec<(&str, String)> = vec![
         ("mode", r.mode.as_str().into()),
         ("source", r.source.clone()),
@@ -127,42 +95,38 @@ fn properties(out: &mut String, r: &Report, p: &ProfileResult) {
         props.push(("approved-by", m.manifest.approved_by.clone()));
         props.push(("approved-at", m.manifest.approved_at.clone()));
     }
-    for (k, v) in props {
-        let _ = writeln!(out, "      <property name=\"{k}\" value=\"{}\"/>", esc(&v));
-    }
-    let _ = writeln!(out, "    </properties>");
+    props
+        .into_iter()
+        .map(|(k, v)| Property::new(k, text(&v)))
+        .collect()
 }
 
-/// One `<testcase>`: failed by its error findings, the others in `<system-out>`.
-fn testcase(out: &mut String, path: &str, classname: &str, findings: &[&Finding]) {
+/// One test case: failed by its error findings (one `<failure>` listing them all, as the strictest
+/// readers require), the others in `<system-out>`.
+fn testcase(path: &str, classname: &str, findings: &[&Finding]) -> TestCase {
     let (errors, others): (Vec<&Finding>, Vec<&Finding>) =
         findings.iter().partition(|f| f.severity == Severity::Error);
-    let open = format!(
-        "    <testcase name=\"{}\" classname=\"{}\"",
-        esc(path),
-        esc(classname)
-    );
-    if errors.is_empty() && others.is_empty() {
-        let _ = writeln!(out, "{open}/>");
-        return;
-    }
-    let _ = writeln!(out, "{open}>");
-    if let Some(first) = errors.first() {
-        let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
-        let body: String = errors.iter().map(|f| describe(f)).collect();
-        let _ = writeln!(
-            out,
-            "      <failure type=\"{}\" message=\"{}\">{}</failure>",
-            esc(&codes.join(",")),
-            esc(&format!("{}: {}", first.code, first.message)),
-            esc_text(&body)
-        );
-    }
+    let status = match errors.first() {
+        None => TestCaseStatus::success(),
+        Some(first) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let codes: Vec<&str> = errors.iter().map(|f| f.code.as_str()).collect();
+            s.set_type(text(&codes.join(",")))
+                .set_message(text(&format!("{}: {}", first.code, first.message)))
+                .set_description(text(
+                    &errors.iter().map(|f| describe(f)).collect::<String>(),
+                ));
+            s
+        }
+    };
+    let mut case = TestCase::new(text(path), status);
+    case.set_classname(classname);
     if !others.is_empty() {
-        let body: String = others.iter().map(|f| describe(f)).collect();
-        let _ = writeln!(out, "      <system-out>{}</system-out>", esc_text(&body));
+        case.set_system_out(text(
+            &others.iter().map(|f| describe(f)).collect::<String>(),
+        ));
     }
-    let _ = writeln!(out, "    </testcase>");
+    case
 }
 
 #[cfg(test)]
@@ -170,9 +134,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_drops_what_xml_cannot_hold() {
-        assert_eq!(esc("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
-        assert_eq!(esc("x\u{1}y\u{1b}"), "x\u{FFFD}y\u{FFFD}");
-        assert_eq!(esc_text("one\ntwo"), "one\ntwo");
+    fn what_xml_cannot_hold_never_reaches_the_report() {
+        assert_eq!(text("a\u{FFFE}b\u{FFFF}"), "a\u{FFFD}b\u{FFFD}");
+        let case = testcase("x\u{1}<y>&\u{1b}[31m", "vigil.p", &[]);
+        let mut suite = TestSuite::new("p");
+        suite.add_test_case(case);
+        let mut report = quick_junit::Report::new("vigil");
+        report.add_test_suite(suite);
+        let xml = report.to_string().unwrap();
+        assert!(xml.contains("name=\"x&lt;y&gt;&amp;\""), "{xml}");
+        roxmltree::Document::parse(&xml).unwrap();
     }
 }

@@ -6,6 +6,7 @@ pub mod human;
 pub mod json;
 pub mod junit;
 pub mod prometheus;
+pub mod quiet;
 pub mod requirements;
 pub mod sarif;
 

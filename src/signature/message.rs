@@ -15,10 +15,12 @@
 //! approved-at "2026-11-29T15:00:00Z"
 //! reason "annual key rollover"                       (only when the manifest has a reason)
 //! revision "git" "3f2a…" false                       (vcs, id or null, local changes)
-//! satisfies "CABF-BR-7.1.2"                          (one line per id, sorted, duplicates once)
 //! component "file" 1234 "af13…" "ca/issuing.cnf"     (kind, size, BLAKE3, path; sorted by path bytes)
+//! satisfies "cabf-tls-br/sc62-review" "2026-11-29T15:00:00Z" "Alice <alice@example.org>"
+//!                                                    (the component's `[[component.satisfies]]`
+//!                                                     records, under it, sorted by id then time)
 //! component "symlink" 9 "77e0…" "ca/current" "issuing.cnf"   (a symlink adds its target)
-//! end 3
+//! end 2
 //! ```
 //!
 //! Every free-text value (profile, approver, time, reason, ids, paths in their escaped form, targets)
@@ -36,10 +38,10 @@ use std::fmt::Write as _;
 /// The version of the message format this build writes and verifies (the first line of the message).
 pub const MESSAGE_VERSION: u32 = 1;
 
-/// Builds the canonical message of an approval: the manifest's content plus the ids of the
-/// requirements it satisfies (`satisfies`). Pure and deterministic: the order of `components` and of
-/// `satisfies` in the input does not matter.
-pub fn canonical_message(manifest: &Manifest, satisfies: &[String]) -> Vec<u8> {
+/// Builds the canonical message of an approval: the manifest's content, with the requirements each
+/// component was reviewed against. Pure and deterministic: the order of the components and of their
+/// review records in the input does not matter.
+pub fn canonical_message(manifest: &Manifest) -> Vec<u8> {
     let mut out = String::new();
     let _ = writeln!(out, "vigil-approval-message {MESSAGE_VERSION}");
     let _ = writeln!(out, "profile {}", quote(&manifest.profile));
@@ -56,12 +58,6 @@ pub fn canonical_message(manifest: &Manifest, satisfies: &[String]) -> Vec<u8> {
         rev.id.as_deref().map_or_else(|| "null".to_string(), quote),
         rev.local_changes
     );
-    let mut ids: Vec<&String> = satisfies.iter().collect();
-    ids.sort();
-    ids.dedup();
-    for id in ids {
-        let _ = writeln!(out, "satisfies {}", quote(id));
-    }
     let mut components: Vec<_> = manifest.components.iter().collect();
     // Sorted by the path's bytes, the order `Manifest::to_toml` writes, whatever order the file had.
     components.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
@@ -78,6 +74,17 @@ pub fn canonical_message(manifest: &Manifest, satisfies: &[String]) -> Vec<u8> {
             let _ = write!(out, " {}", quote(t));
         }
         out.push('\n');
+        let mut reviews: Vec<_> = c.satisfies.iter().collect();
+        reviews.sort_by(|a, b| (&a.requirement, &a.at, &a.by).cmp(&(&b.requirement, &b.at, &b.by)));
+        for r in reviews {
+            let _ = writeln!(
+                out,
+                "satisfies {} {} {}",
+                quote(&r.requirement),
+                quote(&r.at),
+                quote(&r.by)
+            );
+        }
     }
     let _ = writeln!(out, "end {}", components.len());
     out.into_bytes()
@@ -108,6 +115,7 @@ mod tests {
                 id: Some("abc123".into()),
                 local_changes: false,
             },
+            signatures: Vec::new(),
             components: vec![
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"z.cnf"),
@@ -115,7 +123,11 @@ mod tests {
                     size: 3,
                     blake3: "00ff".into(),
                     target: None,
-                    satisfies: Vec::new(),
+                    satisfies: vec![crate::requirements::Satisfies {
+                        requirement: "R-2".into(),
+                        at: "2026-11-29T15:00:00Z".into(),
+                        by: "Alice <alice@example.org>".into(),
+                    }],
                 },
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"a\xff"),
@@ -131,7 +143,7 @@ mod tests {
 
     #[test]
     fn exact_bytes_of_version_one() {
-        let m = canonical_message(&sample(), &["R-2".into(), "R-1".into(), "R-2".into()]);
+        let m = canonical_message(&sample());
         assert_eq!(
             String::from_utf8(m).unwrap(),
             "vigil-approval-message 1\n\
@@ -140,10 +152,9 @@ mod tests {
              approved-at \"2026-11-29T15:00:00Z\"\n\
              reason \"line one\\nprofile \\\"forged\\\"\"\n\
              revision \"git\" \"abc123\" false\n\
-             satisfies \"R-1\"\n\
-             satisfies \"R-2\"\n\
              component \"symlink\" 5 \"11ee\" \"a\\\\xff\" \"z.cnf\"\n\
              component \"file\" 3 \"00ff\" \"z.cnf\"\n\
+             satisfies \"R-2\" \"2026-11-29T15:00:00Z\" \"Alice <alice@example.org>\"\n\
              end 2\n"
         );
     }
@@ -155,19 +166,19 @@ mod tests {
         for c in &mut m.components {
             c.blake3 = c.blake3.repeat(16);
         }
-        let reference = canonical_message(&m, &[]);
+        let reference = canonical_message(&m);
         // Reordered tables, other whitespace, another writer version: same message.
         let text = m
             .to_toml()
             .replace("vigil-version = \"0.1.0\"", "vigil-version   =   \"9.9.9\"");
         let mut back = Manifest::parse(Path::new("m.toml"), &text).unwrap();
         back.components.reverse();
-        assert_eq!(canonical_message(&back, &[]), reference);
+        assert_eq!(canonical_message(&back), reference);
     }
 
     #[test]
     fn every_approved_field_changes_the_message() {
-        let reference = canonical_message(&sample(), &[]);
+        let reference = canonical_message(&sample());
         let edits: &[fn(&mut Manifest)] = &[
             |m| m.profile = "cb".into(),
             |m| m.approved_by = "Mallory".into(),
@@ -183,12 +194,14 @@ mod tests {
             |m| {
                 m.components.pop();
             },
+            |m| m.components[0].satisfies[0].requirement = "R-3".into(),
+            |m| m.components[0].satisfies[0].at = "2026-11-29T15:00:01Z".into(),
+            |m| m.components[0].satisfies.clear(),
         ];
         for (i, edit) in edits.iter().enumerate() {
             let mut m = sample();
             edit(&mut m);
-            assert_ne!(canonical_message(&m, &[]), reference, "edit {i}");
+            assert_ne!(canonical_message(&m), reference, "edit {i}");
         }
-        assert_ne!(canonical_message(&sample(), &["R-1".into()]), reference);
     }
 }

@@ -6,13 +6,14 @@
 //!
 //! # In the manifest
 //!
-//! An approval's signatures live in its manifest as `[[signature]]` tables after the components, with
-//! the ids of the requirements the approval satisfies as a top-level `satisfies` array:
+//! An approval's signatures live in its manifest as `[[signature]]` tables after the components. The
+//! requirements each component was reviewed against (`[[component.satisfies]]`) are part of what is
+//! signed:
 //!
 //! ```toml
-//! satisfies = ["CABF-BR-7.1.2.3", "CPS-4.9"]
-//!
 //! [[component]]
+//! # ...
+//! [[component.satisfies]]
 //! # ...
 //!
 //! [[signature]]
@@ -32,8 +33,10 @@
 //! `signed-at` is the signer's own clock, recorded for the audit trail and not itself signed.
 
 pub mod allowed;
+pub mod judge;
 pub mod message;
 pub mod sign;
+pub mod signers;
 pub mod verify;
 
 pub use allowed::{AllowedSigner, AllowedSigners};
@@ -98,12 +101,10 @@ impl SignatureEntry {
     }
 }
 
-/// The signing part of a manifest file: the requirement ids it satisfies and its signatures. Read
-/// on its own, so it works whatever else the manifest holds.
+/// The signing part of a manifest file: its signatures. Read on its own, so it works whatever else
+/// the manifest holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct SigningPart {
-    #[serde(default)]
-    pub satisfies: Vec<String>,
     #[serde(default, rename = "signature")]
     pub signatures: Vec<SignatureEntry>,
 }
@@ -120,11 +121,10 @@ impl SigningPart {
 pub fn sign_approval(
     signer: &Signer,
     manifest: &crate::manifest::Manifest,
-    satisfies: &[String],
     principal: &str,
     signed_at: &str,
 ) -> Result<SignatureEntry, SignError> {
-    let armored = signer.sign(&canonical_message(manifest, satisfies))?;
+    let armored = signer.sign(&canonical_message(manifest))?;
     SignatureEntry::new(principal, armored, signed_at).map_err(|e| SignError::Failed {
         key: signer.key.clone(),
         stderr: e.to_string(),

@@ -88,6 +88,7 @@ fn manifest() -> impl Strategy<Value = Manifest> {
                     local_changes: local,
                 },
                 components,
+                signatures: Vec::new(),
             }
         })
 }

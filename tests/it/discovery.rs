@@ -159,7 +159,7 @@ fn include_cycle_is_reported_with_each_file_once() {
         .file("b.cnf", ".include a.cnf\n.include self.cnf\n")
         .file("self.cnf", ".include self.cnf\n")
         .commit_all("p");
-    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(1);
     assert_eq!(
         r.components(),
         [
@@ -302,7 +302,7 @@ fn inventory_human_output() {
         .file("validity/398.cnf", "default_days = 397\n")
         .symlink("current.cnf", "validity/398.cnf")
         .commit_all("p");
-    let r = s.vigil(&["inventory"]).expect(0);
+    let r = s.vigil(&["inventory"]).expect(1);
     assert_eq!(
         r.stdout,
         "p (2 components)
@@ -386,7 +386,7 @@ fn include_paths_expand_openssl_variables() {
         .file("validity/398.cnf", "default_days = 397\n")
         .file("home/x.cnf", "x = 1\n")
         .commit_all("p");
-    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(1);
     let j = r.json();
     let comps = first_profile_paths(&j);
     assert_eq!(comps, ["p.cnf", "validity/398.cnf"]);

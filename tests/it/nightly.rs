@@ -129,7 +129,7 @@ fn sarif_is_valid_and_carries_rules_levels_locations_and_chains() {
     assert_eq!(stale["level"], "error");
     let loc = &stale["locations"][0]["physicalLocation"]["artifactLocation"];
     assert_eq!(loc["uri"], "validity/398.cnf");
-    assert_eq!(loc["uriBaseId"], "WORKSPACE");
+    assert_eq!(loc["uriBaseId"], "%SRCROOT%");
     // The chain: declared in vigil.toml, then included from line 1 of the profile.
     let related = stale["relatedLocations"].as_array().unwrap();
     assert_eq!(related.len(), 2, "{related:#?}");

@@ -98,7 +98,7 @@ fn a_file_too_large_to_scan_is_reported() {
             .unwrap();
         f.write_all(&b"# padding\n".repeat(1000)).unwrap();
     }
-    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(1);
     let p = problems(&r);
     assert!(
         p.iter().any(|l| l.starts_with("unreadable huge.cnf:")),

@@ -64,6 +64,10 @@ fn exhaustive(c: Code) {
         | Code::OpensslError
         | Code::UndeclaredEnv
         | Code::ForeignApproval
+        | Code::Unsigned
+        | Code::BadSignature
+        | Code::UntrustedSigner
+        | Code::InsufficientApprovals
         | Code::Violation
         | Code::Unreviewed
         | Code::Upcoming

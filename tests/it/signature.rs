@@ -28,6 +28,11 @@ path = "ca/issuing.cnf"
 kind = "file"
 size = 12
 blake3 = "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+
+[[component.satisfies]]
+requirement = "cabf-tls-br/sc62-review"
+at = "2026-11-29T15:00:00Z"
+by = "Alice <alice@example.org>"
 "#;
 
 fn ssh_keygen() -> Command {
@@ -70,7 +75,7 @@ fn manifest() -> Manifest {
 }
 
 fn message() -> Vec<u8> {
-    canonical_message(&manifest(), &["CABF-BR-7.1".to_string()])
+    canonical_message(&manifest())
 }
 
 struct Fixture {
@@ -147,7 +152,6 @@ fn vigil_signs_and_openssh_verifies_for_every_key_type() {
         let entry = sign_approval(
             &Signer::new(&key),
             &manifest(),
-            &["CABF-BR-7.1".to_string()],
             "alice@example.org",
             "2026-11-29T15:01:00Z",
         )
@@ -219,7 +223,7 @@ fn a_changed_manifest_is_a_bad_signature() {
     // One byte of one hash flipped after signing.
     let h = &mut m.components[0].blake3;
     h.replace_range(0..1, "b");
-    let changed = canonical_message(&m, &["CABF-BR-7.1".to_string()]);
+    let changed = canonical_message(&m);
     let e = verify(&changed, &sig, "alice@example.org", &allowed, now()).unwrap_err();
     assert!(
         matches!(e, Failure::Bad(BadSignature::Mismatch { .. })),
@@ -229,8 +233,10 @@ fn a_changed_manifest_is_a_bad_signature() {
     assert!(f
         .openssh_verify(&file, "alice@example.org", &sig, &changed)
         .is_err());
-    // A dropped requirement id changes the message too.
-    let fewer = canonical_message(&manifest(), &[]);
+    // A dropped review record changes the message too.
+    let mut m = manifest();
+    m.components[0].satisfies.clear();
+    let fewer = canonical_message(&m);
     assert!(verify(&fewer, &sig, "alice@example.org", &allowed, now()).is_err());
     // A damaged armor is malformed, not a panic.
     let damaged = sig.replacen(
@@ -347,7 +353,6 @@ fn entry(key: &Path, principal: &str) -> SignatureEntry {
     sign_approval(
         &Signer::new(key),
         &manifest(),
-        &["CABF-BR-7.1".to_string()],
         principal,
         "2026-11-29T15:02:00Z",
     )
@@ -499,21 +504,17 @@ fn a_co_signature_appends_a_table_and_changes_nothing_else() {
         pubkey(&a),
         pubkey(&b)
     ));
-    let with_req = MANIFEST.replace(
-        "\n[revision]",
-        "satisfies = [\"CABF-BR-7.1\"]\n\n[revision]",
-    );
-    let signed_once = format!("{with_req}\n{}", entry(&a, "alice@example.org").to_toml());
+    let signed_once = format!("{MANIFEST}\n{}", entry(&a, "alice@example.org").to_toml());
     let cosigned = format!("{signed_once}\n{}", entry(&b, "bob@example.org").to_toml());
     assert!(cosigned.starts_with(&signed_once));
     let part = SigningPart::parse(Path::new("approved/ca.toml"), &cosigned).unwrap();
-    assert_eq!(part.satisfies, ["CABF-BR-7.1"]);
     assert_eq!(part.signatures.len(), 2);
     assert!(
         cosigned.contains("[[signature]]\nprincipal = \"alice@example.org\"\n"),
         "{cosigned}"
     );
-    let msg = canonical_message(&manifest(), &part.satisfies);
+    let msg =
+        canonical_message(&Manifest::parse(Path::new("approved/ca.toml"), &cosigned).unwrap());
     let q = evaluate(&msg, &part.signatures, &allowed, now(), 2);
     assert_eq!(q.verdict(), Verdict::Met, "{q:?}");
     // A bad table is an error with a line, not a panic.

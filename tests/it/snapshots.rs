@@ -101,14 +101,14 @@ fn check_no_repository_human() {
 #[test]
 fn inventory_human() {
     let s = ca();
-    let r = s.vigil(&["inventory"]).expect(0);
+    let r = s.vigil(&["inventory"]).expect(1);
     insta::assert_snapshot!(s.redact(&r.stdout));
 }
 
 #[test]
 fn inventory_json() {
     let s = ca();
-    let r = s.vigil(&["inventory", "--format", "json"]).expect(0);
+    let r = s.vigil(&["inventory", "--format", "json"]).expect(1);
     insta::assert_snapshot!(s.redact(&r.stdout));
 }
 

@@ -150,6 +150,11 @@ impl Svn {
     /// Installs `hooks/svn-pre-commit` as the repository's pre-commit hook, pointing at the vigil under
     /// test, with `workspaces` as its WORKSPACES setting.
     pub fn install_hook(&self, workspaces: &str) -> &Self {
+        self.install_hook_with_policy(workspaces, None)
+    }
+
+    /// As [`Svn::install_hook`], with the hook's POLICY setting pointing at `policy`.
+    pub fn install_hook_with_policy(&self, workspaces: &str, policy: Option<&Path>) -> &Self {
         let script =
             fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/svn-pre-commit"))
                 .unwrap();
@@ -158,7 +163,14 @@ impl Svn {
                 "VIGIL=/usr/local/bin/vigil",
                 &format!("VIGIL={}", vigil_bin().display()),
             )
-            .replace("WORKSPACES=\n", &format!("WORKSPACES=\"{workspaces}\"\n"));
+            .replace("WORKSPACES=\n", &format!("WORKSPACES=\"{workspaces}\"\n"))
+            .replace(
+                "POLICY=\n",
+                &format!(
+                    "POLICY=\"{}\"\n",
+                    policy.map(|p| p.display().to_string()).unwrap_or_default()
+                ),
+            );
         let hook = self.repos.join("hooks/pre-commit");
         fs::write(&hook, script).unwrap();
         fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
