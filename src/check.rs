@@ -106,6 +106,8 @@ pub struct Report {
     pub profiles: Vec<ProfileResult>,
     /// Sorted by profile, path and code; `off` findings are already dropped.
     pub findings: Vec<Finding>,
+    /// When the check finished: every machine-readable report carries it.
+    pub generated_at: std::time::SystemTime,
 }
 
 impl Report {
@@ -790,5 +792,6 @@ fn finish(cx: &Context, profiles: Vec<ProfileResult>, mut findings: Vec<Finding>
         mode: cx.mode,
         profiles,
         findings,
+        generated_at: std::time::SystemTime::now(),
     }
 }

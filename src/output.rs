@@ -57,6 +57,25 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     crate::manifest::write_atomic(&target, bytes).map_err(|e| Error::write(path, e))
 }
 
+/// The report an earlier run left at `path`, for a format that carries a value over from run to run
+/// (the Prometheus format's last passing run). Only a regular file is read, opened without blocking
+/// and bounded in size; anything else, or an error, is `None`: a missing value, never a hang.
+pub fn read_previous(path: &Path) -> Option<Vec<u8>> {
+    use std::io::Read;
+    const LIMIT: u64 = 1 << 20;
+    let f = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    f.take(LIMIT).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// The file a name stands for: a symlink (or a chain of them) is followed, so that the link itself
 /// is kept and its target written. A dangling link is refused rather than replaced.
 fn resolve(path: &Path) -> Result<PathBuf, Error> {

@@ -22,6 +22,12 @@ pub struct Args {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
 
+    /// Also write the report in FORMAT to FILE (atomically), e.g. `--report json=nightly.json
+    /// --report prometheus=vigil.prom`: one run, several reports. Repeatable; the --format report
+    /// still goes to stdout or --output.
+    #[arg(long = "report", value_name = "FORMAT=FILE", value_parser = parse_report)]
+    reports: Vec<(FormatArg, std::path::PathBuf)>,
+
     /// Which severities apply: `nightly` (the default for a run by hand or from cron), `hook` (the
     /// default with --staged and --rev) or `gate`.
     #[arg(long, value_enum)]
@@ -62,6 +68,9 @@ pub(super) enum FormatArg {
     Sarif,
     /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
     Junit,
+    /// Prometheus text format for node_exporter's textfile collector: finding counts, approved
+    /// revisions, last run and last passing run (carried over from the --output file it replaces).
+    Prometheus,
 }
 
 impl From<FormatArg> for Format {
@@ -71,8 +80,27 @@ impl From<FormatArg> for Format {
             FormatArg::Json => Format::Json,
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Junit => Format::Junit,
+            FormatArg::Prometheus => Format::Prometheus,
         }
     }
+}
+
+/// `--report FORMAT=FILE`.
+fn parse_report(text: &str) -> Result<(FormatArg, std::path::PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected FORMAT=FILE, such as json=report.json, not `{text}`"))?;
+    let format = FormatArg::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = FormatArg::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_string()))
+            .collect();
+        format!("unknown format `{format}` (one of {})", names.join(", "))
+    })?;
+    if file.is_empty() {
+        return Err(format!("no file after `{format:?}=`").to_lowercase());
+    }
+    Ok((format, file.into()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +111,7 @@ enum ModeArg {
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
+    distinct_files(&a)?;
     let snapshot = a.staged || a.rev.is_some();
     let mode = match a.mode {
         Some(ModeArg::Hook) => Mode::Hook,
@@ -125,12 +154,43 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     write_report(g, a, &report)
 }
 
+/// Writes a report to a file; a Prometheus file keeps the last passing run's time from the file it
+/// replaces.
+fn write_file(report: &check::Report, format: FormatArg, path: &std::path::Path) -> Outcome {
+    let bytes = if format == FormatArg::Prometheus {
+        let previous = vigil::output::read_previous(path);
+        let previous = previous.as_deref().map(String::from_utf8_lossy);
+        report::prometheus::render(report, previous.as_deref())
+    } else {
+        report::render(report, format.into(), false)
+    };
+    vigil::output::write_output(path, &bytes)?;
+    Ok(Exit::Ok)
+}
+
+/// Refuses two reports into one file before any work is done.
+fn distinct_files(a: &Args) -> Result<(), super::Failure> {
+    let mut files: Vec<&std::path::Path> = a.output.iter().map(|p| p.as_path()).collect();
+    for (_, path) in &a.reports {
+        if files.contains(&path.as_path()) {
+            return Err(usage(format!(
+                "{} is named for two reports; give each report a file of its own",
+                path.display()
+            )));
+        }
+        files.push(path);
+    }
+    Ok(())
+}
+
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
 fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
+    for (format, path) in &a.reports {
+        write_file(report, *format, path)?;
+    }
     match &a.output {
         Some(path) => {
-            let bytes = report::render(report, a.format.into(), false);
-            vigil::output::write_output(path, &bytes)?;
+            write_file(report, a.format, path)?;
         }
         None if g.quiet && a.format == FormatArg::Human => {
             emit(report::quiet::render(report).as_bytes())?

@@ -21,6 +21,8 @@ pub struct JsonReport {
     /// Version of this format: 1.
     pub schema_version: u32,
     pub vigil_version: String,
+    /// When the report was made: UTC, RFC 3339, to the second.
+    pub generated_at: String,
     /// The workspace folder (holding `vigil.toml`).
     pub workspace: String,
     /// Where component bytes were read from: `working tree`, `index`, `commit <id>`, ...
@@ -185,6 +187,7 @@ pub fn to_json(r: &Report) -> JsonReport {
     JsonReport {
         schema_version: SCHEMA_VERSION,
         vigil_version: crate::VERSION.into(),
+        generated_at: super::timestamp(r.generated_at),
         workspace: r.workspace.display().to_string(),
         source: r.source.clone(),
         mode: r.mode.as_str().into(),

@@ -5,6 +5,7 @@ pub mod gate;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod prometheus;
 pub mod quiet;
 pub mod requirements;
 pub mod sarif;
@@ -22,6 +23,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
     Junit,
+    /// Prometheus text format for node_exporter's textfile collector (see [`prometheus`]).
+    Prometheus,
 }
 
 /// Renders a report in a format. `color` only affects the human format.
@@ -31,5 +34,11 @@ pub fn render(report: &Report, format: Format, color: bool) -> Vec<u8> {
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
+        Format::Prometheus => prometheus::render(report, None),
     }
+}
+
+/// A time as machine-readable reports give it: UTC, RFC 3339, to the second.
+pub fn timestamp(t: std::time::SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
 }

@@ -269,7 +269,10 @@ pub fn to_sarif_in(r: &Report, top: &Path) -> Value {
                     "description": { "text": "The workspace: the folder holding vigil.toml." },
                 },
             },
-            "invocations": [{ "executionSuccessful": true }],
+            "invocations": [{
+                "executionSuccessful": true,
+                "endTimeUtc": super::timestamp(r.generated_at),
+            }],
             "results": results,
             "properties": {
                 "mode": r.mode.as_str(),

@@ -427,3 +427,75 @@ fn piped_output_has_no_progress_and_no_control_characters() {
         }
     }
 }
+
+#[test]
+fn json_and_sarif_reports_carry_the_time_they_were_made() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    let near_now = |text: &str| {
+        let t = humantime::parse_rfc3339(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let age = std::time::SystemTime::now().duration_since(t).unwrap();
+        assert!(age.as_secs() < 300, "{text} is not the time of this run");
+    };
+    let json = s.check_json().expect(0).json();
+    near_now(json["generated_at"].as_str().unwrap());
+    let sarif = s.vigil(&["check", "--format", "sarif"]).expect(0).json();
+    near_now(
+        sarif["runs"][0]["invocations"][0]["endTimeUtc"]
+            .as_str()
+            .unwrap(),
+    );
+}
+
+#[test]
+fn one_run_writes_several_reports() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    s.file("validity/398.cnf", "default_days = 825\n");
+    let file = |name: &str| s.path(name).to_str().unwrap().to_string();
+    let r = s
+        .vigil(&[
+            "check",
+            "--report",
+            &format!("json={}", file("r.json")),
+            "--report",
+            &format!("SARIF={}", file("r.sarif")),
+            "--report",
+            &format!("prometheus={}", file("vigil.prom")),
+        ])
+        .expect(1);
+    // The --format report (human) still goes to stdout.
+    assert!(r.stdout.contains("stale"), "{}", r.stdout);
+    let json: serde_json::Value = serde_json::from_str(&s.read("r.json")).unwrap();
+    assert_eq!(json["summary"]["failed"], true);
+    let sarif: serde_json::Value = serde_json::from_str(&s.read("r.sarif")).unwrap();
+    assert_valid_sarif(&sarif);
+    // One run: every report names the same moment.
+    let at = json["generated_at"].as_str().unwrap();
+    assert_eq!(sarif["runs"][0]["invocations"][0]["endTimeUtc"], at);
+    let prom = s.read("vigil.prom");
+    assert!(
+        prom.contains("vigil_findings{profile=\"server\",code=\"stale\",severity=\"error\"} 1"),
+        "{prom}"
+    );
+    let ran = humantime::parse_rfc3339(at)
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(
+        prom.contains(&format!("vigil_last_run_timestamp_seconds {ran}\n")),
+        "{prom}"
+    );
+
+    // Two reports into one file, an unknown format, no file: usage errors.
+    let twice = format!("json={}", file("r.json"));
+    let r = s
+        .vigil(&["check", "--report", &twice, "--output", &file("r.json")])
+        .expect(2);
+    assert!(r.stderr.contains("named for two reports"), "{}", r.stderr);
+    let r = s.vigil(&["check", "--report", "yaml=r.yaml"]).expect(2);
+    assert!(r.stderr.contains("unknown format `yaml`"), "{}", r.stderr);
+    let r = s.vigil(&["check", "--report", "r.json"]).expect(2);
+    assert!(r.stderr.contains("expected FORMAT=FILE"), "{}", r.stderr);
+}
