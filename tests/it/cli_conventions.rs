@@ -215,6 +215,7 @@ fn vigil_env(s: &Sandbox, args: &[&str], vars: &[(&str, &str)]) -> Run {
     c.env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("CI")
         .env("TERM", "xterm-256color");
     for (k, v) in vars {
         c.env(k, v);
@@ -235,6 +236,7 @@ fn vigil_tty(s: &Sandbox, args: &str, vars: &[(&str, &str)]) -> Run {
     c.env_remove("NO_COLOR")
         .env_remove("CLICOLOR")
         .env_remove("CLICOLOR_FORCE")
+        .env_remove("CI")
         .env("TERM", "xterm-256color");
     for (k, v) in vars {
         c.env(k, v);
