@@ -39,7 +39,7 @@ pub struct Component {
     pub meta: Meta,
     /// BLAKE3 of the whole content, when the inventory read all of it to look for references in this
     /// run, so the check need not read it a second time.
-    pub blake3: Option<String>,
+    pub blake3: Option<crate::hash::Digest>,
 }
 
 /// Something the inventory could not resolve into a component: a finding still to be judged.
@@ -133,7 +133,7 @@ struct Walker<'a> {
     /// The environment the profile declares for its OpenSSL software.
     env: BTreeMap<String, String>,
     /// BLAKE3 of the files the loads read whole.
-    hashes: HashMap<WsPath, String>,
+    hashes: HashMap<WsPath, crate::hash::Digest>,
     ca_files: Vec<openssl_ca::CaFile>,
 }
 
@@ -328,11 +328,11 @@ impl Walker<'_> {
             self.problems.extend(load.drafts(&self.source.label()));
             for c in &mut self.components {
                 if c.blake3.is_none() {
-                    c.blake3 = load.hashes.get(&c.path).cloned();
+                    c.blake3 = load.hashes.get(&c.path).copied();
                 }
             }
             self.hashes
-                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), h.clone())));
+                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), *h)));
             // A file read several times keeps the shortest chain that reached it, as every other
             // component does (the walk is breadth-first).
             let mut reads: Vec<(usize, &openssl::FileRead)> =
@@ -761,7 +761,7 @@ impl Walker<'_> {
         }
         let hash = self
             .scan(p, size)
-            .or_else(|| self.hashes.get(&p.path).cloned());
+            .or_else(|| self.hashes.get(&p.path).copied());
         if let Some(c) = self.components.last_mut() {
             c.blake3 = hash;
         }
@@ -769,7 +769,7 @@ impl Walker<'_> {
 
     /// Scans a file with the profile's reference patterns; returns the BLAKE3 of its content when it
     /// read all of it. A file too large to scan is reported, never passed over in silence.
-    fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
+    fn scan(&mut self, p: &Pending, size: u64) -> Option<crate::hash::Digest> {
         // OpenSSL configuration is read by the loader; this scan is for user reference patterns.
         if !discover::applies(self.profile, &p.path) {
             return None;
@@ -823,7 +823,7 @@ impl Walker<'_> {
             );
             return None;
         }
-        let hash = crate::hash::hash_bytes(&content);
+        let hash = crate::hash::digest_bytes(&content);
         for r in discover::extract(self.profile, &p.path, &content) {
             self.follow_reference(p, &r);
         }

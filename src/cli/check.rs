@@ -55,6 +55,12 @@ pub struct Args {
     /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
     #[arg(long)]
     pub(super) sample: bool,
+
+    /// Read and hash every component, neither using nor updating the stat cache (the cache keeps the
+    /// digest of each file whose device, inode, size, times and mode are unchanged since it was read;
+    /// `vigil gate` never uses it).
+    #[arg(long)]
+    pub(super) no_cache: bool,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -130,7 +136,13 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     }
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
-    let source = WorkTree::new(&ws.root);
+    let cache = (!a.no_cache && mode != Mode::Gate)
+        .then(|| vigil::stat_cache::StatCache::open(&ws.root))
+        .flatten();
+    let source = match cache {
+        Some(c) => WorkTree::with_cache(&ws.root, c),
+        None => WorkTree::new(&ws.root),
+    };
     let cx = Context {
         config: &ws.config,
         root: Some(&ws.root),
@@ -138,7 +150,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         vcs: vcs.as_ref(),
         mode,
     };
-    finish(g, &a, &cx)
+    let outcome = finish(g, &a, &cx);
+    // The cache only saves work: a repository where it cannot be written is checked all the same.
+    let _ = source.save_cache(a.profiles.is_empty());
+    outcome
 }
 
 /// Runs the check of the working tree and writes the report.
