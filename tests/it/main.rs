@@ -35,6 +35,7 @@ mod signed_approvals;
 mod signed_svn;
 mod signers_change;
 mod snapshots;
+mod stat_cache;
 mod svn;
 mod svn_gate;
 mod svn_pre_commit;
