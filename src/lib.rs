@@ -42,6 +42,7 @@ pub mod sign;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
+pub mod staged;
 pub mod stat_cache;
 pub mod survey;
 pub mod svn_hook;

@@ -16,6 +16,7 @@ mod discovery;
 mod examples;
 mod findings;
 mod gate;
+mod hook_fast_path;
 mod hooks;
 mod man;
 mod nightly;
