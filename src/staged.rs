@@ -8,7 +8,10 @@
 //! the manifest folder, the allowed-signers file, a component of an approved manifest, beside one
 //! (in the same folder), or under the literal start of a declared pattern. A file reached through an
 //! include is in the approved manifest of its profile, so a change of it (the 2020 incident's shape)
-//! always counts; the rule is the one the Subversion hook applies per commit.
+//! always counts; the rule is the one the Subversion hook applies per commit. A profile without a
+//! manifest is always in doubt. The rule trusts that HEAD's manifests list what HEAD's profiles reach,
+//! which the hook itself enforces on every commit; a HEAD committed past the hook (`--no-verify`) is
+//! caught by the pre-receive hook, the nightly check and the gate, which do not take this path.
 
 use crate::config::{Config, CONFIG_FILE};
 use crate::path::WsPath;
@@ -85,7 +88,8 @@ fn trust_file(config: &Config, p: &WsPath) -> bool {
 }
 
 /// Whether `p` is a component of a profile's staged manifest, beside one, or under a declared
-/// pattern; true as well when a manifest cannot be read.
+/// pattern; true as well when a profile has no manifest or it cannot be read: what such a profile
+/// reaches is known only to its inventory.
 fn any_profile(config: &Config, source: &dyn Source, p: &WsPath) -> bool {
     let change = [Change {
         path: p.clone(),
@@ -94,8 +98,8 @@ fn any_profile(config: &Config, source: &dyn Source, p: &WsPath) -> bool {
     }];
     config.profiles.keys().any(
         |name| match crate::check::read_manifest(config, source, name) {
-            Ok(m) => profile_touched(config, name, m.as_ref(), &change),
-            Err(_) => true,
+            Ok(Some(m)) => profile_touched(config, name, Some(&m), &change),
+            Ok(None) | Err(_) => true,
         },
     )
 }
