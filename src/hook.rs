@@ -85,18 +85,10 @@ impl HookRepo {
     /// The folders of the index (or of HEAD's tree) that hold a vigil.toml, as repository paths, for
     /// an installation at the top of a repository whose workspace is in a subfolder.
     pub fn workspaces_in_index(&self) -> Vec<Vec<u8>> {
-        let suffix = format!("/{CONFIG_FILE}");
-        let Ok(index) = self.repo.index() else {
-            return Vec::new();
-        };
-        let mut found: Vec<Vec<u8>> = index
-            .iter()
-            .filter(|e| e.path.ends_with(suffix.as_bytes()))
-            .map(|e| e.path[..e.path.len() - suffix.len()].to_vec())
-            .collect();
-        found.sort();
-        found.dedup();
-        found
+        match self.repo.index() {
+            Ok(index) => crate::pre_commit::index_workspaces(&index),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// The folders of the work tree that hold a vigil.toml on disk (staged or not), as repository

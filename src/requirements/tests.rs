@@ -847,7 +847,7 @@ fn site_and_profile_keys_have_a_schema() {
             "{key} missing from {site}"
         );
     }
-    let profile = serde_json::to_string(&schemars::schema_for!(RawProfileRequirements)).unwrap();
+    let profile = serde_json::to_string(&schemars::schema_for!(crate::config::RawProfile)).unwrap();
     for key in ["purpose", "openssl-sections", "values"] {
         assert!(profile.contains(&format!("\"{key}\"")), "{key} missing");
     }
