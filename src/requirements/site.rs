@@ -115,7 +115,6 @@ impl Override {
 /// Every requirement in force for a workspace: the selected packs, the site's rules and its overrides.
 #[derive(Debug, Clone)]
 pub struct RequirementSet {
-    pub packs: Vec<Pack>,
     pub requirements: Vec<Requirement>,
     pub overrides: BTreeMap<String, Override>,
     pub lead_days: u32,
@@ -207,7 +206,6 @@ impl RequirementSet {
             overrides.insert(id.clone(), o.check(id, &requirements, file, text)?);
         }
         Ok(RequirementSet {
-            packs,
             requirements,
             overrides,
             lead_days: raw.lead_days.unwrap_or(DEFAULT_LEAD_DAYS),

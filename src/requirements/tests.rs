@@ -1,6 +1,7 @@
 //! Tests of the requirements engine: packs, dates, inclusive validity, constraints, review and site rules.
 
 use super::*;
+use crate::requirements::duration::Unit;
 use std::collections::HashMap;
 use std::path::Path;
 

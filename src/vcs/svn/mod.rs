@@ -18,7 +18,7 @@ pub mod subst;
 
 use super::{Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
-pub use crate::svn_tool::{run_tool, tool_command, ToolError, DEFAULT_TOOL_DIRS};
+pub use crate::svn_tool::{run_tool, tool_command, ToolError};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
