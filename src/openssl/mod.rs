@@ -33,13 +33,12 @@
 //!     let _ = (setting.text(), &setting.at, loaded.chain_of(&setting.at), &setting.overrode);
 //! }
 //! for problem in &loaded.problems {
-//!     let _ = (problem.kind.code(), &problem.at, &problem.message);
+//!     let _ = (&problem.kind, &problem.at, &problem.message);
 //! }
 //! ```
 //!
 //! * An inventory makes each entry of [`Loaded::reads`] a component (its `chain` is the reference chain;
-//!   `folder` says it came from a folder include) and each [`Problem`] a finding; [`Loaded::files`]
-//!   lists each file once.
+//!   `folder` says it came from a folder include) and each [`Problem`] a finding.
 //! * `explain SECTION.KEY` is [`Database::get`] (or [`Database::lookup`], with OpenSSL's fallback to
 //!   the `default` section) plus [`Loaded::chain_of`] and [`Setting::overrode`].
 //! * The file access is the [`FileAccess`] trait: `lstat`, `read_link`, `read` (with a size cap) and
