@@ -23,11 +23,6 @@ impl Digest {
         }
         Some(Digest(out))
     }
-
-    /// The hex text, for the edges that store or show it.
-    pub fn to_hex(&self) -> String {
-        self.to_string()
-    }
 }
 
 impl fmt::Display for Digest {

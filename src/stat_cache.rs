@@ -56,15 +56,6 @@ struct Entry {
     digest: Digest,
 }
 
-/// How a cache was used in one run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CacheUse {
-    /// Digests reused without reading the file.
-    pub hits: usize,
-    /// Digests recorded (or recorded again) from bytes read in this run.
-    pub recorded: usize,
-}
-
 /// The cache of one workspace.
 pub struct StatCache {
     file: PathBuf,
@@ -73,7 +64,8 @@ pub struct StatCache {
     /// When the run that will write the cache began, on the clock of the cache's file system (the
     /// modification time of the new file, created before any file is read), and that file.
     writing: Option<(i64, tempfile::NamedTempFile)>,
-    used: CacheUse,
+    /// Digests recorded (or recorded again) from bytes read in this run.
+    recorded: usize,
 }
 
 /// Where the cache of the workspace at `root` lives: inside the enclosing `.git` folder (the
@@ -123,7 +115,7 @@ impl StatCache {
             root,
             entries,
             writing: None,
-            used: CacheUse::default(),
+            recorded: 0,
         }
     }
 
@@ -145,11 +137,6 @@ impl StatCache {
         self.entries.is_empty()
     }
 
-    /// How this cache was used so far.
-    pub fn used(&self) -> CacheUse {
-        self.used
-    }
-
     /// The digest recorded for `path`, when the file's stat data `now` is exactly what it was when it
     /// was read and it was last modified before that read began.
     pub fn get(&mut self, path: &WsPath, now: &StatKey) -> Option<Digest> {
@@ -164,7 +151,6 @@ impl StatCache {
                 return None;
             }
         }
-        self.used.hits += 1;
         Some(e.digest)
     }
 
@@ -197,7 +183,7 @@ impl StatCache {
             self.entries.remove(&path);
             return;
         }
-        self.used.recorded += 1;
+        self.recorded += 1;
         self.entries.insert(path, Entry { key, digest });
     }
 
@@ -213,7 +199,7 @@ impl StatCache {
         let Some((stamp, mut tmp)) = self.writing.take() else {
             return Ok(());
         };
-        if self.used.recorded == 0 {
+        if self.recorded == 0 {
             return Ok(()); // the temporary file is removed when dropped
         }
         let bytes = encode(stamp, &self.root, &self.entries);

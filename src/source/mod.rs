@@ -116,15 +116,6 @@ pub fn is_admin_dir(name: &std::ffi::OsStr) -> bool {
     name == ".git" || name == ".svn"
 }
 
-/// The hash of one component, as lowercase hex.
-pub fn hash_component<S: Source + ?Sized>(
-    source: &S,
-    path: &WsPath,
-    kind: &Kind,
-) -> std::io::Result<String> {
-    digest_component(source, path, kind).map(|d| d.to_string())
-}
-
 /// The digest of one component.
 ///
 /// A regular file hashes its bytes; a symlink hashes its target text (its own content, as git stores it),

@@ -3,7 +3,7 @@
 use super::{is_admin_dir, DirEntry, Kind, Lookup, Meta, Source};
 use crate::hash::Digest;
 use crate::path::WsPath;
-use crate::stat_cache::{CacheUse, StatCache, StatKey};
+use crate::stat_cache::{StatCache, StatKey};
 use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -54,11 +54,6 @@ impl WorkTree {
     /// How many regular files this run opened and read to hash them.
     pub fn files_read_for_hashing(&self) -> usize {
         self.read_for_hash.get()
-    }
-
-    /// How the stat cache was used, when there is one.
-    pub fn cache_use(&self) -> Option<CacheUse> {
-        self.cache.as_ref().map(|c| c.borrow().used())
     }
 
     /// Writes the stat cache when this run recorded anything. `every_profile`: the run covered every
