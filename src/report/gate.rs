@@ -171,6 +171,11 @@ fn render_approval(out: &mut String, p: &GateProfile) {
                 }
                 (Some(id), None) => format!("{} {id}", rev.vcs),
             };
+            let landed = match &p.landed {
+                Some(id) => format!("{} {id} (the commit that landed this manifest)", rev.vcs),
+                None => "no commit yet (the manifest is not committed)".to_string(),
+            };
+            let _ = writeln!(out, "  approval:    {landed}");
             let _ = writeln!(out, "  approved on: {on}");
             if rev.local_changes {
                 let _ = writeln!(

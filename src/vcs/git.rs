@@ -299,6 +299,10 @@ impl Vcs for GitWorkTree {
 
     /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
     /// commit; that answers `Outside`, so the gate needs the history down to the approval.
+    fn landed(&self, manifest: &WsPath) -> Result<Option<String>, VcsError> {
+        Ok(last_change(&self.repo, &self.repo_path(manifest))?.map(|c| c.to_string()))
+    }
+
     fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(Lineage::Outside(

@@ -110,6 +110,14 @@ pub trait Vcs {
     fn compare_committed(&self, _path: &WsPath) -> Result<Committed, VcsError> {
         Ok(Committed::Unknown)
     }
+    /// The commit (git) or revision (Subversion) that landed the manifest at `manifest` as it is
+    /// committed now: the approval's own commit. The manifest records the revision it was *made on*,
+    /// which is the parent of that commit; a change ticket names the commit that carries the approval.
+    /// `None` when the manifest is not committed or the backend cannot tell; `manifest` was passed to
+    /// [`Vcs::status`] before.
+    fn landed(&self, _manifest: &WsPath) -> Result<Option<String>, VcsError> {
+        Ok(None)
+    }
     /// Whether `recorded`, the revision the manifest at `manifest` says it was approved on, is in the
     /// history of the working copy's revision. The release gate fails unless it is. Backends that know
     /// per-file revisions (a mixed-revision Subversion working copy) anchor on the manifest's own
