@@ -30,7 +30,7 @@ fn counts(findings: &[&crate::finding::Finding]) -> String {
 }
 
 /// What the gate verified of one profile, as one sentence.
-fn verified(p: &GateProfile) -> String {
+pub(crate) fn verified(p: &GateProfile) -> String {
     let mut s = if p.rehashed == p.components {
         format!(
             "{} rehashed with BLAKE3 (every byte read)",

@@ -16,6 +16,7 @@ mod discovery;
 mod examples;
 mod findings;
 mod gate;
+mod gate_formats;
 mod hooks;
 mod man;
 mod nightly;
