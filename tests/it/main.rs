@@ -31,6 +31,7 @@ mod sample_gate;
 mod sarif_consumer;
 mod schema;
 mod server_policy;
+mod shared_findings;
 mod signature;
 mod signed_approvals;
 mod signed_svn;
