@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod git_attr;
+pub mod git_ignore;
 pub mod git_index;
 pub mod git_tree;
 pub mod svn;
@@ -96,6 +97,11 @@ pub trait Vcs {
         _blake3: &str,
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
+    }
+    /// The rule that ignores `path`, as `source:line:pattern` (the form of `git check-ignore -v`),
+    /// when version control can tell. Known only for paths [`Vcs::status`] found ignored.
+    fn ignore_rule(&self, _path: &WsPath) -> Option<String> {
+        None
     }
     /// Why a committed `path` is absent from the working copy on purpose (git's sparse checkout), when
     /// it is: such a component is missing, not an uncommitted deletion. Known only for paths already

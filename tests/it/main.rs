@@ -18,6 +18,7 @@ mod findings;
 mod gate;
 mod gate_formats;
 mod hooks;
+mod ignore_rules;
 mod man;
 mod nightly;
 mod openssl_ca;
