@@ -159,3 +159,17 @@ fn approval(out: &mut String, p: &GateProfile) {
     };
     let _ = writeln!(out, "| requirements | {reqs} |");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn a_cell_cannot_break_the_table_or_add_markup() {
+        assert_eq!(
+            cell("Eve | x\n<img src=y> *b* [l](u)"),
+            // The newline is escaped as every text output escapes it, and its backslash for Markdown.
+            "Eve \\| x\\\\u{a}\\<img src=y\\> \\*b\\* \\[l\\](u)"
+        );
+    }
+}
