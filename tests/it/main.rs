@@ -22,6 +22,7 @@ mod nightly;
 mod openssl_ca;
 mod openssl_differential;
 mod openssl_inventory;
+mod package;
 mod policy;
 mod prometheus;
 mod requirements;
