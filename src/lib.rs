@@ -18,6 +18,7 @@ pub mod discover;
 pub mod explain;
 pub mod finding;
 pub mod gate;
+pub mod git_format;
 pub mod hash;
 pub mod history;
 pub mod hook;

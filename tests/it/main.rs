@@ -19,6 +19,7 @@ mod gate;
 mod hooks;
 mod man;
 mod nightly;
+mod object_format;
 mod openssl_ca;
 mod openssl_differential;
 mod openssl_inventory;
