@@ -21,6 +21,7 @@ pub mod gate;
 pub mod git_format;
 pub mod hash;
 pub mod history;
+pub mod history_svn;
 pub mod hook;
 pub mod hook_admin;
 pub mod inventory;
