@@ -407,7 +407,7 @@ fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
 /// Here PATH holds the binary under test first, and no cargo at all, so a hook that tried to build
 /// would fail.
 #[test]
-fn system_hook_of_the_pre_commit_framework_runs_the_vigil_on_path() {
+fn system_hook_id_of_the_framework_runs_the_vigil_on_path() {
     let bin = crate::support::vigil_bin();
     let bin_dir = bin.parent().unwrap().to_path_buf();
     let path = std::env::var("PATH").unwrap_or_default();
