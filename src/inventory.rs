@@ -672,6 +672,19 @@ impl Walker<'_> {
         link.parent().join(t)
     }
 
+    /// An absolute path of the deployed software mapped to the workspace through the profile's
+    /// `deployed` folders (the longest that holds it); `None` when none does or it climbs out of it.
+    fn deployed(&self, abs: &Path) -> Option<WsPath> {
+        let (prefix, folder) = self
+            .profile
+            .deployed
+            .iter()
+            .find(|(prefix, _)| abs.starts_with(prefix))?;
+        let rest = abs.strip_prefix(prefix).ok()?;
+        let mapped = WsPath::normalize(rest)?;
+        folder.join(mapped.as_path())
+    }
+
     fn absolute_inside(&self, abs: &Path) -> Option<WsPath> {
         let ws = self.ws_abs?;
         let rel = abs.strip_prefix(ws).ok()?;
@@ -824,7 +837,22 @@ impl Walker<'_> {
             return None;
         }
         let hash = crate::hash::hash_bytes(&content);
-        for r in discover::extract(self.profile, &p.path, &content) {
+        let found = discover::extract(self.profile, &p.path, &content);
+        for (format, e) in found.malformed {
+            let at = match e.column {
+                Some(c) => format!("{}:{}:{c}", p.path, e.line),
+                None => format!("{}:{}", p.path, e.line),
+            };
+            let reason = format!("{} at {at}", e.message);
+            self.problems.push(Draft::malformed(
+                p.path.to_string(),
+                p.via.clone(),
+                &format,
+                e.line,
+                &reason,
+            ));
+        }
+        for r in found.references {
             self.follow_reference(p, &r);
         }
         Some(hash)
@@ -866,11 +894,12 @@ impl Walker<'_> {
     fn resolve_reference(&self, p: &Pending, r: &discover::Reference) -> Option<WsPath> {
         let raw = Path::new(OsStr::from_bytes(&r.raw));
         if raw.is_absolute() {
-            return self.absolute_inside(raw);
+            return self.deployed(raw).or_else(|| self.absolute_inside(raw));
         }
         let base = match &r.base {
             Base::File => p.path.parent(),
             Base::Workspace => WsPath::root(),
+            Base::Dir(d) => d.clone(),
         };
         self.join_like_the_os(&base, raw)
     }

@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod discover;
 pub mod explain;
+pub mod extract;
 pub mod finding;
 pub mod gate;
 pub mod hash;
