@@ -64,7 +64,10 @@ pub fn extract(selectors: &[Selector], content: &[u8]) -> Result<Vec<Found>, Mal
         return Err(Malformed {
             line: e.line().max(1) as u32,
             column: Some(e.column() as u32),
-            message: format!("not valid JSON: {e}"),
+            // The position is reported apart, with the file's name.
+            message: format!("not valid JSON: {e}")
+                .trim_end_matches(&format!(" at line {} column {}", e.line(), e.column()))
+                .to_string(),
         });
     }
     let mut scanner = Scanner {

@@ -123,7 +123,9 @@ pub fn extract(selectors: &[Selector], content: &[u8]) -> Result<Vec<Found>, Mal
     let doc = roxmltree::Document::parse(text).map_err(|e| Malformed {
         line: e.pos().row,
         column: Some(e.pos().col),
-        message: format!("not well-formed XML: {e}"),
+        message: format!("not well-formed XML: {e}")
+            .trim_end_matches(&format!(" at {}:{}", e.pos().row, e.pos().col))
+            .to_string(),
     })?;
     let mut out = Vec::new();
     for s in selectors {
