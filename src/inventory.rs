@@ -838,24 +838,29 @@ impl Walker<'_> {
         }
         let hash = crate::hash::hash_bytes(&content);
         let found = discover::extract(self.profile, &p.path, &content);
-        for (format, e) in found.malformed {
-            let at = match e.column {
-                Some(c) => format!("{}:{}:{c}", p.path, e.line),
-                None => format!("{}:{}", p.path, e.line),
-            };
-            let reason = format!("{} at {at}", e.message);
-            self.problems.push(Draft::malformed(
-                p.path.to_string(),
-                p.via.clone(),
-                &format,
-                e.line,
-                &reason,
-            ));
+        for (format, e) in &found.malformed {
+            self.malformed(p, format, e);
         }
         for r in found.references {
             self.follow_reference(p, &r);
         }
         Some(hash)
+    }
+
+    /// A file a structured extractor cannot parse: the software cannot read it either.
+    fn malformed(&mut self, p: &Pending, format: &str, e: &crate::extract::Malformed) {
+        let at = match e.column {
+            Some(c) => format!("{}:{}:{c}", p.path, e.line),
+            None => format!("{}:{}", p.path, e.line),
+        };
+        let reason = format!("{} at {at}", e.message);
+        self.problems.push(Draft::malformed(
+            p.path.to_string(),
+            p.via.clone(),
+            format,
+            e.line,
+            &reason,
+        ));
     }
 
     /// Queues what a reference found in `p` points at, or records why it cannot be followed.
