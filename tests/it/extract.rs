@@ -225,3 +225,24 @@ fn selector_mistakes_are_configuration_errors_with_their_line() {
     let r = s.vigil(&["check"]).expect(2);
     assert!(r.stderr.contains("not an absolute folder"), "{}", r.stderr);
 }
+
+/// The README shows each example's inventory as it really is.
+#[test]
+fn readme_shows_each_examples_real_inventory() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    for name in ["step-ca", "boulder", "dogtag", "ejbca"] {
+        let out = std::process::Command::new(crate::support::vigil_bin())
+            .args(["--config", &format!("examples/{name}"), "inventory"])
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_INDEX_FILE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "examples/{name}: {out:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let shown = format!("$ vigil --config examples/{name} inventory\n{text}```");
+        assert!(readme.contains(&shown), "README.md does not show:\n{shown}");
+    }
+}
