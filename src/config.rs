@@ -222,6 +222,7 @@ pub struct RawReference {
     #[serde(default)]
     pub dir: Option<String>,
     /// A glob limiting which components are scanned, matched against the workspace-relative path.
+    /// Required with `json`, `kv` and `xml`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub files: Option<Spanned<String>>,
@@ -683,6 +684,16 @@ impl Text<'_> {
         }
         if let Some(p) = &r.pattern {
             return self.pattern(p).map(Matcher::Pattern);
+        }
+        if r.files.is_none() {
+            // A parser applied to every component would call each file of another format malformed.
+            let span = [&r.json, &r.kv, &r.xml]
+                .iter()
+                .find_map(|s| s.as_ref().map(|s| s.span()));
+            return Err(self.error(
+                span,
+                "a `json`, `kv` or `xml` reference needs `files`: the glob of the files in that format".into(),
+            ));
         }
         let compile = |list: &Spanned<Vec<String>>, what| -> Result<Selectors, ConfigError> {
             let err = |m: String| self.error(Some(list.span()), m);

@@ -214,10 +214,13 @@ xml = ["/a/b/@path"]
 #[test]
 fn selector_mistakes_are_configuration_errors_with_their_line() {
     let s = Sandbox::git_repo();
-    s.config("[profiles.p]\n[[profiles.p.references]]\njson = [\"root\"]\n");
+    s.config("[profiles.p]\n[[profiles.p.references]]\nfiles = \"*.json\"\njson = [\"root\"]\n");
     let r = s.vigil(&["check"]).expect(2);
-    assert!(r.stderr.contains("vigil.toml:3"), "{}", r.stderr);
+    assert!(r.stderr.contains("vigil.toml:4"), "{}", r.stderr);
     assert!(r.stderr.contains("must start with `/`"), "{}", r.stderr);
+    s.config("[profiles.p]\n[[profiles.p.references]]\nxml = [\"/a\"]\n");
+    let r = s.vigil(&["check"]).expect(2);
+    assert!(r.stderr.contains("needs `files`"), "{}", r.stderr);
     s.config("[profiles.p]\n[[profiles.p.references]]\npattern = '(x)'\nkv = [\"a\"]\n");
     let r = s.vigil(&["check"]).expect(2);
     assert!(r.stderr.contains("exactly one of"), "{}", r.stderr);
