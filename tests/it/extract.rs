@@ -249,3 +249,42 @@ fn readme_shows_each_examples_real_inventory() {
         assert!(readme.contains(&shown), "README.md does not show:\n{shown}");
     }
 }
+
+/// `deployed` maps a folder, and only what stays in it: `..` cannot climb out through the mapping,
+/// and the longest folder wins.
+#[test]
+fn deployed_folders_map_absolute_paths_and_nothing_above_them() {
+    let s = Sandbox::git_repo();
+    s.config(
+        r#"[profiles.p]
+components = ["ca.json"]
+deployed = { "/etc/ca" = "etc", "/etc/ca/templates" = "tpl" }
+
+[[profiles.p.references]]
+files = "ca.json"
+json = ["/*"]
+"#,
+    )
+    .file(
+        "ca.json",
+        "{\"a\": \"/etc/ca/root.crt\",\n\"b\": \"/etc/ca/templates/leaf.tpl\",\n\"c\": \"/etc/ca/../passwd\",\n\"d\": \"rel/x.tpl\"}\n",
+    )
+    .file("etc/root.crt", "root\n")
+    .file("tpl/leaf.tpl", "{}\n")
+    .file("rel/x.tpl", "{}\n")
+    .commit_all("ca");
+    let r = s.check_json().expect(1);
+    let components = r.components();
+    let paths: Vec<&str> = components
+        .iter()
+        .map(|c| c.split(' ').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["ca.json", "etc/root.crt", "rel/x.tpl", "tpl/leaf.tpl"]
+    );
+    assert_eq!(
+        r.findings_of("outside-root"),
+        ["error outside-root /etc/ca/../passwd via declared `ca.json` → ca.json:3 (json /c)"]
+    );
+}
