@@ -5,6 +5,7 @@
 
 use crate::diagnostic::closest_name;
 pub use crate::diagnostic::{closest, ConfigError};
+use crate::extract::Selectors;
 pub use crate::finding::Mode;
 use crate::finding::{Code, PerMode, Severity};
 use globset::{Glob, GlobMatcher};
@@ -665,7 +666,6 @@ impl Text<'_> {
 
     /// The one of `pattern`, `json`, `kv` and `xml` that a reference declares, compiled.
     fn matcher(&self, r: &RawReference) -> Result<Matcher, ConfigError> {
-        use crate::extract::{json, keyvalue, xml, Selectors};
         let given = [
             r.pattern.is_some(),
             r.json.is_some(),
@@ -695,40 +695,43 @@ impl Text<'_> {
                 "a `json`, `kv` or `xml` reference needs `files`: the glob of the files in that format".into(),
             ));
         }
-        let compile = |list: &Spanned<Vec<String>>, what| -> Result<Selectors, ConfigError> {
-            let err = |m: String| self.error(Some(list.span()), m);
-            if list.get_ref().is_empty() {
-                return Err(err(format!("`{what}` names no field")));
-            }
-            let items = list.get_ref().iter();
-            Ok(match what {
-                "json" => Selectors::Json(
-                    items
-                        .map(|s| json::Selector::parse(s))
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?,
-                ),
-                "kv" => Selectors::KeyValue(
-                    items
-                        .map(|s| keyvalue::Selector::parse(s))
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?,
-                ),
-                _ => Selectors::Xml(
-                    items
-                        .map(|s| xml::Selector::parse(s))
-                        .collect::<Result<_, _>>()
-                        .map_err(err)?,
-                ),
-            })
-        };
         let (list, what) = match (&r.json, &r.kv, &r.xml) {
             (Some(l), _, _) => (l, "json"),
             (_, Some(l), _) => (l, "kv"),
             (_, _, Some(l)) => (l, "xml"),
-            _ => unreachable!("exactly one is given"),
+            (None, None, None) => return Err(self.error(None, "a reference names no field".into())),
         };
-        compile(list, what).map(Matcher::Structured)
+        self.selectors(list, what).map(Matcher::Structured)
+    }
+
+    /// The selectors of a `json`, `kv` or `xml` list, each checked.
+    fn selectors(&self, list: &Spanned<Vec<String>>, what: &str) -> Result<Selectors, ConfigError> {
+        use crate::extract::{json, keyvalue, xml};
+        let err = |m: String| self.error(Some(list.span()), m);
+        if list.get_ref().is_empty() {
+            return Err(err(format!("`{what}` names no field")));
+        }
+        let items = list.get_ref().iter();
+        Ok(match what {
+            "json" => Selectors::Json(
+                items
+                    .map(|s| json::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+            "kv" => Selectors::KeyValue(
+                items
+                    .map(|s| keyvalue::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+            _ => Selectors::Xml(
+                items
+                    .map(|s| xml::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+        })
     }
 
     /// A `pattern`: a regex with a capture group around the path.
