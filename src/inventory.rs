@@ -1,7 +1,7 @@
 //! Inventory: every component of a profile, and how the profile reached it.
 //!
-//! Starting from the declared paths, globs and folders, the inventory follows user reference patterns
-//! and symlinks breadth-first, so each component remembers the shortest chain that led to it. With
+//! Starting from the declared paths, globs and folders, the inventory follows user references (regex
+//! patterns, and the JSON, `key=value` and XML fields of [`crate::extract`]) and symlinks breadth-first, so each component remembers the shortest chain that led to it. With
 //! `follow = ["openssl-include"]`, every regular file reached that way starts an OpenSSL load
 //! ([`crate::openssl_load`]) unless another load already reads it, and every file the load reads is a
 //! component, with the include lines that led to it. Anything it cannot inventory (a pattern that
