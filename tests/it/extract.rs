@@ -224,6 +224,13 @@ fn selector_mistakes_are_configuration_errors_with_their_line() {
     s.config("[profiles.p]\n[[profiles.p.references]]\npattern = '(x)'\nkv = [\"a\"]\n");
     let r = s.vigil(&["check"]).expect(2);
     assert!(r.stderr.contains("exactly one of"), "{}", r.stderr);
+    s.config("[profiles.p]\n[[profiles.p.references]]\nfiles = \"*.cfg\"\nkv = [\"a\"]\ndir = \"../up\"\n");
+    let r = s.vigil(&["check"]).expect(2);
+    assert!(
+        r.stderr.contains("must stay inside the workspace"),
+        "{}",
+        r.stderr
+    );
     s.config("[profiles.p]\ndeployed = { \"etc\" = \"x\" }\n");
     let r = s.vigil(&["check"]).expect(2);
     assert!(r.stderr.contains("not an absolute folder"), "{}", r.stderr);
