@@ -169,6 +169,12 @@ codes! {
         description: "An OpenSSL path or value depends on `$ENV::NAME`, and the profile does not declare NAME: vigil cannot know which file the CA software reads, or which value it uses.",
         remedy: "declare the variable in the profile (`env = { NAME = \"...\" }` or `env-file`), as the CA software's environment sets it",
     },
+    /// A structured reference extractor (`json`, `kv`, `xml`) cannot parse a component.
+    Malformed = "malformed" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A component that a `json`, `kv` or `xml` reference extractor reads cannot be parsed as that format, at this line: the CA software cannot read it either, and the files it names cannot be followed.",
+        remedy: "fix the file at the line shown (the message says what the parser expected)",
+    },
     /// Only the release gate looks for it: the manifest records a revision outside the checked history.
     ForeignApproval = "foreign-approval" {
         hook: Error, nightly: Error, gate: Error,
@@ -476,6 +482,24 @@ impl Draft {
             via,
             format!("OpenSSL refuses to load it: {reason} at {at}"),
         )
+    }
+
+    /// A component a structured extractor (`json`, `kv`, `xml`) cannot parse, at `line`.
+    pub fn malformed(
+        path: impl Into<String>,
+        via: Vec<Step>,
+        format: &str,
+        line: u32,
+        reason: &str,
+    ) -> Self {
+        let mut d = Draft::new(
+            Code::Malformed,
+            path,
+            via,
+            format!("the `{format}` reference extractor cannot read it: {reason}; the paths it names are not followed"),
+        );
+        d.line = Some(line);
+        d
     }
 
     /// A path or value that depends on an environment variable the profile does not declare.

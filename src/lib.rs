@@ -16,6 +16,7 @@ mod diagnostic;
 pub mod diff;
 mod discover;
 pub mod explain;
+pub mod extract;
 pub mod finding;
 pub mod gate;
 pub mod git_format;

@@ -14,6 +14,7 @@ mod attacks_svn;
 mod audit_log;
 mod discovery;
 mod examples;
+mod extract;
 mod findings;
 mod gate;
 mod gate_formats;

@@ -63,6 +63,7 @@ fn exhaustive(c: Code) {
         | Code::Unreadable
         | Code::OpensslError
         | Code::UndeclaredEnv
+        | Code::Malformed
         | Code::ForeignApproval
         | Code::Unsigned
         | Code::BadSignature
