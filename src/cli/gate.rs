@@ -13,9 +13,17 @@ pub struct Args {
     #[arg(value_name = "PROFILE", required = true)]
     profiles: Vec<String>,
 
-    /// Also write the summary to FILE (atomically), for attaching to the change ticket.
+    /// Also write the summary to FILE (atomically), for attaching to the change ticket. With
+    /// `--format prometheus`, write the metrics there instead of stdout (the last passing gate's time
+    /// is carried over from the file it replaces).
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
+
+    /// `human`: the PASS/FAIL summary. `prometheus`: the metrics of `vigil check --format
+    /// prometheus` for node_exporter's textfile collector, with `vigil_last_run_passed` the gate's
+    /// verdict.
+    #[arg(long, value_enum, default_value_t = GateFormat::Human)]
+    format: GateFormat,
 
     /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
@@ -30,6 +38,12 @@ pub struct Args {
     /// when vigil.toml goes below it.
     #[arg(long, value_name = "FILE")]
     policy: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum GateFormat {
+    Human,
+    Prometheus,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -53,6 +67,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     );
     progress.finish();
     let outcome = outcome?;
+    let passed = outcome.passed() && relaxed.is_none();
+    if a.format == GateFormat::Prometheus {
+        return prometheus(&a, &outcome.report, passed);
+    }
     let mut text = vigil::report::gate::render(&outcome);
     if let Some(lines) = &relaxed {
         // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
@@ -78,9 +96,17 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     } else {
         emit(text.as_bytes())?;
     }
-    Ok(if outcome.passed() && relaxed.is_none() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
+}
+
+/// `--format prometheus`: the gate's metrics, to `--output` or stdout.
+fn prometheus(a: &Args, report: &vigil::check::Report, passed: bool) -> Outcome {
+    let previous = a.output.as_deref().and_then(vigil::output::read_previous);
+    let previous = previous.as_deref().map(String::from_utf8_lossy);
+    let bytes = vigil::report::prometheus::render_run(report, previous.as_deref(), passed);
+    match &a.output {
+        Some(path) => vigil::output::write_output(path, &bytes)?,
+        None => emit(&bytes)?,
+    }
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
 }

@@ -1,0 +1,363 @@
+//! Deployed hosts: `vigil bundle` from a real git repository, copied onto a scratch host tree with a
+//! different layout, and `vigil verify --map` finding each kind of difference; a changed bundle
+//! refused; the one-line log format; `vigil gate --format prometheus` read by the real parser.
+
+use crate::prometheus::parse;
+use crate::support::Sandbox;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+/// The map every test uses: the repository's `profiles/` is the host's `/etc/ca/profiles/`.
+const MAP: &str = "profiles=/etc/ca/profiles";
+
+/// A profile whose top file includes a folder (the 2020 incident's shape), approved and committed,
+/// asking for mode 0640.
+fn approved(s: &Sandbox, extra: &str) {
+    s.file(
+        "vigil.toml",
+        &format!(
+            "[profiles.tls-server]\ndescription = \"TLS server certificates\"\n\
+             components = [\"profiles/tls-server.cnf\"]\nfollow = [\"openssl-include\"]\n\
+             include-dir = \"profiles\"\nmode = \"0640\"\n{extra}"
+        ),
+    )
+    .file(
+        "profiles/tls-server.cnf",
+        ".include ext.d\n[ca]\ndefault_ca = issuing\n[issuing]\ndefault_days = 199\n",
+    )
+    .file(
+        "profiles/ext.d/10-key-usage.cnf",
+        "[ext]\nkeyUsage = digitalSignature\n",
+    );
+    s.commit_all("profiles");
+    s.vigil(&["approve", "tls-server"]).expect(0);
+    s.commit_all("approve tls-server");
+}
+
+/// Writes the bundle and returns its path.
+fn bundle(s: &Sandbox) -> PathBuf {
+    let out = s.outside().join("tls.bundle");
+    s.vigil(&["bundle", "tls-server", "-o", out.to_str().unwrap()])
+        .expect(0);
+    out
+}
+
+/// Deploys the committed profile files under `<sandbox>/host/etc/ca/profiles`, mode 0640.
+fn deploy(s: &Sandbox) -> PathBuf {
+    let host = s.outside().join("host");
+    for rel in ["tls-server.cnf", "ext.d/10-key-usage.cnf"] {
+        let to = host.join("etc/ca/profiles").join(rel);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(s.path(&format!("profiles/{rel}")), &to).unwrap();
+        fs::set_permissions(&to, fs::Permissions::from_mode(0o640)).unwrap();
+    }
+    host
+}
+
+fn verify(s: &Sandbox, bundle: &Path, host: &Path, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec![
+        "verify",
+        "--bundle",
+        bundle.to_str().unwrap(),
+        "--root",
+        host.to_str().unwrap(),
+        "--map",
+        MAP,
+    ];
+    args.extend(extra);
+    s.vigil(&args)
+}
+
+#[test]
+fn a_bundle_verifies_a_faithful_deployment_through_the_map() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let r = verify(&s, &b, &host, &["--format", "json"]).expect(0);
+    assert_eq!(r.finding_codes(), Vec::<String>::new());
+    let j = r.json();
+    let paths: Vec<&str> = j["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "etc/ca/profiles/ext.d/10-key-usage.cnf",
+            "etc/ca/profiles/tls-server.cnf"
+        ]
+    );
+    let head = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    assert_eq!(j["revision"]["id"], head.as_str());
+    // Without the map the host's layout is not the repository's: everything approved is missing.
+    let r = s
+        .vigil(&[
+            "verify",
+            "--bundle",
+            b.to_str().unwrap(),
+            "--root",
+            host.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .expect(1);
+    assert_eq!(
+        r.finding_codes(),
+        [
+            "missing /profiles/ext.d/10-key-usage.cnf",
+            "missing /profiles/tls-server.cnf"
+        ]
+    );
+}
+
+#[test]
+fn each_difference_on_the_host_is_its_own_finding() {
+    let s = Sandbox::git_repo();
+    approved(&s, "owner = \"vigil-no-such-user\"\n");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let profiles = host.join("etc/ca/profiles");
+    // Bytes: the top file changed on the host.
+    fs::write(
+        profiles.join("tls-server.cnf"),
+        ".include ext.d\n[ca]\ndefault_ca = issuing\n[issuing]\ndefault_days = 825\n",
+    )
+    .unwrap();
+    // Extra: a file dropped into the included folder, reached by the host's OpenSSL only.
+    fs::write(
+        profiles.join("ext.d/90-validity.cnf"),
+        "[issuing]\ndefault_days = 825\n",
+    )
+    .unwrap();
+    fs::set_permissions(
+        profiles.join("ext.d/90-validity.cnf"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    // Missing: an approved component deleted on the host.
+    fs::remove_file(profiles.join("ext.d/10-key-usage.cnf")).unwrap();
+    let r = verify(&s, &b, &host, &["--format", "json"]).expect(1);
+    let mut want = vec![
+        "missing /etc/ca/profiles/ext.d/10-key-usage.cnf",
+        "stale /etc/ca/profiles/tls-server.cnf",
+        "unapproved /etc/ca/profiles/ext.d/90-validity.cnf",
+        "wrong-permissions /etc/ca/profiles/ext.d/90-validity.cnf",
+        "wrong-permissions /etc/ca/profiles/tls-server.cnf",
+    ];
+    want.sort();
+    assert_eq!(r.finding_codes(), want);
+    let text = r.stdout;
+    assert!(
+        text.contains("the profile asks for vigil-no-such-user"),
+        "{text}"
+    );
+    assert!(
+        text.contains("not in the approved bundle (as profiles/ext.d/90-validity.cnf)"),
+        "{text}"
+    );
+
+    // Mode: a chmod on the host, and nothing else wrong.
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    fs::set_permissions(
+        host.join("etc/ca/profiles/tls-server.cnf"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let r = verify(&s, &b, &host, &["--format", "json"]).expect(1);
+    assert_eq!(
+        r.finding_codes(),
+        ["wrong-permissions /etc/ca/profiles/tls-server.cnf"]
+    );
+    assert!(r.stdout.contains("mode is 0644, the profile asks for 0640"));
+}
+
+#[test]
+fn the_owner_the_profile_asks_for_is_checked_by_name_and_number() {
+    let s = Sandbox::git_repo();
+    let uid = fs::metadata(s.path(".")).map(|m| {
+        use std::os::unix::fs::MetadataExt;
+        m.uid()
+    });
+    approved(&s, &format!("owner = \"{}\"\n", uid.unwrap()));
+    let b = bundle(&s);
+    let host = deploy(&s);
+    verify(&s, &b, &host, &[]).expect(0);
+}
+
+#[test]
+fn a_bundle_holds_committed_bytes_only_and_refuses_an_unapproved_commit() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    // An uncommitted edit in the working tree does not reach the bundle.
+    s.file(
+        "profiles/ext.d/10-key-usage.cnf",
+        "[ext]\nkeyUsage = keyCertSign\n",
+    );
+    let b = bundle(&s);
+    let host = deploy(&s); // deploys the edited working-tree bytes
+    let r = verify(&s, &b, &host, &["--format", "json"]).expect(1);
+    assert_eq!(
+        r.finding_codes(),
+        ["stale /etc/ca/profiles/ext.d/10-key-usage.cnf"]
+    );
+    // Committed without approval: the commit is not an approved state, so no bundle.
+    s.commit_all("unapproved change");
+    let out = s.outside().join("refused.bundle");
+    let r = s
+        .vigil(&["bundle", "tls-server", "-o", out.to_str().unwrap()])
+        .expect(2);
+    assert!(
+        r.stderr
+            .contains("profiles/ext.d/10-key-usage.cnf differs from its approved bytes"),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+    // The approved commit still bundles, named with --rev.
+    let r = s.vigil(&[
+        "bundle",
+        "tls-server",
+        "--rev",
+        "HEAD~1",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    r.expect(0);
+}
+
+#[test]
+fn a_changed_bundle_is_refused() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let text = fs::read_to_string(&b).unwrap();
+    let j: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let original = j["files"][2]["content"].as_str().unwrap().to_string();
+    // Another file's approved bytes swapped in, its hash and size updated to match: only the
+    // bundle's own BLAKE3 can tell.
+    let mut forged = j.clone();
+    let other = j["files"][1].clone();
+    forged["files"][2]["content"] = other["content"].clone();
+    forged["files"][2]["blake3"] = other["blake3"].clone();
+    forged["files"][2]["size"] = other["size"].clone();
+    assert_ne!(forged["files"][2]["content"].as_str().unwrap(), original);
+    fs::write(&b, serde_json::to_vec_pretty(&forged).unwrap()).unwrap();
+    let r = verify(&s, &b, &host, &[]).expect(2);
+    assert!(
+        r.stderr
+            .contains("the bundle was changed after it was made"),
+        "{}",
+        r.stderr
+    );
+    // Truncated: not a bundle at all, with where it broke.
+    fs::write(&b, &text[..text.len() / 2]).unwrap();
+    let r = verify(&s, &b, &host, &[]).expect(2);
+    assert!(r.stderr.contains("not a vigil bundle"), "{}", r.stderr);
+    // Restored: accepted again.
+    fs::write(&b, &text).unwrap();
+    verify(&s, &b, &host, &[]).expect(0);
+}
+
+#[test]
+fn the_line_format_is_one_finding_per_line_for_journald() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let profiles = host.join("etc/ca/profiles");
+    fs::write(
+        profiles.join("ext.d/90-validity.cnf"),
+        "[issuing]\ndefault_days = 825\n",
+    )
+    .unwrap();
+    fs::set_permissions(
+        profiles.join("ext.d/90-validity.cnf"),
+        fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let r = verify(&s, &b, &host, &["--format", "line"]).expect(1);
+    assert!(!r.stdout.contains('\u{1b}'), "no colour");
+    let head = s.git_ok(&["rev-parse", "--short=12", "HEAD"]).stdout;
+    let text = r.stdout.replace(head.trim(), "[REV]");
+    insta::assert_snapshot!("verify_line", text);
+}
+
+#[test]
+fn verify_writes_several_reports_and_prometheus_names_the_bundle_revision() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let prom = s.outside().join("vigil.prom");
+    let json = s.outside().join("verify.json");
+    verify(
+        &s,
+        &b,
+        &host,
+        &[
+            "--format",
+            "line",
+            "--report",
+            &format!("prometheus={}", prom.display()),
+            "--report",
+            &format!("json={}", json.display()),
+        ],
+    )
+    .expect(0);
+    let families = parse(&fs::read_to_string(&prom).unwrap());
+    let head = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    let rev = families
+        .iter()
+        .find(|f| f["name"] == "vigil_revision_info")
+        .expect("vigil_revision_info");
+    assert_eq!(rev["samples"][0]["labels"]["revision"], head.as_str());
+    assert!(fs::read_to_string(&json)
+        .unwrap()
+        .contains("\"findings\": []"));
+}
+
+#[test]
+fn gate_prometheus_is_read_by_the_real_parser_and_says_the_verdict() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let r = s
+        .vigil(&["gate", "tls-server", "--format", "prometheus"])
+        .expect(0);
+    let families = parse(&r.stdout);
+    let passed = families
+        .iter()
+        .find(|f| f["name"] == "vigil_last_run_passed")
+        .unwrap();
+    assert_eq!(passed["samples"][0]["value"], 1.0);
+    // A stale component fails the gate, and the metrics say so.
+    s.file("profiles/tls-server.cnf", "[ca]\n");
+    let out = s.outside().join("gate.prom");
+    s.vigil(&[
+        "gate",
+        "tls-server",
+        "--format",
+        "prometheus",
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .expect(1);
+    let families = parse(&fs::read_to_string(&out).unwrap());
+    let passed = families
+        .iter()
+        .find(|f| f["name"] == "vigil_last_run_passed")
+        .unwrap();
+    assert_eq!(passed["samples"][0]["value"], 0.0);
+    let findings = families
+        .iter()
+        .find(|f| f["name"] == "vigil_findings")
+        .unwrap();
+    assert!(findings.to_string().contains("\"stale\""), "{findings}");
+}
