@@ -118,11 +118,18 @@ fn run_revision(out: &mut String, r: &Report) {
     header(
         out,
         "vigil_revision_info",
-        "The revision the last run read: the working copy's, the checked commit's, or for vigil verify the deployed bundle's (empty without version control).",
+        "The revision the last run read (source: working tree, index, commit, or deployed tree for vigil verify, whose revision is the bundle's; empty without version control).",
     );
+    // `commit 1a2b3c4d5e6f` would make a series per commit: the kind of source is what is queried.
+    let source = if r.source.starts_with("commit ") {
+        "commit".to_string()
+    } else {
+        r.source.replace(' ', "-")
+    };
     let _ = writeln!(
         out,
-        "vigil_revision_info{{vcs=\"{}\",revision=\"{}\"}} 1",
+        "vigil_revision_info{{source=\"{}\",vcs=\"{}\",revision=\"{}\"}} 1",
+        label(&source),
         label(&r.revision.vcs),
         label(r.revision.id.as_deref().unwrap_or(""))
     );

@@ -361,3 +361,108 @@ fn gate_prometheus_is_read_by_the_real_parser_and_says_the_verdict() {
         .unwrap();
     assert!(findings.to_string().contains("\"stale\""), "{findings}");
 }
+
+/// `examples/fleet/verify-fleet.sh` over two hosts (ssh and scp replaced by local stand-ins that run
+/// each "host" in a folder of its own): a rolling deployment leaves the hosts on two bundle
+/// revisions, which the collected metrics show side by side.
+#[test]
+fn the_fleet_example_verifies_hosts_over_ssh_and_collects_their_metrics() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let old = bundle(&s);
+    let old_rev = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    let fleet = s.outside().join("fleet");
+    // ca1 keeps the old approval.
+    let ca1 = fleet.join("ca1");
+    fs::create_dir_all(&fleet).unwrap();
+    fs::rename(deploy(&s), &ca1).unwrap();
+    // A new approval, deployed to ca2 only.
+    s.file(
+        "profiles/ext.d/10-key-usage.cnf",
+        "[ext]\nkeyUsage = digitalSignature, keyEncipherment\n",
+    );
+    s.commit_all("key usage");
+    s.vigil(&["approve", "tls-server"]).expect(0);
+    s.commit_all("approve key usage");
+    let new = s.outside().join("new.bundle");
+    s.vigil(&["bundle", "tls-server", "-o", new.to_str().unwrap()])
+        .expect(0);
+    let new_rev = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    fs::rename(deploy(&s), fleet.join("ca2")).unwrap();
+
+    let shim = s.outside().join("shim");
+    fs::create_dir_all(&shim).unwrap();
+    let ssh = shim.join("ssh");
+    let scp = shim.join("scp");
+    fs::write(
+        &ssh,
+        format!(
+            "#!/bin/sh\nhost=$1; shift\ncd '{}'/\"$host\" && exec sh -c \"$*\"\n",
+            fleet.display()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &scp,
+        format!(
+            "#!/bin/sh\nexec cp \"$1\" '{}'/\"${{2%%:*}}\"/\"${{2#*:}}\"\n",
+            fleet.display()
+        ),
+    )
+    .unwrap();
+    for f in [&ssh, &scp] {
+        fs::set_permissions(f, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/fleet/verify-fleet.sh");
+    let out = s.outside().join("metrics");
+    let run = |bundle: &Path, host: &str| {
+        let mut c = std::process::Command::new(&script);
+        c.arg(bundle).arg(&out).arg(host);
+        c.env("SSH", &ssh)
+            .env("SCP", &scp)
+            .env("VIGIL", crate::support::vigil_bin())
+            .env("VIGIL_ROOT", ".")
+            .env("VIGIL_MAP", MAP)
+            .env("REMOTE_BUNDLE", "deployed.bundle")
+            .env("TEXTFILE", "vigil-verify.prom");
+        s.env(&mut c);
+        crate::support::run_bounded(c)
+    };
+    run(&old, "ca1").expect(0);
+    // ca2 also carries a file nobody approved.
+    fs::write(
+        fleet.join("ca2/etc/ca/profiles/ext.d/90-validity.cnf"),
+        "[issuing]\n",
+    )
+    .unwrap();
+    fs::set_permissions(
+        fleet.join("ca2/etc/ca/profiles/ext.d/90-validity.cnf"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let r = run(&new, "ca2").expect(1);
+    assert!(
+        r.stdout.contains(
+            "ca2: vigil[tls-server]: error unapproved /etc/ca/profiles/ext.d/90-validity.cnf"
+        ),
+        "{}",
+        r.stdout
+    );
+    let picture: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "revisions:")
+        .skip(1)
+        .collect();
+    let mut want = vec![format!("  {old_rev}  ca1"), format!("  {new_rev}  ca2")];
+    want.sort();
+    assert_eq!(picture, want);
+    // Each collected file is still valid text format, now labelled with its host.
+    let families = parse(&fs::read_to_string(out.join("ca2.prom")).unwrap());
+    let passed = families
+        .iter()
+        .find(|f| f["name"] == "vigil_last_run_passed")
+        .unwrap();
+    assert_eq!(passed["samples"][0]["labels"]["instance"], "ca2");
+    assert_eq!(passed["samples"][0]["value"], 0.0);
+}
