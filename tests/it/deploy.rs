@@ -466,3 +466,122 @@ fn the_fleet_example_verifies_hosts_over_ssh_and_collects_their_metrics() {
     assert_eq!(passed["samples"][0]["labels"]["instance"], "ca2");
     assert_eq!(passed["samples"][0]["value"], 0.0);
 }
+
+#[test]
+fn bundles_are_deterministic_and_check_writes_the_line_format_too() {
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let first = fs::read(bundle(&s)).unwrap();
+    let second = fs::read(bundle(&s)).unwrap();
+    assert_eq!(first, second, "the same commit gives the same bytes");
+    // A change in the working tree after the commit changes nothing in the bundle.
+    s.file(
+        "profiles/ext.d/10-key-usage.cnf",
+        "[ext]\nkeyUsage = keyCertSign\n",
+    );
+    assert_eq!(fs::read(bundle(&s)).unwrap(), first);
+    let log = s.outside().join("check.log");
+    s.vigil(&["check", "--report", &format!("line={}", log.display())])
+        .expect(1);
+    let text = fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines.iter().any(|l| {
+            l.starts_with(
+            "vigil[tls-server]: error stale profiles/ext.d/10-key-usage.cnf: changed since approval"
+        )
+        }),
+        "{text}"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("vigil: FAILED: 1 profile, 2 components"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_deployment_input_is_a_clear_error() {
+    let s = Sandbox::git_repo();
+    s.file(
+        "vigil.toml",
+        "[profiles.p]\ncomponents = [\"a.cnf\"]\nmode = \"0999\"\n",
+    )
+    .file("a.cnf", "x\n");
+    let r = s.vigil(&["check"]).expect(2);
+    assert!(r.stderr.contains("vigil.toml:3"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is not a permission mode"),
+        "{}",
+        r.stderr
+    );
+
+    let s = Sandbox::git_repo();
+    approved(&s, "");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let b_arg = b.to_str().unwrap();
+    let h_arg = host.to_str().unwrap();
+    let r = s
+        .vigil(&[
+            "verify", "--bundle", b_arg, "--root", h_arg, "--map", "profiles",
+        ])
+        .expect(2);
+    assert!(
+        r.stderr.contains("expected REPO_PATH=HOST_PATH"),
+        "{}",
+        r.stderr
+    );
+    let r = s
+        .vigil(&[
+            "verify",
+            "--bundle",
+            b_arg,
+            "--root",
+            h_arg,
+            "--map",
+            "profiles=etc/ca",
+        ])
+        .expect(2);
+    assert!(r.stderr.contains("must be absolute"), "{}", r.stderr);
+    let r = s
+        .vigil(&[
+            "verify", "--bundle", b_arg, "--root", h_arg, "--map", MAP, "other",
+        ])
+        .expect(2);
+    assert!(
+        r.stderr.contains("profile `other` is not in the bundle"),
+        "{}",
+        r.stderr
+    );
+    let r = s
+        .vigil(&["verify", "--bundle", "/nonexistent.bundle", "--root", h_arg])
+        .expect(2);
+    assert!(r.stderr.contains("/nonexistent.bundle"), "{}", r.stderr);
+    // A folder declared whole cannot follow a map into part of it.
+    s.file(
+        "vigil.toml",
+        "[profiles.tls-server]\ncomponents = [\"profiles\"]\n",
+    );
+    s.vigil(&["approve", "tls-server"]).expect(0);
+    s.commit_all("the whole folder");
+    let b = bundle(&s);
+    let r = s
+        .vigil(&[
+            "verify",
+            "--bundle",
+            b.to_str().unwrap(),
+            "--root",
+            h_arg,
+            "--map",
+            "profiles/ext.d=/etc/ext.d",
+        ])
+        .expect(2);
+    assert!(
+        r.stderr.contains("reaches into folders mapped elsewhere"),
+        "{}",
+        r.stderr
+    );
+}
