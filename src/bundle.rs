@@ -78,6 +78,8 @@ pub enum Role {
     Config,
     Manifest,
     Component,
+    /// The allowed-signers file `[signing]` names.
+    Signers,
 }
 
 /// A bundle read back and checked: its configuration parsed and each profile's manifest with the
@@ -88,6 +90,8 @@ pub struct Opened {
     pub config: Config,
     /// Per profile: the manifest, its workspace path and the BLAKE3 of its file.
     pub manifests: BTreeMap<String, (Manifest, WsPath, String)>,
+    /// With `[signing]`: the allowed-signers file as committed (its path and text).
+    pub signers: Option<(WsPath, String)>,
 }
 
 impl Bundle {
@@ -125,6 +129,16 @@ pub fn make(
         config_path.clone(),
         file(config_path, Role::Config, EntryKind::File, text),
     );
+    if let Some(sg) = &config.signing {
+        let path = WsPath::normalize(Path::new(&sg.allowed_signers)).ok_or_else(|| {
+            Error::Bundle("the allowed-signers file is outside the workspace".into())
+        })?;
+        let bytes = read_all(source, &path)?;
+        files.insert(
+            path.clone(),
+            file(path, Role::Signers, EntryKind::File, bytes),
+        );
+    }
     for p in &profiles {
         let info = crate::check::read_manifest(config, source, &p.name)?.ok_or_else(|| {
             Error::Bundle(format!(
@@ -291,10 +305,20 @@ pub fn open(file: &Path, bytes: &[u8]) -> Result<Opened, Error> {
         let blake3 = crate::hash::hash_bytes(text.as_bytes());
         manifests.insert(name.clone(), (manifest, path, blake3));
     }
+    let signers = match &config.signing {
+        Some(sg) => {
+            let path = WsPath::normalize(Path::new(&sg.allowed_signers))
+                .ok_or_else(|| bad("the allowed-signers file is outside the workspace".into()))?;
+            let text = text_of(&path)?;
+            Some((path, text))
+        }
+        None => None,
+    };
     Ok(Opened {
         bundle,
         config,
         manifests,
+        signers,
     })
 }
 

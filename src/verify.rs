@@ -138,6 +138,9 @@ pub struct Request<'a> {
     /// Profiles to verify; all the bundle holds when empty.
     pub profiles: &'a [String],
     pub mode: Mode,
+    /// The host's own allowed-signers file (`--allowed-signers`): the approvals' signatures are then
+    /// judged against it, whatever the bundle carries.
+    pub allowed_signers: Option<&'a Path>,
 }
 
 /// Verifies the host against the bundle. Findings use host paths (absolute, as the host names them).
@@ -145,14 +148,26 @@ pub fn verify(req: &Request) -> Result<Report, Error> {
     let names = select(req)?;
     let source = WorkTree::new(req.root);
     let users = Accounts::read();
+    let trust = trust(req)?;
     let mut profiles = Vec::new();
     let mut findings = Vec::new();
     for name in names {
         let profile = &req.bundle.config.profiles[&name];
         let host_profile = on_host(profile, req.map)?;
         let (manifest, mpath, mhash) = &req.bundle.manifests[&name];
-        let (components, drafts) = verify_profile(&source, &host_profile, manifest, req, &users);
+        let (components, mut drafts) =
+            verify_profile(&source, &host_profile, manifest, req, &users);
         let cfg = &req.bundle.config;
+        if let Some(trust) = &trust {
+            let required = cfg.signing.as_ref().map_or(1, |s| s.required_for(&name));
+            drafts.extend(crate::signature::judge::judge(
+                &mpath.to_string(),
+                manifest,
+                trust,
+                required,
+                std::time::SystemTime::now(),
+            ));
+        }
         findings.extend(
             drafts
                 .into_iter()
@@ -171,6 +186,24 @@ pub fn verify(req: &Request) -> Result<Report, Error> {
     }
     sort_and_dedupe(&mut findings);
     Ok(report(req, profiles, findings))
+}
+
+/// The allowed signers the approvals are judged against: the host's own file when given, else the
+/// one the bundle carries when its `vigil.toml` has `[signing]`, else none (signatures not judged).
+fn trust(req: &Request) -> Result<Option<crate::signature::AllowedSigners>, Error> {
+    use crate::signature::AllowedSigners;
+    if let Some(file) = req.allowed_signers {
+        return AllowedSigners::load(file).map(Some).map_err(Error::Config);
+    }
+    match &req.bundle.signers {
+        Some((path, text)) => {
+            let label = Path::new(&req.bundle_label).join(path.as_path());
+            AllowedSigners::parse(&label, text)
+                .map(Some)
+                .map_err(Error::Config)
+        }
+        None => Ok(None),
+    }
 }
 
 fn select(req: &Request) -> Result<Vec<String>, Error> {

@@ -24,6 +24,12 @@ pub struct Args {
     #[arg(long = "map", value_name = "REPO_PATH=HOST_PATH")]
     maps: Vec<String>,
 
+    /// Judge the approvals' SSH signatures against this allowed-signers file of the host's own (as
+    /// `ssh-keygen -Y verify` reads it), not the one the bundle carries: then a bundle rewritten and
+    /// rehashed by someone else still fails (`unsigned`, `bad-signature`, `untrusted-signer`).
+    #[arg(long, value_name = "FILE")]
+    allowed_signers: Option<std::path::PathBuf>,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = FormatArg::Human)]
     format: FormatArg,
@@ -59,6 +65,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         map: &map,
         profiles: &a.profiles,
         mode: Mode::Nightly,
+        allowed_signers: a.allowed_signers.as_deref(),
     };
     let report = vigil::verify::verify(&req)?;
     write_reports(g, a.format, a.output.as_deref(), &a.reports, &report)

@@ -585,3 +585,91 @@ fn bad_deployment_input_is_a_clear_error() {
         r.stderr
     );
 }
+
+/// With `[signing]`, the bundle carries the signed manifests and the allowed signers; a bundle
+/// rewritten and rehashed (its own BLAKE3 made right again) still fails on the host, because the
+/// approval's signature no longer matches.
+#[test]
+fn signatures_travel_in_the_bundle_and_a_rehashed_forgery_fails_them() {
+    use crate::signed_approvals::{key_str, keygen, line};
+    use data_encoding::BASE64;
+    let s = Sandbox::git_repo();
+    let key = keygen(&s, "ada", &["-t", "ed25519"]);
+    let signers = s.outside().join("host_allowed_signers");
+    fs::write(&signers, line("ada@ca.example", &key) + "\n").unwrap();
+    s.config(
+        "[signing]\nallowed-signers = \"approvers/allowed_signers\"\n\n\
+         [profiles.ca]\ncomponents = [\"ca/issuing.cnf\"]\n",
+    )
+    .file(
+        "approvers/allowed_signers",
+        &fs::read_to_string(&signers).unwrap(),
+    )
+    .file("ca/issuing.cnf", "default_days = 397\n");
+    s.commit_all("profile");
+    s.vigil(&[
+        "approve",
+        "ca",
+        "--sign",
+        "--key",
+        key_str(&key),
+        "--principal",
+        "ada@ca.example",
+    ])
+    .expect(0);
+    s.commit_all("approve ca");
+    let out = s.outside().join("ca.bundle");
+    s.vigil(&["bundle", "ca", "-o", out.to_str().unwrap()])
+        .expect(0);
+    let host = s.outside().join("host");
+    fs::create_dir_all(host.join("ca")).unwrap();
+    fs::write(host.join("ca/issuing.cnf"), "default_days = 397\n").unwrap();
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--root",
+            host.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        s.vigil(&args)
+    };
+    let pinned = ["--allowed-signers", signers.to_str().unwrap()];
+    verify(&pinned).expect(0);
+
+    // The forgery: 825 days in the component, the manifest's hash to match, the bundle rehashed.
+    let mut b: vigil::bundle::Bundle = serde_json::from_slice(&fs::read(&out).unwrap()).unwrap();
+    let forged = b"default_days = 825\n";
+    let new_hash = blake3::hash(forged).to_hex().to_string();
+    let old_hash = blake3::hash(b"default_days = 397\n").to_hex().to_string();
+    for f in &mut b.files {
+        let bytes: Vec<u8> = match f.role {
+            vigil::bundle::Role::Component => forged.to_vec(),
+            vigil::bundle::Role::Manifest => {
+                let text = String::from_utf8(BASE64.decode(f.content.as_bytes()).unwrap()).unwrap();
+                text.replace(&old_hash, &new_hash).into_bytes()
+            }
+            _ => continue,
+        };
+        f.size = bytes.len() as u64;
+        f.blake3 = blake3::hash(&bytes).to_hex().to_string();
+        f.content = BASE64.encode(&bytes);
+    }
+    b.blake3 = b.digest();
+    fs::write(&out, b.to_bytes()).unwrap();
+    fs::write(host.join("ca/issuing.cnf"), forged).unwrap();
+    for extra in [&pinned[..], &[]] {
+        let r = verify(extra).expect(1);
+        assert_eq!(
+            r.finding_codes(),
+            [
+                "bad-signature approved/ca.toml",
+                "insufficient-approvals approved/ca.toml"
+            ],
+            "{extra:?}"
+        );
+    }
+}
