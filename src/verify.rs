@@ -376,22 +376,37 @@ fn verify_profile(
             transform: None,
         });
     }
-    let problems: HashSet<String> = drafts.iter().map(|d| d.path.clone()).collect();
+    let more = unreached(source, manifest, &reached, &drafts, req.map);
+    drafts.extend(more);
+    (components, drafts)
+}
+
+/// The approved components no reference on the host reached: absent (`missing`) or left behind
+/// (`orphaned`), unless a failed reference to the same file already says so.
+fn unreached(
+    source: &WorkTree,
+    manifest: &Manifest,
+    reached: &HashSet<WsPath>,
+    drafts: &[Draft],
+    map: &PathMap,
+) -> Vec<Draft> {
+    let problems: HashSet<&str> = drafts.iter().map(|d| d.path.as_str()).collect();
+    let mut out = Vec::new();
     for e in &manifest.components {
         if reached.contains(&e.path) {
             continue;
         }
-        let host = req.map.to_host(&e.path);
+        let host = map.to_host(&e.path);
         let shown = absolute(&host);
-        if problems.contains(&shown) {
-            continue; // already reported where a reference to it failed
+        if problems.contains(shown.as_str()) {
+            continue;
         }
         match source.lookup(&host) {
-            Lookup::Missing => drafts.push(Draft::deployed_missing(&shown, &e.path.to_string())),
-            _ => drafts.push(Draft::deployed_unreached(&shown, &e.path.to_string())),
+            Lookup::Missing => out.push(Draft::deployed_missing(&shown, &e.path.to_string())),
+            _ => out.push(Draft::deployed_unreached(&shown, &e.path.to_string())),
         }
     }
-    (components, drafts)
+    out
 }
 
 fn kind_of(kind: &Kind) -> Option<EntryKind> {
