@@ -228,11 +228,6 @@ pub enum Builtin {
 
 impl Builtin {
     pub const NAMES: [&'static str; 1] = ["openssl-include"];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Builtin::OpensslInclude => "openssl-include",
-        }
-    }
 }
 
 /// A user-defined reference extractor, compiled.

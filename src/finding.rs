@@ -687,6 +687,23 @@ impl Draft {
         )
     }
 
+    /// A finding about signature number `n` (1-based) of an approval, claimed by `principal`.
+    fn signature(
+        code: Code,
+        manifest: impl Into<String>,
+        n: usize,
+        principal: &str,
+        verdict: &str,
+        why: &str,
+    ) -> Self {
+        Draft::new(
+            code,
+            manifest,
+            Vec::new(),
+            format!("signature {n} (by `{principal}`) {verdict}: {why}"),
+        )
+    }
+
     /// Signature number `n` (1-based) of an approval, claimed by `principal`, is not a valid signature.
     pub fn bad_signature(
         manifest: impl Into<String>,
@@ -694,12 +711,7 @@ impl Draft {
         principal: &str,
         why: &str,
     ) -> Self {
-        Draft::new(
-            Code::BadSignature,
-            manifest,
-            Vec::new(),
-            format!("signature {n} (by `{principal}`) is bad: {why}"),
-        )
+        Draft::signature(Code::BadSignature, manifest, n, principal, "is bad", why)
     }
 
     /// Signature number `n` (1-based) of an approval, claimed by `principal`, is by a key that may
@@ -710,11 +722,13 @@ impl Draft {
         principal: &str,
         why: &str,
     ) -> Self {
-        Draft::new(
+        Draft::signature(
             Code::UntrustedSigner,
             manifest,
-            Vec::new(),
-            format!("signature {n} (by `{principal}`) does not count: {why}"),
+            n,
+            principal,
+            "does not count",
+            why,
         )
     }
 

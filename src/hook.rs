@@ -85,18 +85,10 @@ impl HookRepo {
     /// The folders of the index (or of HEAD's tree) that hold a vigil.toml, as repository paths, for
     /// an installation at the top of a repository whose workspace is in a subfolder.
     pub fn workspaces_in_index(&self) -> Vec<Vec<u8>> {
-        let suffix = format!("/{CONFIG_FILE}");
-        let Ok(index) = self.repo.index() else {
-            return Vec::new();
-        };
-        let mut found: Vec<Vec<u8>> = index
-            .iter()
-            .filter(|e| e.path.ends_with(suffix.as_bytes()))
-            .map(|e| e.path[..e.path.len() - suffix.len()].to_vec())
-            .collect();
-        found.sort();
-        found.dedup();
-        found
+        match self.repo.index() {
+            Ok(index) => crate::pre_commit::index_workspaces(&index),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// The folders of the work tree that hold a vigil.toml on disk (staged or not), as repository
@@ -120,6 +112,101 @@ impl HookRepo {
             .collect();
         found.sort();
         found
+    }
+}
+
+/// Which hooks to install when the user names none: pre-commit in a repository with a work tree,
+/// pre-receive in a bare (server) repository.
+pub fn hooks_wanted(repo: &HookRepo, pre_commit: bool, pre_receive: bool) -> (bool, bool) {
+    if pre_commit || pre_receive {
+        (pre_commit, pre_receive)
+    } else {
+        (!repo.is_bare(), repo.is_bare())
+    }
+}
+
+/// Where installed hooks look for vigil.toml, and what the user should hear about that choice.
+#[derive(Debug, Default)]
+pub struct WorkspaceChoice {
+    /// The workspace folder as a repository path; `None` (or empty) for the top of the repository.
+    pub workspace: Option<Vec<u8>>,
+    /// A warning or note to show (the named folder holds no vigil.toml yet; none exists anywhere).
+    pub note: Option<String>,
+}
+
+impl HookRepo {
+    /// The workspace the hooks pass on with `--workspace`: the one the user names (`explicit`), else
+    /// the nearest folder at or above `cwd` holding vigil.toml, else, at the top of a work tree without
+    /// one, the single workspace the index (or else the work tree) holds. Several candidates are a
+    /// usage error: guessing would leave a hook checking the wrong profiles.
+    pub fn choose_workspace(
+        &self,
+        cwd: &Path,
+        explicit: Option<&str>,
+    ) -> Result<WorkspaceChoice, crate::Error> {
+        if let Some(w) = explicit {
+            let p = crate::snapshot::parse_workspace(w)?;
+            let on_disk = self
+                .workdir()
+                .map(|wd| wd.join(std::ffi::OsStr::from_bytes(&p)).join(CONFIG_FILE));
+            let note = on_disk.filter(|f| !f.is_file()).map(|f| {
+                format!(
+                    "warning: {} does not exist (yet); the hooks will look for it there",
+                    f.display()
+                )
+            });
+            return Ok(WorkspaceChoice {
+                workspace: Some(p),
+                note,
+            });
+        }
+        if let Some(w) = self.default_workspace(cwd) {
+            return Ok(WorkspaceChoice {
+                workspace: Some(w),
+                note: None,
+            });
+        }
+        let top_has_config = self
+            .workdir()
+            .is_some_and(|wd| wd.join(CONFIG_FILE).is_file());
+        if self.is_bare() || top_has_config {
+            return Ok(WorkspaceChoice::default());
+        }
+        self.single_workspace()
+    }
+
+    /// At the top with no vigil.toml there a hook looking there would check nothing: the one
+    /// workspace the index holds (or else the work tree), said out loud; several is an error.
+    fn single_workspace(&self) -> Result<WorkspaceChoice, crate::Error> {
+        let mut found = self.workspaces_in_index();
+        let mut place = "the index";
+        if found.is_empty() {
+            found = self.workspaces_on_disk();
+            place = "the work tree";
+        }
+        match found.as_slice() {
+            // No workspace yet: the hook looks at the top, or at the one workspace the index holds
+            // when it runs, and refuses a commit while there is none.
+            [] => Ok(WorkspaceChoice {
+                workspace: None,
+                note: Some(format!(
+                    "note: no {CONFIG_FILE} in the repository yet; the pre-commit hook will check \
+                     the one the index holds, and refuse commits until there is one"
+                )),
+            }),
+            [one] => Ok(WorkspaceChoice {
+                workspace: Some(one.clone()),
+                note: None,
+            }),
+            many => Err(crate::Error::Usage(format!(
+                "{place} holds vigil.toml in several folders ({}); choose one with \
+                 `vigil hook install --workspace PATH-IN-REPO`",
+                many.iter()
+                    .map(|f| format!("{}/", String::from_utf8_lossy(f)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
     }
 }
 

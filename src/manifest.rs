@@ -280,20 +280,22 @@ pub struct SignatureEntry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn sample() -> Manifest {
+    /// A manifest with every field set, two components (one with a non-UTF-8 path) and a
+    /// requirement it satisfies; shared with the signature message tests.
+    pub(crate) fn sample() -> Manifest {
         Manifest {
             manifest_version: 1,
             vigil_version: "0.1.0".into(),
-            profile: "p".into(),
-            approved_by: "A <a@example.org>".into(),
-            approved_at: "2026-01-01T00:00:00Z".into(),
-            reason: Some("why".into()),
+            profile: "ca".into(),
+            approved_by: "Alice <alice@example.org>".into(),
+            approved_at: "2026-11-29T15:00:00Z".into(),
+            reason: Some("line one\nprofile \"forged\"".into()),
             revision: ManifestRevision {
                 vcs: "git".into(),
-                id: Some("abc".into()),
+                id: Some("abc123".into()),
                 local_changes: false,
             },
             signatures: Vec::new(),
@@ -301,16 +303,20 @@ mod tests {
                 ManifestEntry {
                     path: WsPath::from_normal_bytes(b"z.cnf"),
                     kind: EntryKind::File,
-                    size: 1,
-                    blake3: "00".repeat(32),
+                    size: 3,
+                    blake3: "00ff".repeat(16),
                     target: None,
-                    satisfies: Vec::new(),
+                    satisfies: vec![crate::requirements::Satisfies {
+                        requirement: "R-2".into(),
+                        at: "2026-11-29T15:00:00Z".into(),
+                        by: "Alice <alice@example.org>".into(),
+                    }],
                 },
                 ManifestEntry {
-                    path: WsPath::from_normal_bytes(b"a\xff.cnf"),
+                    path: WsPath::from_normal_bytes(b"a\xff"),
                     kind: EntryKind::Symlink,
                     size: 5,
-                    blake3: "11".repeat(32),
+                    blake3: "11ee".repeat(16),
                     target: Some("z.cnf".into()),
                     satisfies: Vec::new(),
                 },
@@ -322,7 +328,7 @@ mod tests {
     fn round_trips_sorted() {
         let text = sample().to_toml();
         let back = Manifest::parse(Path::new("m.toml"), &text).unwrap();
-        assert_eq!(back.components[0].path.escaped(), "a\\xff.cnf");
+        assert_eq!(back.components[0].path.escaped(), "a\\xff");
         assert_eq!(back.components.len(), 2);
         assert_eq!(back.to_toml(), text, "serialisation is deterministic");
     }

@@ -71,6 +71,19 @@ impl WsPath {
         }
     }
 
+    /// The folders above the path, outermost first, without the root: `a`, `a/b` for `a/b/c`.
+    pub fn ancestors(&self) -> Vec<WsPath> {
+        let mut out = Vec::new();
+        let mut a = self.parent();
+        while !a.is_root() {
+            let next = a.parent();
+            out.push(a);
+            a = next;
+        }
+        out.reverse();
+        out
+    }
+
     /// The last part of the path.
     pub fn file_name(&self) -> &OsStr {
         let start = self.0.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1);
@@ -253,6 +266,14 @@ impl schemars::JsonSchema for WsPath {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ancestors_outermost_first() {
+        let p = WsPath::from_normal_bytes(b"a/b/c.cnf");
+        let got: Vec<_> = p.ancestors().iter().map(|a| a.escaped()).collect();
+        assert_eq!(got, ["a", "a/b"]);
+        assert!(WsPath::from_normal_bytes(b"top.cnf").ancestors().is_empty());
+    }
 
     #[test]
     fn normalize_rejects_escape() {

@@ -203,7 +203,7 @@ fn no_config(r: &Request, snap: &Snap, config_dir: Option<&Path>) -> Result<Verd
 }
 
 /// The folders of the index that hold a vigil.toml below the top, as repository paths.
-fn index_workspaces(index: &git2::Index) -> Vec<Vec<u8>> {
+pub(crate) fn index_workspaces(index: &git2::Index) -> Vec<Vec<u8>> {
     let suffix = format!("/{CONFIG_FILE}");
     let mut found: Vec<Vec<u8>> = index
         .iter()

@@ -19,8 +19,6 @@ pub const LINTERS_ENV: &str = "VIGIL_LINTERS";
 #[derive(Debug, Clone)]
 pub struct SampleOutcome {
     pub profile: String,
-    /// Where its findings point: the sample's `config`, else `vigil.toml`.
-    pub path: String,
     /// The certificate, when one was issued.
     pub issued: Option<Issued>,
     /// What the linters said, when they ran.
@@ -128,7 +126,6 @@ pub fn run(
                     let why = "the sample run stopped unexpectedly";
                     SampleOutcome {
                         profile: p.name.clone(),
-                        path: path.clone(),
                         issued: None,
                         lint: None,
                         failure: Some(why.into()),
@@ -151,7 +148,6 @@ fn run_one(
     let path = decl.config.clone().unwrap_or_else(|| CONFIG_FILE.into());
     let mut out = SampleOutcome {
         profile: profile.name.clone(),
-        path: path.clone(),
         issued: None,
         lint: None,
         failure: None,

@@ -9,13 +9,10 @@
 
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::path::WsPath;
-use crate::source::Source;
 use crate::Error;
 use git2::{Oid, Repository};
-use std::cell::RefCell;
 use std::collections::HashSet;
 use std::ffi::OsStr;
-use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -171,16 +168,13 @@ pub fn index_affects(
     if fixed.iter().any(differs) {
         return true;
     }
-    let rec = Recording {
-        inner: index,
-        looked: RefCell::default(),
-        listed: RefCell::default(),
-    };
+    let rec = crate::source::Recording::new(index);
     for p in config.profiles.values() {
         crate::inventory::inventory(&rec, p, root);
     }
     let mut paths: HashSet<WsPath> = HashSet::new();
-    for l in rec.looked.into_inner() {
+    let (looked, listed) = rec.into_seen();
+    for l in looked {
         let mut a = l.parent();
         while !a.is_root() && paths.insert(a.clone()) {
             a = a.parent();
@@ -190,8 +184,7 @@ pub fn index_affects(
     if paths.iter().any(differs) {
         return true;
     }
-    rec.listed
-        .into_inner()
+    listed
         .iter()
         .any(|d| head.children(d) != index.staged_children(d))
 }
@@ -259,34 +252,6 @@ fn mode_and_id(mode: u32, id: Oid) -> (u32, Oid) {
         (mode, Oid::zero())
     } else {
         (mode, id)
-    }
-}
-
-/// A source that remembers which paths the inventory examined.
-struct Recording<'a> {
-    inner: &'a dyn Source,
-    looked: RefCell<HashSet<WsPath>>,
-    listed: RefCell<HashSet<WsPath>>,
-}
-
-impl Source for Recording<'_> {
-    fn label(&self) -> String {
-        self.inner.label()
-    }
-
-    fn lookup(&self, path: &WsPath) -> crate::source::Lookup {
-        self.looked.borrow_mut().insert(path.clone());
-        self.inner.lookup(path)
-    }
-
-    fn list_dir(&self, path: &WsPath) -> io::Result<Vec<crate::source::DirEntry>> {
-        self.listed.borrow_mut().insert(path.clone());
-        self.inner.list_dir(path)
-    }
-
-    fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>> {
-        self.looked.borrow_mut().insert(path.clone());
-        self.inner.open(path)
     }
 }
 

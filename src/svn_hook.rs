@@ -28,12 +28,12 @@ use crate::config::{self, Config, Mode};
 use crate::finding::{Code, Finding, Severity};
 use crate::inventory::chain_text;
 use crate::path::WsPath;
-use crate::source::{DirEntry, Lookup, NodeCache, Source, SvnTxn, Svnlook, TxnOrRev};
+use crate::source::{NodeCache, SvnTxn, Svnlook, TxnOrRev};
 use crate::svn_tool::find_tool;
 use crate::vcs::{Revision, Status, Vcs, VcsError};
 use crate::Error;
 use std::cell::{OnceCell, RefCell};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -287,48 +287,12 @@ fn check_workspace(
 
 /// Whether the inventory of `profile` looks up an added path or lists the folder it was added to.
 fn inventory_sees(source: &SvnTxn, profile: &config::Profile, added: &[&Change]) -> bool {
-    let rec = Recording {
-        inner: source,
-        looked: RefCell::default(),
-        listed: RefCell::default(),
-    };
+    let rec = crate::source::Recording::new(source);
     crate::inventory::inventory(&rec, profile, None);
-    let (looked, listed) = (rec.looked.into_inner(), rec.listed.into_inner());
+    let (looked, listed) = rec.into_seen();
     added
         .iter()
         .any(|c| looked.contains(&c.path) || listed.contains(&c.path.parent()))
-}
-
-/// A source that remembers which paths the inventory looked up and which folders it listed.
-struct Recording<'a> {
-    inner: &'a dyn Source,
-    looked: RefCell<HashSet<WsPath>>,
-    listed: RefCell<HashSet<WsPath>>,
-}
-
-impl Source for Recording<'_> {
-    fn label(&self) -> String {
-        self.inner.label()
-    }
-
-    fn lookup(&self, path: &WsPath) -> Lookup {
-        self.looked.borrow_mut().insert(path.clone());
-        self.inner.lookup(path)
-    }
-
-    fn list_dir(&self, path: &WsPath) -> std::io::Result<Vec<DirEntry>> {
-        self.listed.borrow_mut().insert(path.clone());
-        self.inner.list_dir(path)
-    }
-
-    fn open(&self, path: &WsPath) -> std::io::Result<Box<dyn std::io::Read + '_>> {
-        self.looked.borrow_mut().insert(path.clone());
-        self.inner.open(path)
-    }
-
-    fn known_hash(&self, path: &WsPath) -> Option<String> {
-        self.inner.known_hash(path)
-    }
 }
 
 /// The changes inside the workspace, relative to it, and whether a change above it (the folder itself

@@ -57,7 +57,6 @@ pub fn tool_command(bin: &Path) -> Command {
 /// What a Subversion tool printed when it failed.
 #[derive(Debug, Clone)]
 pub struct ToolError {
-    pub code: Option<i32>,
     pub stderr: String,
 }
 
@@ -73,11 +72,9 @@ pub fn run_tool(mut c: Command) -> Result<Vec<u8>, ToolError> {
     match c.output() {
         Ok(o) if o.status.success() => Ok(o.stdout),
         Ok(o) => Err(ToolError {
-            code: o.status.code(),
             stderr: String::from_utf8_lossy(&o.stderr).trim().to_string(),
         }),
         Err(e) => Err(ToolError {
-            code: None,
             stderr: format!("cannot run {:?}: {e}", c.get_program()),
         }),
     }

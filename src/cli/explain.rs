@@ -1,7 +1,6 @@
 //! `vigil explain`.
 
-use super::{emit, Exit, Globals, Outcome};
-use clap::ValueEnum;
+use super::{emit, Exit, Globals, Outcome, TextOrJson};
 use vigil::explain::{self, Query};
 use vigil::inventory;
 use vigil::source::WorkTree;
@@ -17,14 +16,8 @@ pub struct Args {
     keys: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Human)]
+    format: TextOrJson,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -38,8 +31,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let queries: Vec<Query> = a.keys.iter().map(|k| Query::parse(k)).collect();
     let entries = explain::explain(&inv, &queries);
     let text = match a.format {
-        Format::Human => explain::render_human(&inv.profile, &entries),
-        Format::Json => explain::render_json(&inv.profile, &entries),
+        TextOrJson::Human => explain::render_human(&inv.profile, &entries),
+        TextOrJson::Json => explain::render_json(&inv.profile, &entries),
     };
     emit(text.as_bytes())?;
     Ok(Exit::Ok)

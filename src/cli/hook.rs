@@ -1,8 +1,6 @@
 //! `vigil hook install`, `uninstall` and `status`: vigil's git hooks in a repository.
 
 use super::{Exit, Globals, Outcome};
-use std::os::unix::ffi::OsStrExt;
-use vigil::config::CONFIG_FILE;
 use vigil::hook::{self, HookRepo, Installed};
 use vigil::hook_admin::{self, HookState, Uninstalled};
 
@@ -72,69 +70,12 @@ const HOOKS: [(&str, &str); 2] = [
 fn install(g: &Globals, a: InstallArgs) -> Outcome {
     let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
     let repo = HookRepo::open(&cwd)?;
-    let (mut pre_commit, pre_receive) = (a.pre_commit, a.pre_receive);
-    let both_unset = !pre_commit && !pre_receive;
-    if both_unset && !repo.is_bare() {
-        pre_commit = true;
+    let (pre_commit, pre_receive) = hook::hooks_wanted(&repo, a.pre_commit, a.pre_receive);
+    let choice = repo.choose_workspace(&cwd, a.workspace.as_deref())?;
+    if let Some(note) = &choice.note {
+        eprintln!("vigil: {note}");
     }
-    let pre_receive = pre_receive || (both_unset && repo.is_bare());
-    let workspace = match &a.workspace {
-        Some(w) => {
-            let p = vigil::snapshot::parse_workspace(w)?;
-            let on_disk = repo
-                .workdir()
-                .map(|wd| wd.join(std::ffi::OsStr::from_bytes(&p)).join(CONFIG_FILE));
-            if let Some(f) = on_disk.filter(|f| !f.is_file()) {
-                eprintln!(
-                    "vigil: warning: {} does not exist (yet); the hooks will look for it there",
-                    f.display()
-                );
-            }
-            Some(p)
-        }
-        None => match repo.default_workspace(&cwd) {
-            Some(w) => Some(w),
-            // At the top with no vigil.toml there: a hook looking there would check nothing. Use the
-            // one workspace the index holds, and say so; refuse to guess between several.
-            None if !repo.is_bare()
-                && !repo
-                    .workdir()
-                    .is_some_and(|wd| wd.join(CONFIG_FILE).is_file()) =>
-            {
-                let mut found = repo.workspaces_in_index();
-                let mut place = "the index";
-                if found.is_empty() {
-                    found = repo.workspaces_on_disk();
-                    place = "the work tree";
-                }
-                match found.as_slice() {
-                    // No workspace yet: the hook looks at the top, or at the one workspace the
-                    // index holds when it runs, and refuses a commit while there is none.
-                    [] => {
-                        eprintln!(
-                            "vigil: note: no {CONFIG_FILE} in the repository yet; the pre-commit hook \
-                             will check the one the index holds, and refuse commits until there is one"
-                        );
-                        None
-                    }
-                    [one] => Some(one.clone()),
-                    many => {
-                        return Err(vigil::Error::Usage(format!(
-                            "{place} holds vigil.toml in several folders ({}); choose one with \
-                             `vigil hook install --workspace PATH-IN-REPO`",
-                            many.iter()
-                                .map(|f| format!("{}/", String::from_utf8_lossy(f)))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                        .into())
-                    }
-                }
-            }
-            None => None,
-        },
-    };
-    let args: Vec<String> = match &workspace {
+    let args: Vec<String> = match &choice.workspace {
         Some(p) if !p.is_empty() => {
             let w = String::from_utf8_lossy(p).into_owned();
             if !g.quiet {

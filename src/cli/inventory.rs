@@ -1,7 +1,6 @@
 //! `vigil inventory`.
 
-use super::{emit, Exit, Globals, Outcome};
-use clap::ValueEnum;
+use super::{emit, Exit, Globals, Outcome, TextOrJson};
 use vigil::inventory;
 use vigil::report::{human, json};
 use vigil::source::WorkTree;
@@ -13,14 +12,8 @@ pub struct Args {
     profiles: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Human)]
+    format: TextOrJson,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -32,9 +25,11 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         .map(|p| inventory::inventory(&source, p, Some(&ws.root)))
         .collect();
     match a.format {
-        Format::Human if g.quiet => emit(vigil::report::quiet::render_inventory(&invs).as_bytes())?,
-        Format::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
-        Format::Json => {
+        TextOrJson::Human if g.quiet => {
+            emit(vigil::report::quiet::render_inventory(&invs).as_bytes())?
+        }
+        TextOrJson::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
+        TextOrJson::Json => {
             // Only git is asked: its attributes are read in process, without a status query.
             let git = match vigil::vcs::detect(&ws.root) {
                 vigil::vcs::Detected::Git(_) => vigil::vcs::git::GitWorkTree::open(&ws.root).ok(),

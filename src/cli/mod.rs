@@ -149,6 +149,13 @@ enum Command {
     Man(man::Args),
 }
 
+/// The output formats of the listing commands (`inventory`, `explain`, `requirements`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    Human,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,

@@ -1,7 +1,7 @@
 //! `vigil requirements`: every requirement, its dates and source, and the state of each profile it
 //! applies to on a day.
 
-use super::{emit, Exit, Globals, Outcome};
+use super::{emit, Exit, Globals, Outcome, TextOrJson};
 use vigil::report::requirements::RequirementsReport;
 use vigil::requirements::Date;
 use vigil::source::WorkTree;
@@ -13,14 +13,8 @@ pub struct Args {
     as_of: Option<Date>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Human,
-    Json,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Human)]
+    format: TextOrJson,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -30,8 +24,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let outcome = vigil::survey::survey(&ws.config, &source, Some(&ws.root), as_of)?;
     let report = RequirementsReport::build(&ws.config.requirements, &outcome, as_of);
     let text = match a.format {
-        Format::Json => report.json(),
-        Format::Human => report.human(),
+        TextOrJson::Json => report.json(),
+        TextOrJson::Human => report.human(),
     };
     emit(text.as_bytes())?;
     Ok(if report.failing() {

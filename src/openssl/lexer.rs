@@ -141,25 +141,10 @@ pub(crate) fn pieces(from: &[u8], dollarid: bool) -> Result<Vec<Piece<'_>>, Copy
     loop {
         let c = at(from, i);
         if is_quote(c) {
-            let q = c;
-            i += 1;
-            while at(from, i) != 0 && at(from, i) != q {
-                if is_esc(at(from, i)) {
-                    i += 1;
-                    if at(from, i) == 0 {
-                        break;
-                    }
-                }
-                out.push(Piece::Byte(at(from, i)));
-                i += 1;
-            }
-            if at(from, i) == q {
-                i += 1;
-            }
+            i = quoted(from, i, &mut out);
         } else if is_esc(c) {
-            i += 1;
-            let v = at(from, i);
-            i += 1;
+            let v = at(from, i + 1);
+            i += 2;
             let v = match v {
                 0 => break,
                 b'r' => b'\r',
@@ -172,49 +157,79 @@ pub(crate) fn pieces(from: &[u8], dollarid: bool) -> Result<Vec<Piece<'_>>, Copy
         } else if c == 0 {
             break;
         } else if c == b'$' && (!dollarid || matches!(at(from, i + 1), b'{' | b'(')) {
-            let mut s = i + 1;
-            let q = match at(from, s) {
-                b'{' => b'}',
-                b'(' => b')',
-                _ => 0,
-            };
-            if q != 0 {
-                s += 1;
+            let var = variable(from, i, dollarid)?;
+            if let Piece::Var { len, .. } = var {
+                i += len;
             }
-            let name_char = |c: u8| is_alnum(c) || (dollarid && c == b'$');
-            let mut e = s;
-            while name_char(at(from, e)) {
-                e += 1;
-            }
-            let mut section = None;
-            let mut np = s;
-            if at(from, e) == b':' && at(from, e + 1) == b':' {
-                section = Some(&from[s..e]);
-                e += 2;
-                np = e;
-                while name_char(at(from, e)) {
-                    e += 1;
-                }
-            }
-            let name = &from[np..e.min(from.len())];
-            if q != 0 {
-                if at(from, e) != q {
-                    return Err(CopyError::NoCloseBrace);
-                }
-                e += 1;
-            }
-            out.push(Piece::Var {
-                section,
-                name,
-                len: e - i,
-            });
-            i = e;
+            out.push(var);
         } else {
             out.push(Piece::Byte(c));
             i += 1;
         }
     }
     Ok(out)
+}
+
+/// The bytes of a quoted run starting at the quote at `i`, escapes inside kept as the byte they
+/// escape (as `str_copy` does); returns the index after the closing quote (or the end).
+fn quoted<'a>(from: &'a [u8], mut i: usize, out: &mut Vec<Piece<'a>>) -> usize {
+    let q = at(from, i);
+    i += 1;
+    while at(from, i) != 0 && at(from, i) != q {
+        if is_esc(at(from, i)) {
+            i += 1;
+            if at(from, i) == 0 {
+                break;
+            }
+        }
+        out.push(Piece::Byte(at(from, i)));
+        i += 1;
+    }
+    if at(from, i) == q {
+        i += 1;
+    }
+    i
+}
+
+/// The variable reference starting at the `$` at `i`: `$name`, `${name}`, `$(name)`, each with an
+/// optional `section::` prefix; a brace or parenthesis that is not closed is OpenSSL's error.
+fn variable(from: &[u8], i: usize, dollarid: bool) -> Result<Piece<'_>, CopyError> {
+    let mut s = i + 1;
+    let q = match at(from, s) {
+        b'{' => b'}',
+        b'(' => b')',
+        _ => 0,
+    };
+    if q != 0 {
+        s += 1;
+    }
+    let name_char = |c: u8| is_alnum(c) || (dollarid && c == b'$');
+    let mut e = s;
+    while name_char(at(from, e)) {
+        e += 1;
+    }
+    let mut section = None;
+    let mut np = s;
+    if at(from, e) == b':' && at(from, e + 1) == b':' {
+        section = Some(&from[s..e]);
+        e += 2;
+        np = e;
+        while name_char(at(from, e)) {
+            e += 1;
+        }
+    }
+    let name = &from[np..e.min(from.len())];
+    if q != 0 {
+        if at(from, e) != q {
+            return Err(CopyError::NoCloseBrace);
+        }
+        e += 1;
+    }
+    Ok(Piece::Var {
+        section,
+        name,
+        len: e - i,
+    })
 }
 
 #[cfg(test)]

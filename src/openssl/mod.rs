@@ -33,13 +33,12 @@
 //!     let _ = (setting.text(), &setting.at, loaded.chain_of(&setting.at), &setting.overrode);
 //! }
 //! for problem in &loaded.problems {
-//!     let _ = (problem.kind.code(), &problem.at, &problem.message);
+//!     let _ = (&problem.kind, &problem.at, &problem.message);
 //! }
 //! ```
 //!
 //! * An inventory makes each entry of [`Loaded::reads`] a component (its `chain` is the reference chain;
-//!   `folder` says it came from a folder include) and each [`Problem`] a finding; [`Loaded::files`]
-//!   lists each file once.
+//!   `folder` says it came from a folder include) and each [`Problem`] a finding.
 //! * `explain SECTION.KEY` is [`Database::get`] (or [`Database::lookup`], with OpenSSL's fallback to
 //!   the `default` section) plus [`Loaded::chain_of`] and [`Setting::overrode`].
 //! * The file access is the [`FileAccess`] trait: `lstat`, `read_link`, `read` (with a size cap) and
@@ -55,13 +54,15 @@
 mod access;
 mod lexer;
 mod machine;
+mod real_fs;
 
-pub use access::{FileAccess, Kind, Meta, RealFs, Resolved};
+pub use access::{FileAccess, Kind, Meta, Resolved};
 pub use machine::load;
+pub use real_fs::RealFs;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// How to load.
 #[derive(Debug, Clone)]
@@ -241,24 +242,6 @@ pub enum ProblemKind {
     LoadError,
 }
 
-impl ProblemKind {
-    /// A stable kebab-case code.
-    pub fn code(self) -> &'static str {
-        match self {
-            ProblemKind::MissingInclude => "missing-include",
-            ProblemKind::Unreadable => "unreadable",
-            ProblemKind::OutsideRoot => "outside-root",
-            ProblemKind::UndeclaredEnv => "undeclared-env",
-            ProblemKind::SpecialFile => "special-file",
-            ProblemKind::TooLarge => "too-large",
-            ProblemKind::IncludeCycle => "include-cycle",
-            ProblemKind::NestedFolderInclude => "nested-folder-include",
-            ProblemKind::TooManyReads => "too-many-reads",
-            ProblemKind::LoadError => "load-error",
-        }
-    }
-}
-
 /// Something the load met that a report must show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -300,16 +283,6 @@ impl Loaded {
     /// The include chain that reached a location's file.
     pub fn chain_of(&self, at: &Location) -> &[Step] {
         self.reads.get(at.read).map_or(&[], |r| &r.chain[..])
-    }
-
-    /// Each file read, once, in the order first read.
-    pub fn files(&self) -> Vec<&Path> {
-        let mut seen = std::collections::HashSet::new();
-        self.reads
-            .iter()
-            .filter(|r| seen.insert(r.path.as_path()))
-            .map(|r| r.path.as_path())
-            .collect()
     }
 }
 

@@ -38,16 +38,12 @@ pub mod site;
 pub mod time;
 pub mod value;
 
-pub use duration::{Span, Unit};
-pub use eval::{
-    evaluate, ComponentFacts, Outcome, ProfileInput, Readers, RequirementResult, ResultCode,
-    Satisfies, Status, Window,
-};
-pub use pack::{NotJudged, Pack};
-pub use rule::{Requirement, Source};
+pub use duration::Span;
+pub use eval::{evaluate, ComponentFacts, Outcome, ProfileInput, Readers, ResultCode, Satisfies, Window};
+pub use pack::Pack;
+pub use rule::Requirement;
 pub use site::{
     parse_site, ProfileRequirements, RawProfileRequirements, RawSiteRequirements, RequirementSet,
-    DEFAULT_LEAD_DAYS,
 };
 pub use time::Date;
 pub use value::{

@@ -33,12 +33,16 @@ struct RawPack {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawPackHeader {
     id: String,
-    title: String,
+    // The title, the document's URL and the version of the document the rules were checked against
+    // are required of every pack, for its readers; vigil itself does not use them.
+    #[serde(rename = "title")]
+    _title: String,
     /// The document the pack follows.
     document: String,
-    url: String,
-    /// Which version of the document the rules were checked against.
-    checked_against: String,
+    #[serde(rename = "url")]
+    _url: String,
+    #[serde(rename = "checked-against")]
+    _checked_against: String,
     #[serde(default)]
     not_judged: Vec<NotJudged>,
 }
@@ -56,10 +60,6 @@ pub struct NotJudged {
 #[derive(Debug, Clone)]
 pub struct Pack {
     pub id: String,
-    pub title: String,
-    pub document: String,
-    pub url: String,
-    pub checked_against: String,
     pub not_judged: Vec<NotJudged>,
     pub requirements: Vec<Requirement>,
 }
@@ -91,10 +91,6 @@ impl Pack {
         }
         Ok(Pack {
             id,
-            title: raw.pack.title,
-            document: raw.pack.document,
-            url: raw.pack.url,
-            checked_against: raw.pack.checked_against,
             not_judged: raw.pack.not_judged,
             requirements,
         })

@@ -228,7 +228,6 @@ pub struct Requirement {
     pub applies_to: AppliesTo,
     pub review: bool,
     pub values: Vec<ValueCheck>,
-    pub note: Option<String>,
     pub defined: Defined,
 }
 
@@ -304,7 +303,6 @@ impl RawRequirement {
             },
             review: self.review,
             values,
-            note: self.note.clone(),
             defined: Defined {
                 file: file.display().to_string(),
                 line: line_of(text, self.id.span().start),

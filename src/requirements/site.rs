@@ -78,22 +78,13 @@ pub struct RawOverride {
     pub profiles: Vec<String>,
 }
 
-/// The requirement keys of one `[profiles.NAME]` table.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The requirement keys of one `[profiles.NAME]` table: `purpose`, `openssl-sections` and `values`,
+/// documented (and read from `vigil.toml`) on `config::RawProfile`, which hands them over here.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawProfileRequirements {
-    /// Purpose tags that select pack rules: `tls-server`, `client-auth`, `smime`, `code-signing`, `ev`.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
     pub purpose: Vec<Spanned<String>>,
-    /// OpenSSL sections named by `@NAME` in rules: `ca` (default: `[ca] default_ca`), `ext` (default: the CA
-    /// section's `x509_extensions`).
-    #[serde(default)]
     pub openssl_sections: BTreeMap<String, String>,
-    /// Where this profile keeps a rule's named value: `NAME = "json:/pointer"`, `"kv:KEY"` or
-    /// `"openssl:SECTION.KEY"`.
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
     pub values: BTreeMap<String, Spanned<String>>,
 }
 
@@ -124,7 +115,6 @@ impl Override {
 /// Every requirement in force for a workspace: the selected packs, the site's rules and its overrides.
 #[derive(Debug, Clone)]
 pub struct RequirementSet {
-    pub packs: Vec<Pack>,
     pub requirements: Vec<Requirement>,
     pub overrides: BTreeMap<String, Override>,
     pub lead_days: u32,
@@ -216,7 +206,6 @@ impl RequirementSet {
             overrides.insert(id.clone(), o.check(id, &requirements, file, text)?);
         }
         Ok(RequirementSet {
-            packs,
             requirements,
             overrides,
             lead_days: raw.lead_days.unwrap_or(DEFAULT_LEAD_DAYS),

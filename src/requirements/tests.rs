@@ -1,6 +1,7 @@
 //! Tests of the requirements engine: packs, dates, inclusive validity, constraints, review and site rules.
 
 use super::*;
+use crate::requirements::duration::Unit;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -112,16 +113,11 @@ fn run_openssl(
     as_of: &str,
 ) -> (Vec<(ResultCode, String)>, Outcome) {
     let s = settings(purposes);
-    let input = ProfileInput {
-        name: "tls",
-        settings: &s,
-        readers: Readers {
-            openssl: Some(conf),
-            ..Default::default()
-        },
-        components: Vec::new(),
+    let readers = Readers {
+        openssl: Some(conf),
+        ..Default::default()
     };
-    let out = evaluate(set, day(as_of), set.lead_days, &[input]);
+    let out = evaluate_one(set, "tls", &s, readers, day(as_of), set.lead_days);
     let mut codes: Vec<(ResultCode, String)> = out
         .results
         .iter()
@@ -129,6 +125,12 @@ fn run_openssl(
         .collect();
     codes.sort();
     (codes, out)
+}
+
+/// An error on `line` whose message says `what`.
+fn assert_error(e: &crate::diagnostic::ConfigError, line: usize, what: &str) {
+    assert_eq!(e.line, Some(line), "{e}");
+    assert!(e.message.contains(what), "{e}");
 }
 
 fn ids(v: &[(ResultCode, &str)]) -> Vec<(ResultCode, String)> {
@@ -248,49 +250,31 @@ fn as_of_both_sides_of_every_tls_date() {
     let set = packs_only();
     // default_days = 825 breaks every limit (825 days + 1 second is over 825 days too).
     let conf = ca_cnf("825", GOOD_EXT);
-    let cases: [(&str, &[(ResultCode, &str)]); 10] = [
-        ("2018-02-28", &[(U, "cabf-tls-br/validity-825")]),
-        ("2018-03-01", &[(V, "cabf-tls-br/validity-825")]),
-        (
-            "2020-08-31",
-            &[
-                (V, "cabf-tls-br/validity-825"),
-                (U, "cabf-tls-br/validity-398"),
-            ],
-        ),
-        ("2020-09-01", &[(V, "cabf-tls-br/validity-398")]),
-        (
-            "2026-03-14",
-            &[
-                (V, "cabf-tls-br/validity-398"),
-                (U, "cabf-tls-br/validity-200"),
-            ],
-        ),
-        ("2026-03-15", &[(V, "cabf-tls-br/validity-200")]),
-        (
-            "2027-03-14",
-            &[
-                (V, "cabf-tls-br/validity-200"),
-                (U, "cabf-tls-br/validity-100"),
-            ],
-        ),
-        ("2027-03-15", &[(V, "cabf-tls-br/validity-100")]),
-        (
-            "2029-03-14",
-            &[
-                (V, "cabf-tls-br/validity-100"),
-                (U, "cabf-tls-br/validity-47"),
-            ],
-        ),
-        ("2029-03-15", &[(V, "cabf-tls-br/validity-47")]),
+    // Each limit: the day before it takes effect (the previous limit broken, this one upcoming), and
+    // the day itself (this one broken).
+    let limits = [
+        ("2018-02-28", "2018-03-01", "825"),
+        ("2020-08-31", "2020-09-01", "398"),
+        ("2026-03-14", "2026-03-15", "200"),
+        ("2027-03-14", "2027-03-15", "100"),
+        ("2029-03-14", "2029-03-15", "47"),
     ];
-    for (as_of, want) in cases {
-        let (codes, _) = run_openssl(&set, &["tls-server"], &conf, as_of);
-        let codes: Vec<_> = codes
-            .into_iter()
-            .filter(|(_, id)| id.contains("/validity-"))
-            .collect();
-        assert_eq!(codes, ids(want), "as of {as_of}");
+    let rule = |limit: &str| format!("cabf-tls-br/validity-{limit}");
+    let mut previous: Option<&str> = None;
+    for (eve, day, limit) in limits {
+        let mut on_eve: Vec<(ResultCode, String)> =
+            previous.map(|p| (V, rule(p))).into_iter().collect();
+        on_eve.push((U, rule(limit)));
+        on_eve.sort();
+        for (as_of, want) in [(eve, on_eve), (day, vec![(V, rule(limit))])] {
+            let (codes, _) = run_openssl(&set, &["tls-server"], &conf, as_of);
+            let codes: Vec<_> = codes
+                .into_iter()
+                .filter(|(_, id)| id.contains("/validity-"))
+                .collect();
+            assert_eq!(codes, want, "as of {as_of}");
+        }
+        previous = Some(limit);
     }
     // A profile already within each new limit is quiet on the day it takes effect.
     for (days, as_of) in [
@@ -405,16 +389,11 @@ fn openssl_sections_resolve_through_the_configuration_or_the_profile() {
     conf.chain = vec!["openssl.cnf:3".into()];
     let mut s = settings(&["tls-server"]);
     s.openssl_sections.insert("ca".into(), "CA_tls".into());
-    let input = ProfileInput {
-        name: "tls",
-        settings: &s,
-        readers: Readers {
-            openssl: Some(&conf),
-            ..Default::default()
-        },
-        components: Vec::new(),
+    let readers = Readers {
+        openssl: Some(&conf),
+        ..Default::default()
     };
-    let out = evaluate(&set, day("2021-01-01"), 90, &[input]);
+    let out = evaluate_one(&set, "tls", &s, readers, day("2021-01-01"), 90);
     let v: Vec<_> = out
         .results
         .iter()
@@ -448,16 +427,11 @@ max = "90d"
         let text = format!("{{\n  \"authority\": {{\n    \"claims\": {{ \"maxTLSCertDuration\": \"{dur}\" }}\n  }}\n}}\n");
         let j = JsonValues::parse("ca.json", &text).unwrap();
         let s = settings(&["tls-server"]);
-        let input = ProfileInput {
-            name: "acme",
-            settings: &s,
-            readers: Readers {
-                json: Some(&j),
-                ..Default::default()
-            },
-            components: Vec::new(),
+        let readers = Readers {
+            json: Some(&j),
+            ..Default::default()
         };
-        evaluate(&set, day("2025-06-01"), 90, &[input])
+        evaluate_one(&set, "acme", &s, readers, day("2025-06-01"), 90)
             .results
             .into_iter()
             .filter(|r| r.requirement == "site/ninety")
@@ -492,16 +466,11 @@ fn upcoming_follows_the_lead_time() {
     let conf = ca_cnf("300", GOOD_EXT);
     let upcoming = |as_of: &str, lead: u32| {
         let s = settings(&["tls-server"]);
-        let input = ProfileInput {
-            name: "tls",
-            settings: &s,
-            readers: Readers {
-                openssl: Some(&conf),
-                ..Default::default()
-            },
-            components: Vec::new(),
+        let readers = Readers {
+            openssl: Some(&conf),
+            ..Default::default()
         };
-        evaluate(&set, day(as_of), lead, &[input])
+        evaluate_one(&set, "tls", &s, readers, day(as_of), lead)
             .results
             .into_iter()
             .filter(|r| r.code == ResultCode::Upcoming)
@@ -621,19 +590,41 @@ kv = "KEY"
 }
 
 /// Results of `site/kv` for a profile whose key=value file holds `file`.
-fn kv_results(set: &RequirementSet, file: &str) -> Vec<String> {
-    let kv = KvValues::parse("p.env", file).unwrap();
-    let s = ProfileRequirements::default();
+/// Judges one profile, named `name`, whose values come from `readers`, as of `as_of`.
+fn evaluate_one(
+    set: &RequirementSet,
+    name: &str,
+    settings: &ProfileRequirements,
+    readers: Readers<'_>,
+    as_of: Date,
+    lead_days: u32,
+) -> Outcome {
     let input = ProfileInput {
-        name: "p",
-        settings: &s,
-        readers: Readers {
-            kv: Some(&kv),
-            ..Default::default()
-        },
+        name,
+        settings,
+        readers,
         components: Vec::new(),
     };
-    evaluate(set, day("2024-01-01"), 90, &[input])
+    evaluate(set, as_of, lead_days, &[input])
+}
+
+/// Judges one profile whose values come from a `key=value` file, as of `as_of`.
+fn evaluate_kv(
+    set: &RequirementSet,
+    s: &ProfileRequirements,
+    kv: &KvValues,
+    as_of: &str,
+) -> Outcome {
+    let readers = Readers {
+        kv: Some(kv),
+        ..Default::default()
+    };
+    evaluate_one(set, "p", s, readers, day(as_of), 90)
+}
+
+fn kv_results(set: &RequirementSet, file: &str) -> Vec<String> {
+    let kv = KvValues::parse("p.env", file).unwrap();
+    evaluate_kv(set, &ProfileRequirements::default(), &kv, "2024-01-01")
         .results
         .into_iter()
         .map(|r| {
@@ -689,17 +680,7 @@ fn each_constraint_kind_passes_and_fails() {
     // A missing value with only a bound is reported as not judged rather than passed silently.
     let set = kv_rule("kind = \"integer\"\nmax = 10");
     let kv = KvValues::parse("p.env", "").unwrap();
-    let s = ProfileRequirements::default();
-    let input = ProfileInput {
-        name: "p",
-        settings: &s,
-        readers: Readers {
-            kv: Some(&kv),
-            ..Default::default()
-        },
-        components: Vec::new(),
-    };
-    let out = evaluate(&set, day("2024-01-01"), 90, &[input]);
+    let out = evaluate_kv(&set, &ProfileRequirements::default(), &kv, "2024-01-01");
     assert!(out.results.is_empty());
     assert_eq!(
         out.statuses[0].unjudged,
@@ -721,16 +702,7 @@ fn a_profile_can_point_a_value_elsewhere() {
     let s = raw.profiles["x"]
         .check(&set, Path::new("vigil.toml"), text)
         .unwrap();
-    let input = ProfileInput {
-        name: "x",
-        settings: &s,
-        readers: Readers {
-            kv: Some(&kv),
-            ..Default::default()
-        },
-        components: Vec::new(),
-    };
-    let out = evaluate(&set, day("2026-04-01"), 90, &[input]);
+    let out = evaluate_kv(&set, &s, &kv, "2026-04-01");
     let v: Vec<_> = out.results.iter().map(|r| r.requirement.as_str()).collect();
     assert_eq!(v, ["cabf-tls-br/validity-200"]);
     // An unknown purpose is an error on its line, with the closest tag.
@@ -739,12 +711,7 @@ fn a_profile_can_point_a_value_elsewhere() {
     let e = raw.profiles["x"]
         .check(&set, Path::new("vigil.toml"), text)
         .unwrap_err();
-    assert_eq!(e.line, Some(2));
-    assert!(
-        e.message.contains("did you mean `tls-server`?"),
-        "{}",
-        e.message
-    );
+    assert_error(&e, 2, "did you mean `tls-server`?");
 }
 
 #[test]
@@ -779,12 +746,7 @@ fn packs_can_be_chosen() {
         .iter()
         .all(|r| r.pack.as_deref() == Some("cabf-ev")));
     let e = site_err("[requirements]\npacks = [\"cabf-tls\"]\n");
-    assert_eq!(e.line, Some(2));
-    assert!(
-        e.message.contains("did you mean `cabf-tls-br`?"),
-        "{}",
-        e.message
-    );
+    assert_error(&e, 2, "did you mean `cabf-tls-br`?");
 }
 
 #[test]
@@ -847,7 +809,7 @@ fn site_and_profile_keys_have_a_schema() {
             "{key} missing from {site}"
         );
     }
-    let profile = serde_json::to_string(&schemars::schema_for!(RawProfileRequirements)).unwrap();
+    let profile = serde_json::to_string(&schemars::schema_for!(crate::config::RawProfile)).unwrap();
     for key in ["purpose", "openssl-sections", "values"] {
         assert!(profile.contains(&format!("\"{key}\"")), "{key} missing");
     }

@@ -56,10 +56,6 @@ impl SampleCert {
     pub fn validity_exceeds_days(&self, days: i64) -> bool {
         self.validity_seconds > days * 86_400
     }
-
-    pub fn has_extension(&self, oid: &str) -> bool {
-        self.extensions.iter().any(|e| e.oid == oid)
-    }
 }
 
 /// One AIA entry: its access method (`OCSP`, `caIssuers` or a dotted OID) and URI.

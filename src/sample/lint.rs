@@ -85,16 +85,6 @@ pub enum LintSeverity {
     Note,
 }
 
-impl LintSeverity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LintSeverity::Error => "error",
-            LintSeverity::Warning => "warning",
-            LintSeverity::Note => "note",
-        }
-    }
-}
-
 /// One result of one linter, in the linter's own words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LintResult {

@@ -16,7 +16,7 @@ mod decl;
 mod lint;
 mod run;
 
-pub use cert::{parse_certificate, AccessUrl, CertError, CertExtension, Policy, SampleCert};
-pub use decl::{DeclError, KeyType, LinterDecl, Output, Purpose, SampleDecl, DEFAULT_TIMEOUT};
-pub use lint::{lint, LintError, LintReport, LintResult, LintSeverity, Linters, PKILINT, ZLINT};
-pub use run::{run_sample, Sample, SampleFailure, SampleInputs};
+pub use cert::SampleCert;
+pub use decl::{KeyType, LinterDecl, Purpose, SampleDecl};
+pub use lint::{lint, LintReport, LintSeverity, Linters};
+pub use run::{run_sample, SampleFailure, SampleInputs};

@@ -98,74 +98,35 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::{EntryKind, ManifestEntry, ManifestRevision};
+    use crate::manifest::tests::sample;
+    use crate::manifest::EntryKind;
     use crate::path::WsPath;
     use std::path::Path;
-
-    pub(crate) fn sample() -> Manifest {
-        Manifest {
-            manifest_version: 1,
-            vigil_version: "0.1.0".into(),
-            profile: "ca".into(),
-            approved_by: "Alice <alice@example.org>".into(),
-            approved_at: "2026-11-29T15:00:00Z".into(),
-            reason: Some("line one\nprofile \"forged\"".into()),
-            revision: ManifestRevision {
-                vcs: "git".into(),
-                id: Some("abc123".into()),
-                local_changes: false,
-            },
-            signatures: Vec::new(),
-            components: vec![
-                ManifestEntry {
-                    path: WsPath::from_normal_bytes(b"z.cnf"),
-                    kind: EntryKind::File,
-                    size: 3,
-                    blake3: "00ff".into(),
-                    target: None,
-                    satisfies: vec![crate::requirements::Satisfies {
-                        requirement: "R-2".into(),
-                        at: "2026-11-29T15:00:00Z".into(),
-                        by: "Alice <alice@example.org>".into(),
-                    }],
-                },
-                ManifestEntry {
-                    path: WsPath::from_normal_bytes(b"a\xff"),
-                    kind: EntryKind::Symlink,
-                    size: 5,
-                    blake3: "11ee".into(),
-                    target: Some("z.cnf".into()),
-                    satisfies: Vec::new(),
-                },
-            ],
-        }
-    }
 
     #[test]
     fn exact_bytes_of_version_one() {
         let m = canonical_message(&sample());
+        let (z, a) = ("00ff".repeat(16), "11ee".repeat(16));
         assert_eq!(
             String::from_utf8(m).unwrap(),
-            "vigil-approval-message 1\n\
+            format!(
+                "vigil-approval-message 1\n\
              profile \"ca\"\n\
              approved-by \"Alice <alice@example.org>\"\n\
              approved-at \"2026-11-29T15:00:00Z\"\n\
              reason \"line one\\nprofile \\\"forged\\\"\"\n\
              revision \"git\" \"abc123\" false\n\
-             component \"symlink\" 5 \"11ee\" \"a\\\\xff\" \"z.cnf\"\n\
-             component \"file\" 3 \"00ff\" \"z.cnf\"\n\
+             component \"symlink\" 5 \"{a}\" \"a\\\\xff\" \"z.cnf\"\n\
+             component \"file\" 3 \"{z}\" \"z.cnf\"\n\
              satisfies \"R-2\" \"2026-11-29T15:00:00Z\" \"Alice <alice@example.org>\"\n\
              end 2\n"
+            )
         );
     }
 
     #[test]
     fn independent_of_toml_formatting_and_order() {
-        let mut m = sample();
-        // Parsing checks that hashes are 64 hex digits.
-        for c in &mut m.components {
-            c.blake3 = c.blake3.repeat(16);
-        }
+        let m = sample();
         let reference = canonical_message(&m);
         // Reordered tables, other whitespace, another writer version: same message.
         let text = m

@@ -40,11 +40,11 @@ pub mod signers;
 pub mod verify;
 
 pub use crate::manifest::SignatureEntry;
-pub use allowed::{AllowedSigner, AllowedSigners};
-pub use message::{canonical_message, MESSAGE_VERSION};
+pub use allowed::AllowedSigners;
+pub use message::canonical_message;
 pub use sign::{SignError, Signer};
 pub use verify::{
-    evaluate, verify, verify_entry, BadSignature, Failure, Quorum, Untrusted, Verdict, Verified,
+    evaluate, verify, verify_entry, BadSignature, Failure, Untrusted, Verdict,
 };
 
 use crate::config::ConfigError;

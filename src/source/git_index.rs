@@ -129,15 +129,6 @@ impl<'r> GitIndex<'r> {
         out.dedup();
         out
     }
-
-    /// How many entries the index holds below the workspace.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 impl Source for GitIndex<'_> {

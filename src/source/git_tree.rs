@@ -177,14 +177,8 @@ pub(crate) fn symlinked_ancestor(
     entry: impl Fn(&WsPath) -> Option<(u32, Oid)>,
     repo: &Repository,
 ) -> Lookup {
-    let mut ancestors = Vec::new();
-    let mut a = path.parent();
-    while !a.is_root() {
-        ancestors.push(a.clone());
-        a = a.parent();
-    }
     // Outermost first, so the first symlink found is the one that matters.
-    for a in ancestors.into_iter().rev() {
+    for a in path.ancestors() {
         match entry(&a) {
             Some((MODE_TREE, _)) => continue,
             Some((MODE_LINK, id)) => {

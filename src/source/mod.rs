@@ -3,12 +3,14 @@
 
 mod git_index;
 mod git_tree;
+mod recording;
 mod svn_node_cache;
 mod svn_txn;
 mod worktree;
 
 pub use git_index::GitIndex;
 pub use git_tree::GitTree;
+pub use recording::Recording;
 pub use svn_node_cache::NodeCache;
 pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 

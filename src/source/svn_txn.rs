@@ -76,7 +76,6 @@ impl Svnlook {
         let out = self.run("proplist", &["--xml", "-v"], Some(&format!("/{path}")))?;
         let text = String::from_utf8_lossy(&out);
         let doc = roxmltree::Document::parse(&text).map_err(|e| ToolError {
-            code: None,
             stderr: format!("svnlook proplist printed XML vigil cannot read: {e}"),
         })?;
         Ok(doc
@@ -122,7 +121,6 @@ impl Svnlook {
             .trim()
             .parse()
             .map_err(|_| ToolError {
-                code: None,
                 stderr: "svnlook youngest printed no revision number".into(),
             })
     }

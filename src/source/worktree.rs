@@ -25,10 +25,6 @@ impl WorkTree {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     fn abs(&self, p: &WsPath) -> PathBuf {
         if p.is_root() {
             self.root.clone()

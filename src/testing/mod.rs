@@ -60,10 +60,8 @@ impl MemSource {
 
     fn put(mut self, path: &str, node: Node) -> Self {
         let p = ws(path);
-        let mut a = p.parent();
-        while !a.is_root() {
-            self.nodes.entry(a.clone()).or_insert(Node::Dir);
-            a = a.parent();
+        for a in p.ancestors() {
+            self.nodes.entry(a).or_insert(Node::Dir);
         }
         self.nodes.insert(p, node);
         self
@@ -171,14 +169,8 @@ impl Source for MemSource {
                 size: 0,
             });
         }
-        let mut ancestors = Vec::new();
-        let mut a = path.parent();
-        while !a.is_root() {
-            ancestors.push(a.clone());
-            a = a.parent();
-        }
         // Outermost first, as the working tree checks them.
-        for a in ancestors.into_iter().rev() {
+        for a in path.ancestors() {
             match self.nodes.get(&a) {
                 Some(Node::Dir) if self.denied.contains(&a) => {
                     return Lookup::Unreadable(Self::denied_err(&a).to_string())

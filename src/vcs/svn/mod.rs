@@ -18,7 +18,7 @@ pub mod subst;
 
 use super::{Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
-pub use crate::svn_tool::{run_tool, tool_command, ToolError, DEFAULT_TOOL_DIRS};
+pub use crate::svn_tool::{run_tool, tool_command, ToolError};
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -131,25 +131,32 @@ impl SvnWorkingCopy {
         Ok(out)
     }
 
-    /// `svn:keywords` and `svn:eol-style` of the given targets, in one `svn proplist` per batch.
-    fn translations(&self, targets: &[&str]) -> Result<HashMap<String, Subst>, VcsError> {
-        let mut out = HashMap::new();
+    /// Runs `svn ARGS --depth empty --non-interactive -- TARGETS` once per batch of targets and hands
+    /// each XML answer, parsed, to `each`. XML that does not parse is an error naming the subcommand.
+    fn xml_batches(
+        &self,
+        args: &[&str],
+        targets: &[&str],
+        mut each: impl FnMut(&roxmltree::Document),
+    ) -> Result<(), VcsError> {
         for batch in batches(targets) {
             let mut c = self.command();
-            c.args([
-                "proplist",
-                "--xml",
-                "-v",
-                "--depth",
-                "empty",
-                "--non-interactive",
-                "--",
-            ]);
+            c.args(args)
+                .args(["--depth", "empty", "--non-interactive", "--"]);
             c.args(batch.iter().map(|t| target(t)));
             let xml = run_tool(c).map_err(|e| wc_error(&self.wc_root, &e))?;
             let text = String::from_utf8_lossy(&xml);
             let doc = roxmltree::Document::parse(&text)
-                .map_err(|e| VcsError::Other(format!("svn proplist printed bad XML: {e}")))?;
+                .map_err(|e| VcsError::Other(format!("svn {} printed bad XML: {e}", args[0])))?;
+            each(&doc);
+        }
+        Ok(())
+    }
+
+    /// `svn:keywords` and `svn:eol-style` of the given targets, in one `svn proplist` per batch.
+    fn translations(&self, targets: &[&str]) -> Result<HashMap<String, Subst>, VcsError> {
+        let mut out = HashMap::new();
+        self.xml_batches(&["proplist", "--xml", "-v"], targets, |doc| {
             for t in doc.descendants().filter(|n| n.has_tag_name("target")) {
                 let Some(path) = t.attribute("path") else {
                     continue;
@@ -165,7 +172,7 @@ impl SvnWorkingCopy {
                     out.insert(path.to_string(), s);
                 }
             }
-        }
+        })?;
         Ok(out)
     }
 
@@ -231,21 +238,7 @@ impl SvnWorkingCopy {
             return Ok(());
         }
         let mut committed: HashMap<String, String> = HashMap::new();
-        for batch in batches(&targets) {
-            let mut c = self.command();
-            c.args([
-                "info",
-                "--xml",
-                "--depth",
-                "empty",
-                "--non-interactive",
-                "--",
-            ]);
-            c.args(batch.iter().map(|t| target(t)));
-            let xml = run_tool(c).map_err(|e| wc_error(&self.wc_root, &e))?;
-            let text = String::from_utf8_lossy(&xml);
-            let doc = roxmltree::Document::parse(&text)
-                .map_err(|e| VcsError::Other(format!("svn info printed bad XML: {e}")))?;
+        self.xml_batches(&["info", "--xml"], &targets, |doc| {
             for e in doc.descendants().filter(|n| n.has_tag_name("entry")) {
                 let sum = e
                     .descendants()
@@ -255,7 +248,7 @@ impl SvnWorkingCopy {
                     committed.insert(path.to_string(), sum.trim().to_ascii_lowercase());
                 }
             }
-        }
+        })?;
         let substs = self.substs.lock().expect("not poisoned");
         for (s, p) in asked {
             if !targets.contains(s) {
