@@ -39,7 +39,9 @@ pub mod time;
 pub mod value;
 
 pub use duration::Span;
-pub use eval::{evaluate, ComponentFacts, Outcome, ProfileInput, Readers, ResultCode, Satisfies, Window};
+pub use eval::{
+    evaluate, ComponentFacts, Outcome, ProfileInput, Readers, ResultCode, Satisfies, Window,
+};
 pub use pack::Pack;
 pub use rule::Requirement;
 pub use site::{

@@ -43,9 +43,7 @@ pub use crate::manifest::SignatureEntry;
 pub use allowed::AllowedSigners;
 pub use message::canonical_message;
 pub use sign::{SignError, Signer};
-pub use verify::{
-    evaluate, verify, verify_entry, BadSignature, Failure, Untrusted, Verdict,
-};
+pub use verify::{evaluate, verify, verify_entry, BadSignature, Failure, Untrusted, Verdict};
 
 use crate::config::ConfigError;
 use serde::{Deserialize, Serialize};
