@@ -190,6 +190,19 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "Option<crate::sample::SampleDecl>")]
     pub sample: Option<Spanned<crate::sample::SampleDecl>>,
+    /// On a deployed host (`vigil verify`): the permission bits every component must have, in octal
+    /// (`"0640"`). Unset: not checked.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^0?[0-7]{3,4}$"))]
+    pub mode: Option<Spanned<String>>,
+    /// On a deployed host (`vigil verify`): the user that must own every component, by name or
+    /// number (`"pkiuser"`, `"0"`). Unset: not checked.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// On a deployed host (`vigil verify`): the group every component must belong to, by name or
+    /// number. Unset: not checked.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 /// `[[profiles.NAME.references]]`: exactly one of `pattern`, `json`, `kv` and `xml` says where the
@@ -294,6 +307,20 @@ pub struct Profile {
     pub requirements: crate::requirements::ProfileRequirements,
     /// The sample certificate the profile declares, checked.
     pub sample: Option<crate::sample::SampleDecl>,
+    /// What a deployed host must show for each component (`mode`, `owner`, `group`).
+    pub deployed: Deployed,
+}
+
+/// The file attributes a profile asks of its components on a deployed host; each unset one is not
+/// checked. Version control keeps no owner and only the executable bit, so only `vigil verify` looks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deployed {
+    /// Permission bits (`0o640`), the file type bits left out.
+    pub mode: Option<u32>,
+    /// A user name or number.
+    pub owner: Option<String>,
+    /// A group name or number.
+    pub group: Option<String>,
 }
 
 /// `[linters]`, resolved: absolute folders and a time limit.
@@ -519,7 +546,13 @@ impl Text<'_> {
                 Some(decl)
             }
         };
+        let deployed = Deployed {
+            mode: self.mode(&name, p.mode.as_ref())?,
+            owner: p.owner,
+            group: p.group,
+        };
         Ok(Profile {
+            deployed,
             follow: self.follow(&p.follow)?,
             references: p
                 .references
@@ -539,6 +572,20 @@ impl Text<'_> {
             requirements: Default::default(),
             sample,
         })
+    }
+
+    /// `mode = "0640"`: octal permission bits, at most `07777`.
+    fn mode(&self, name: &str, mode: Option<&Spanned<String>>) -> Result<Option<u32>, ConfigError> {
+        let Some(m) = mode else { return Ok(None) };
+        let text = m.get_ref();
+        let digits = text.strip_prefix("0o").unwrap_or(text);
+        match u32::from_str_radix(digits, 8) {
+            Ok(v) if v <= 0o7777 && (3..=5).contains(&digits.len()) => Ok(Some(v)),
+            _ => Err(self.error(
+                Some(m.span()),
+                format!("[profiles.{name}] `mode = \"{text}\"` is not a permission mode: write it in octal, such as \"0640\""),
+            )),
+        }
     }
 
     /// `[signing]`: the allowed-signers file stays inside the workspace, and per-profile overrides

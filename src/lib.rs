@@ -10,6 +10,7 @@
 //! [`check`] (against the [`manifest`]) → [`report`]. Only the binary prints or exits.
 
 pub mod approve;
+pub mod bundle;
 pub mod check;
 pub mod config;
 mod diagnostic;
@@ -49,6 +50,7 @@ pub mod survey;
 pub mod svn_hook;
 mod svn_tool;
 pub mod vcs;
+pub mod verify;
 pub mod workspace;
 
 #[cfg(test)]
@@ -97,6 +99,9 @@ pub enum Error {
     /// Signing an approval failed (`ssh-keygen -Y sign` could not run or refused).
     #[error("cannot sign: {0}")]
     Sign(String),
+    /// A bundle cannot be made, or a bundle read back is damaged or was changed after it was made.
+    #[error("{0}")]
+    Bundle(String),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

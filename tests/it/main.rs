@@ -8,6 +8,7 @@ mod bad_input;
 mod cli_conventions;
 mod completions;
 mod core;
+mod deploy;
 
 mod attacks_io;
 mod attacks_svn;

@@ -72,7 +72,8 @@ fn exhaustive(c: Code) {
         | Code::Violation
         | Code::Unreviewed
         | Code::Upcoming
-        | Code::OrphanedManifest => {}
+        | Code::OrphanedManifest
+        | Code::WrongPermissions => {}
         Code::Lint | Code::SampleFailed => {}
     }
 }
