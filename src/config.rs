@@ -308,13 +308,13 @@ pub struct Profile {
     /// The sample certificate the profile declares, checked.
     pub sample: Option<crate::sample::SampleDecl>,
     /// What a deployed host must show for each component (`mode`, `owner`, `group`).
-    pub deployed: Deployed,
+    pub host_attributes: HostAttributes,
 }
 
 /// The file attributes a profile asks of its components on a deployed host; each unset one is not
 /// checked. Version control keeps no owner and only the executable bit, so only `vigil verify` looks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Deployed {
+pub struct HostAttributes {
     /// Permission bits (`0o640`), the file type bits left out.
     pub mode: Option<u32>,
     /// A user name or number.
@@ -546,13 +546,13 @@ impl Text<'_> {
                 Some(decl)
             }
         };
-        let deployed = Deployed {
+        let host_attributes = HostAttributes {
             mode: self.mode(&name, p.mode.as_ref())?,
             owner: p.owner,
             group: p.group,
         };
         Ok(Profile {
-            deployed,
+            host_attributes,
             follow: self.follow(&p.follow)?,
             references: p
                 .references

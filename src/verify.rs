@@ -14,7 +14,7 @@
 
 use crate::bundle::Opened;
 use crate::check::{CheckedComponent, ManifestInfo, ProfileResult, Report};
-use crate::config::{Deployed, Mode, Profile};
+use crate::config::{HostAttributes, Mode, Profile};
 use crate::finding::{sort_and_dedupe, Draft, Finding, Step};
 use crate::manifest::{EntryKind, Manifest};
 use crate::path::WsPath;
@@ -363,7 +363,13 @@ fn verify_profile(
         }
         if c.meta.kind.is_regular() {
             let abs = req.root.join(c.path.as_path());
-            drafts.extend(permissions(&abs, &shown, &c.via, &profile.deployed, users));
+            drafts.extend(permissions(
+                &abs,
+                &shown,
+                &c.via,
+                &profile.host_attributes,
+                users,
+            ));
         }
         components.push(CheckedComponent {
             path: c.path.clone(),
@@ -433,10 +439,10 @@ fn permissions(
     abs: &Path,
     shown: &str,
     via: &[Step],
-    want: &Deployed,
+    want: &HostAttributes,
     users: &Accounts,
 ) -> Vec<Draft> {
-    if want == &Deployed::default() {
+    if want == &HostAttributes::default() {
         return Vec::new();
     }
     let meta = match std::fs::symlink_metadata(abs) {
