@@ -10,10 +10,22 @@ pub struct Args {
     /// it; every component is read and hashed again (no cache); the manifest must be committed, and
     /// the revision it records must be in the history of HEAD (git) or not newer than the working copy
     /// (Subversion).
-    #[arg(value_name = "PROFILE", required = true)]
+    #[arg(value_name = "PROFILE", required_unless_present = "all")]
     profiles: Vec<String>,
 
-    /// Also write the summary to FILE (atomically), for attaching to the change ticket.
+    /// Gate every profile in vigil.toml.
+    #[arg(long, conflicts_with = "profiles")]
+    all: bool,
+
+    /// Output format: the plain summary, the JSON document (schema/gate.schema.json), Markdown for
+    /// a change ticket, or the metrics of `vigil check --format prometheus` for node_exporter's
+    /// textfile collector with `vigil_last_run_passed` the gate's verdict (with -o, the last passing
+    /// gate's time is carried over from the file it replaces, which gets the metrics alone).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    /// Also write the summary (in the chosen format) to FILE (atomically), for attaching to the
+    /// change ticket.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
 
@@ -32,6 +44,14 @@ pub struct Args {
     policy: Option<std::path::PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Markdown,
+    Prometheus,
+}
+
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let mut ws = g.workspace()?;
     let relaxed = match &a.policy {
@@ -47,40 +67,71 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let outcome = vigil::gate::gate_as_of(
         &ws,
         vcs.as_ref(),
+        // `--all` conflicts with naming profiles, so the list is empty then: every profile.
         &a.profiles,
         a.as_of.unwrap_or_else(vigil::requirements::Date::today),
         &mut |p| progress.update(p),
     );
     progress.finish();
     let outcome = outcome?;
-    let mut text = vigil::report::gate::render(&outcome);
-    if let Some(lines) = &relaxed {
+    let policy = relaxed.unwrap_or_default();
+    let passed = outcome.passed() && policy.is_empty();
+    if a.format == Format::Prometheus {
+        return prometheus(&a, &outcome.report, passed);
+    }
+    let evidence = match &a.evidence {
+        Some(dir) => vigil::samples::write_evidence(dir, &outcome.samples())?,
+        None => Vec::new(),
+    };
+    let text = match a.format {
+        Format::Human => human(&outcome, &policy, &evidence).into_bytes(),
+        Format::Json => vigil::report::gate_json::render(&outcome, &policy),
+        Format::Markdown => vigil::report::gate_markdown::render(&outcome, &policy).into_bytes(),
+        // Written with the previous file's last success above; this arm is never taken.
+        Format::Prometheus => vigil::report::prometheus::render_run(&outcome.report, None, passed),
+    };
+    if let Some(path) = &a.output {
+        vigil::output::write_output(path, &text)?;
+    }
+    if g.quiet && a.format == Format::Human {
+        emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
+    } else {
+        emit(&text)?;
+    }
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
+}
+
+/// `--format prometheus`: the gate's metrics, to `--output` or stdout.
+fn prometheus(a: &Args, report: &vigil::check::Report, passed: bool) -> Outcome {
+    let previous = a.output.as_deref().and_then(vigil::output::read_previous);
+    let previous = previous.as_deref().map(String::from_utf8_lossy);
+    let bytes = vigil::report::prometheus::render_run(report, previous.as_deref(), passed);
+    match &a.output {
+        Some(path) => vigil::output::write_output(path, &bytes)?,
+        None => emit(&bytes)?,
+    }
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
+}
+
+/// The plain summary, with the policy that fails it and the evidence files written.
+fn human(
+    outcome: &vigil::gate::Gate,
+    policy: &[String],
+    evidence: &[std::path::PathBuf],
+) -> String {
+    let mut text = vigil::report::gate::render(outcome);
+    if !policy.is_empty() {
         // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
         text = text.replacen("vigil gate: PASS", "vigil gate: FAIL", 1);
         text.push_str("\npolicy: ");
-        text.push_str(&lines.join("\n"));
+        text.push_str(&policy.join("\n"));
         text.push('\n');
     }
-    if let Some(dir) = &a.evidence {
-        let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
-        if !written.is_empty() {
-            text.push_str("\nevidence:\n");
-            for f in written {
-                text.push_str(&format!("  {}\n", f.display()));
-            }
+    if !evidence.is_empty() {
+        text.push_str("\nevidence:\n");
+        for f in evidence {
+            text.push_str(&format!("  {}\n", f.display()));
         }
     }
-    if let Some(path) = &a.output {
-        vigil::output::write_output(path, text.as_bytes())?;
-    }
-    if g.quiet {
-        emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
-    } else {
-        emit(text.as_bytes())?;
-    }
-    Ok(if outcome.passed() && relaxed.is_none() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    text
 }
