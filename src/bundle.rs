@@ -224,6 +224,52 @@ fn read_all(source: &dyn Source, path: &WsPath) -> Result<Vec<u8>, Error> {
 /// bundle in errors. Any change to the document after it was made is refused.
 pub fn open(file: &Path, bytes: &[u8]) -> Result<Opened, Error> {
     let bad = |why: String| Error::Bundle(format!("{}: {why}", file.display()));
+    let bundle = checked_bundle(bytes, &bad)?;
+    let contents = decoded_files(&bundle, &bad)?;
+    let text_of = |path: &WsPath| -> Result<String, Error> {
+        let (bytes, _) = contents
+            .get(path)
+            .ok_or_else(|| bad(format!("{path} is not in the bundle")))?;
+        String::from_utf8(bytes.clone()).map_err(|_| bad(format!("{path} is not UTF-8")))
+    };
+    let config_path = WsPath::from_normal_bytes(CONFIG_FILE.as_bytes());
+    let label = file.join(CONFIG_FILE);
+    let config = crate::config::parse(&label, &text_of(&config_path)?)?;
+    let mut manifests = BTreeMap::new();
+    for name in &bundle.profiles {
+        if !config.profiles.contains_key(name) {
+            return Err(bad(format!(
+                "profile `{name}` is not declared in the bundle's vigil.toml"
+            )));
+        }
+        let rel = config.manifest_path(name);
+        let path = WsPath::normalize(Path::new(&rel)).expect("manifest-dir was validated");
+        let text = text_of(&path)?;
+        let manifest = Manifest::parse(&file.join(&rel), &text).map_err(Error::Manifest)?;
+        approved_bytes_present(name, &path, &manifest, &contents, &bad)?;
+        let blake3 = crate::hash::hash_bytes(text.as_bytes());
+        manifests.insert(name.clone(), (manifest, path, blake3));
+    }
+    let signers = match &config.signing {
+        Some(sg) => {
+            let path = WsPath::normalize(Path::new(&sg.allowed_signers))
+                .ok_or_else(|| bad("the allowed-signers file is outside the workspace".into()))?;
+            let text = text_of(&path)?;
+            Some((path, text))
+        }
+        None => None,
+    };
+    Ok(Opened {
+        bundle,
+        config,
+        manifests,
+        signers,
+    })
+}
+
+/// The bundle parsed, of this format and version, and unchanged since it was made (its recorded
+/// BLAKE3 is that of its content).
+fn checked_bundle(bytes: &[u8], bad: &dyn Fn(String) -> Error) -> Result<Bundle, Error> {
     let bundle: Bundle = serde_json::from_slice(bytes).map_err(|e| {
         bad(format!(
             "not a vigil bundle: {e} (line {}, column {})",
@@ -252,7 +298,15 @@ pub fn open(file: &Path, bytes: &[u8]) -> Result<Opened, Error> {
             crate::finding::short(&bundle.blake3)
         )));
     }
-    let mut contents: BTreeMap<&WsPath, (Vec<u8>, &BundleFile)> = BTreeMap::new();
+    Ok(bundle)
+}
+
+/// Each file's bytes, decoded and checked against its recorded BLAKE3 and size.
+fn decoded_files<'b>(
+    bundle: &'b Bundle,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<BTreeMap<&'b WsPath, (Vec<u8>, &'b BundleFile)>, Error> {
+    let mut contents = BTreeMap::new();
     for f in &bundle.files {
         let bytes = BASE64
             .decode(f.content.as_bytes())
@@ -265,61 +319,36 @@ pub fn open(file: &Path, bytes: &[u8]) -> Result<Opened, Error> {
         }
         contents.insert(&f.path, (bytes, f));
     }
-    let text_of = |path: &WsPath| -> Result<String, Error> {
-        let (bytes, _) = contents
-            .get(path)
-            .ok_or_else(|| bad(format!("{path} is not in the bundle")))?;
-        String::from_utf8(bytes.clone()).map_err(|_| bad(format!("{path} is not UTF-8")))
-    };
-    let config_path = WsPath::from_normal_bytes(CONFIG_FILE.as_bytes());
-    let label = file.join(CONFIG_FILE);
-    let config = crate::config::parse(&label, &text_of(&config_path)?)?;
-    let mut manifests = BTreeMap::new();
-    for name in &bundle.profiles {
-        if !config.profiles.contains_key(name) {
-            return Err(bad(format!(
-                "profile `{name}` is not declared in the bundle's vigil.toml"
-            )));
-        }
-        let rel = config.manifest_path(name);
-        let path = WsPath::normalize(Path::new(&rel)).expect("manifest-dir was validated");
-        let text = text_of(&path)?;
-        let manifest = Manifest::parse(&file.join(&rel), &text).map_err(Error::Manifest)?;
-        if manifest.profile != *name {
-            return Err(bad(format!(
-                "{path} is the manifest of `{}`",
-                manifest.profile
-            )));
-        }
-        for e in &manifest.components {
-            match contents.get(&e.path) {
-                Some((_, f)) if f.blake3 == e.blake3 && f.kind == e.kind => {}
-                _ => {
-                    return Err(bad(format!(
-                        "{}: the approved bytes of profile `{name}` are not in the bundle",
-                        e.path
-                    )))
-                }
+    Ok(contents)
+}
+
+/// The manifest at `path` is profile `name`'s, and every component it approves is in the bundle
+/// with the approved bytes and kind.
+fn approved_bytes_present(
+    name: &str,
+    path: &WsPath,
+    manifest: &Manifest,
+    contents: &BTreeMap<&WsPath, (Vec<u8>, &BundleFile)>,
+    bad: &dyn Fn(String) -> Error,
+) -> Result<(), Error> {
+    if manifest.profile != *name {
+        return Err(bad(format!(
+            "{path} is the manifest of `{}`",
+            manifest.profile
+        )));
+    }
+    for e in &manifest.components {
+        match contents.get(&e.path) {
+            Some((_, f)) if f.blake3 == e.blake3 && f.kind == e.kind => {}
+            _ => {
+                return Err(bad(format!(
+                    "{}: the approved bytes of profile `{name}` are not in the bundle",
+                    e.path
+                )))
             }
         }
-        let blake3 = crate::hash::hash_bytes(text.as_bytes());
-        manifests.insert(name.clone(), (manifest, path, blake3));
     }
-    let signers = match &config.signing {
-        Some(sg) => {
-            let path = WsPath::normalize(Path::new(&sg.allowed_signers))
-                .ok_or_else(|| bad("the allowed-signers file is outside the workspace".into()))?;
-            let text = text_of(&path)?;
-            Some((path, text))
-        }
-        None => None,
-    };
-    Ok(Opened {
-        bundle,
-        config,
-        manifests,
-        signers,
-    })
+    Ok(())
 }
 
 /// Builds the bundle of `names` from git commit `rev` (default `HEAD`) of the repository holding the

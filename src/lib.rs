@@ -36,6 +36,7 @@ pub mod path;
 pub mod policy;
 pub mod pre_commit;
 pub mod pre_receive;
+mod regular;
 pub mod report;
 mod requirement_check;
 pub mod requirements;

@@ -211,7 +211,7 @@ impl StatCache {
 }
 
 fn read(file: &Path) -> Option<Vec<u8>> {
-    let f = crate::source::open_regular(file).ok()?;
+    let f = crate::regular::open_regular(file).ok()?;
     if f.metadata().ok()?.len() > MAX_BYTES {
         return None;
     }

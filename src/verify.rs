@@ -303,6 +303,36 @@ fn absolute(host: &WsPath) -> String {
     format!("/{host}")
 }
 
+/// A component reached on the host against what the approval says of it: not approved at all (an
+/// extra file), of another kind, other bytes, or unreadable.
+fn against_approval(
+    c: &crate::inventory::Component,
+    shown: &str,
+    repo: Option<&WsPath>,
+    entry: Option<&crate::manifest::ManifestEntry>,
+    blake3: Option<&str>,
+) -> Option<Draft> {
+    let Some(e) = entry else {
+        let as_repo = repo.map_or_else(|| "no repository path".into(), |r| r.to_string());
+        return Some(Draft::deployed_extra(shown, c.via.clone(), &as_repo));
+    };
+    let Some(h) = blake3 else {
+        return Some(Draft::unreadable(shown, c.via.clone(), "cannot be hashed"));
+    };
+    if kind_of(&c.meta.kind) != Some(e.kind) {
+        Some(Draft::stale_kind(
+            shown,
+            c.via.clone(),
+            e.kind.as_str(),
+            kind_name(&c.meta.kind),
+        ))
+    } else if h != e.blake3 {
+        Some(Draft::deployed_differs(shown, c.via.clone(), &e.blake3, h))
+    } else {
+        None
+    }
+}
+
 /// Inventory of one profile on the host, compared with its manifest.
 fn verify_profile(
     source: &WorkTree,
@@ -338,29 +368,16 @@ fn verify_profile(
             .blake3
             .or_else(|| crate::source::digest_component(source, &c.path, &c.meta.kind).ok())
             .map(|d| d.to_string());
-        match (entry, &blake3) {
-            (None, _) => {
-                let as_repo = repo.map_or_else(|| "no repository path".into(), |r| r.to_string());
-                drafts.push(Draft::deployed_extra(&shown, c.via.clone(), &as_repo));
-            }
-            (Some(e), Some(h)) => {
-                reached.insert(e.path.clone());
-                if kind_of(&c.meta.kind) != Some(e.kind) {
-                    drafts.push(Draft::stale_kind(
-                        &shown,
-                        c.via.clone(),
-                        e.kind.as_str(),
-                        kind_name(&c.meta.kind),
-                    ));
-                } else if *h != e.blake3 {
-                    drafts.push(Draft::deployed_differs(&shown, c.via.clone(), &e.blake3, h));
-                }
-            }
-            (Some(e), None) => {
-                reached.insert(e.path.clone());
-                drafts.push(Draft::unreadable(&shown, c.via.clone(), "cannot be hashed"));
-            }
+        if let Some(e) = entry {
+            reached.insert(e.path.clone());
         }
+        drafts.extend(against_approval(
+            c,
+            &shown,
+            repo.as_ref(),
+            entry.copied(),
+            blake3.as_deref(),
+        ));
         if c.meta.kind.is_regular() {
             let abs = req.root.join(c.path.as_path());
             drafts.extend(permissions(

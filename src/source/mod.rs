@@ -18,7 +18,8 @@ pub use svn_txn::{SvnTxn, Svnlook, TxnOrRev};
 pub fn is_regular_git_mode(mode: u32) -> bool {
     git_tree::is_regular_mode(mode)
 }
-pub use worktree::{open_regular, WorkTree};
+pub use crate::regular::open_regular;
+pub use worktree::WorkTree;
 
 use crate::hash::Digest;
 use crate::path::WsPath;

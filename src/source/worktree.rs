@@ -3,14 +3,15 @@
 use super::{is_admin_dir, DirEntry, Kind, Lookup, Meta, Source};
 use crate::hash::Digest;
 use crate::path::WsPath;
+use crate::regular::{open_regular, open_regular_with_metadata};
 use crate::stat_cache::{StatCache, StatKey};
 use rayon::prelude::*;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, Metadata, OpenOptions};
+use std::fs::{self, Metadata};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Files below a workspace root.
@@ -262,26 +263,4 @@ fn digest_on_disk(path: &Path) -> io::Result<(StatKey, Digest)> {
     let (f, m) = open_regular_with_metadata(path)?;
     let digest = crate::hash::digest_reader(f)?;
     Ok((StatKey::of(&m), digest))
-}
-
-/// Opens a regular file without following a final symlink and without blocking on a FIFO or device
-/// that replaced it since it was examined.
-pub fn open_regular(path: &Path) -> io::Result<File> {
-    open_regular_with_metadata(path).map(|(f, _)| f)
-}
-
-/// [`open_regular`], with the metadata of the file opened.
-fn open_regular_with_metadata(path: &Path) -> io::Result<(File, Metadata)> {
-    let f = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
-        .open(path)?;
-    let m = f.metadata()?;
-    if !m.file_type().is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok((f, m))
 }
