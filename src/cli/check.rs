@@ -15,7 +15,7 @@ pub struct Args {
     pub(super) profiles: Vec<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    #[arg(long, value_enum, default_value_t = FormatArg::HUMAN)]
     pub(super) format: FormatArg,
 
     /// Write the report to FILE (atomically: readers never see half a report) instead of stdout.
@@ -63,35 +63,29 @@ pub struct Args {
     pub(super) no_cache: bool,
 }
 
-/// The output formats of `vigil check` (the library's [`Format`], as command-line values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(super) enum FormatArg {
-    /// Grouped by profile, for people.
-    Human,
-    /// The versioned JSON report (schema/report.schema.json).
-    Json,
-    /// SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes.
-    Sarif,
-    /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
-    Junit,
-    /// Prometheus text format for node_exporter's textfile collector: finding counts, approved
-    /// revisions, last run and last passing run (carried over from the --output file it replaces).
-    Prometheus,
-    /// One line per finding (`vigil[PROFILE]: SEVERITY CODE PATH: MESSAGE`) and a summary line, no
-    /// colour: for journald (`systemd-cat`) and syslog (`logger`).
-    Line,
+/// The `--format` values: the library's [`Format`], named and described by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FormatArg(pub(super) Format);
+
+impl FormatArg {
+    pub(super) const HUMAN: FormatArg = FormatArg(Format::Human);
+}
+
+impl ValueEnum for FormatArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::LazyLock<Vec<FormatArg>> =
+            std::sync::LazyLock::new(|| Format::ALL.into_iter().map(FormatArg).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.help()))
+    }
 }
 
 impl From<FormatArg> for Format {
     fn from(f: FormatArg) -> Format {
-        match f {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Sarif => Format::Sarif,
-            FormatArg::Junit => Format::Junit,
-            FormatArg::Prometheus => Format::Prometheus,
-            FormatArg::Line => Format::Line,
-        }
+        f.0
     }
 }
 
@@ -176,7 +170,7 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
 /// Writes a report to a file; a Prometheus file keeps the last passing run's time from the file it
 /// replaces.
 fn write_file(report: &check::Report, format: FormatArg, path: &std::path::Path) -> Outcome {
-    let bytes = if format == FormatArg::Prometheus {
+    let bytes = if format.0 == Format::Prometheus {
         let previous = vigil::output::read_previous(path);
         let previous = previous.as_deref().map(String::from_utf8_lossy);
         report::prometheus::render(report, previous.as_deref())
@@ -231,7 +225,7 @@ pub(super) fn write_reports(
         Some(path) => {
             write_file(report, format, path)?;
         }
-        None if g.quiet && format == FormatArg::Human => {
+        None if g.quiet && format == FormatArg::HUMAN => {
             emit(report::quiet::render(report).as_bytes())?
         }
         None => emit(&report::render(report, format.into(), g.stdout_color()))?,
@@ -254,7 +248,7 @@ fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
         workspace: a.workspace.as_deref(),
         profiles: &a.profiles,
         mode,
-        skip_untouched: a.format == FormatArg::Human,
+        skip_untouched: a.format == FormatArg::HUMAN,
         sample: a.sample,
     };
     let mut progress = ProgressLine::new();
@@ -269,7 +263,7 @@ fn print_verdict(g: &Globals, a: &Args, verdict: Verdict) -> Outcome {
         // The pre-commit hook: a commit that passes gets one line, not the whole report.
         Verdict::Checked(report)
             if a.staged
-                && a.format == FormatArg::Human
+                && a.format == FormatArg::HUMAN
                 && a.output.is_none()
                 && !g.quiet
                 && !report.failed() =>

@@ -31,7 +31,7 @@ pub struct Args {
     allowed_signers: Option<std::path::PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = FormatArg::Human)]
+    #[arg(long, value_enum, default_value_t = FormatArg::HUMAN)]
     format: FormatArg,
 
     /// Write the report to FILE (atomically) instead of stdout.

@@ -177,11 +177,7 @@ mod tests {
             .iter()
             .map(|s| Selector::parse(s).unwrap())
             .collect();
-        extract(&s, text.as_bytes())
-            .unwrap()
-            .iter()
-            .map(|f| format!("{}:{}={}", f.line, f.at, f.value))
-            .collect()
+        super::super::describe(extract(&s, text.as_bytes()), true)
     }
 
     #[test]

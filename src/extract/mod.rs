@@ -22,6 +22,19 @@ pub struct Found {
     pub value: String,
 }
 
+/// Each found value as `LINE:AT=VALUE` (or `LINE:VALUE` without `at`), for the extractors' tests.
+#[cfg(test)]
+pub(crate) fn describe(found: Result<Vec<Found>, Malformed>, with_at: bool) -> Vec<String> {
+    found
+        .unwrap()
+        .iter()
+        .map(|f| match with_at {
+            true => format!("{}:{}={}", f.line, f.at, f.value),
+            false => format!("{}:{}", f.line, f.value),
+        })
+        .collect()
+}
+
 /// A file the software could not read either: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Malformed {

@@ -218,11 +218,7 @@ mod tests {
             .iter()
             .map(|s| Selector::parse(s).unwrap())
             .collect();
-        extract(&s, text.as_bytes())
-            .unwrap()
-            .iter()
-            .map(|f| format!("{}:{}", f.line, f.value))
-            .collect()
+        super::super::describe(extract(&s, text.as_bytes()), false)
     }
 
     const ENCODED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -15,21 +15,61 @@ pub mod sarif;
 
 use crate::check::Report;
 
-/// The output formats of `vigil check`.
+/// The output formats of `vigil check` (and `verify`); [`Format::help`] says what each is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Grouped by profile, for people.
     Human,
-    /// The versioned JSON report (schema/report.schema.json).
     Json,
-    /// SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes.
     Sarif,
-    /// JUnit XML for CI dashboards: a suite per profile, a test case per component.
     Junit,
-    /// Prometheus text format for node_exporter's textfile collector (see [`prometheus`]).
     Prometheus,
-    /// One line per finding, for journald and syslog (see [`line`]).
     Line,
+}
+
+impl Format {
+    pub const ALL: [Format; 6] = [
+        Format::Human,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Prometheus,
+        Format::Line,
+    ];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Prometheus => "prometheus",
+            Format::Line => "line",
+        }
+    }
+
+    /// What the format is for, as `--help` says it.
+    pub fn help(self) -> &'static str {
+        match self {
+            Format::Human => "Grouped by profile, for people",
+            Format::Json => "The versioned JSON report (schema/report.schema.json)",
+            Format::Sarif => {
+                "SARIF 2.1.0, for code-scanning dashboards; rule ids are the finding codes"
+            }
+            Format::Junit => {
+                "JUnit XML for CI dashboards: a suite per profile, a test case per component"
+            }
+            Format::Prometheus => {
+                "Prometheus text format for node_exporter's textfile collector: finding counts, \
+                 approved revisions, last run and last passing run (carried over from the --output \
+                 file it replaces)"
+            }
+            Format::Line => {
+                "One line per finding (`vigil[PROFILE]: SEVERITY CODE PATH: MESSAGE`) and a summary \
+                 line, no colour: for journald (`systemd-cat`) and syslog (`logger`)"
+            }
+        }
+    }
 }
 
 /// Renders a report in a format. `color` only affects the human format.
