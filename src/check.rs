@@ -267,10 +267,15 @@ pub fn run_as_of(
         if let (Some(trust), Some(signing), Some(m)) =
             (&trust, &cx.config.signing, &result.manifest)
         {
+            let author = match signing.author_may_not_approve_for(&profile.name) {
+                true => change_author(cx, inv)?,
+                false => None,
+            };
             drafts.extend(judge_signatures(
                 m,
                 trust,
                 signing.required_for(&profile.name),
+                author.as_ref(),
             ));
         }
         let severity = |code| cx.config.severity(cx.mode, code);
@@ -636,6 +641,7 @@ fn judge_signatures(
     m: &ManifestInfo,
     trust: &crate::signature::AllowedSigners,
     required: usize,
+    author: Option<&crate::vcs::Author>,
 ) -> Vec<Draft> {
     crate::signature::judge::judge(
         &m.path.to_string(),
@@ -643,7 +649,19 @@ fn judge_signatures(
         trust,
         required,
         std::time::SystemTime::now(),
+        author,
     )
+}
+
+/// Who made the change an approval approves (`author-may-not-approve`): the author of the last
+/// change to any of the profile's components, as version control records it.
+fn change_author(cx: &Context, inv: &Inventory) -> Result<Option<crate::vcs::Author>, Error> {
+    let paths: Vec<WsPath> = inv.components.iter().map(|c| c.path.clone()).collect();
+    cx.vcs.last_author(&paths).map_err(|e| {
+        Error::Vcs(format!(
+            "version control could not tell who last changed the components: {e}"
+        ))
+    })
 }
 
 /// One component: its status, its hash, and the comparison with the manifest.

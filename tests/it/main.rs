@@ -12,6 +12,7 @@ mod core;
 mod attacks_io;
 mod attacks_svn;
 mod audit_log;
+mod author_approval;
 mod discovery;
 mod examples;
 mod findings;
