@@ -267,6 +267,24 @@ mod tests {
     }
 
     #[test]
+    fn the_author_rule_is_raised_and_an_explicit_false_is_a_relaxation() {
+        let p = Policy::parse(Path::new("/p.toml"), "author-may-not-approve = true\n").unwrap();
+        let signing = "[signing]\nallowed-signers = \"a\"\n";
+        let mut unset = config(&format!("{signing}[profiles.ca]\ncomponents = [\"x\"]\n"));
+        assert_eq!(p.apply(&mut unset), Vec::new());
+        assert!(unset.signing.unwrap().author_may_not_approve_for("ca"));
+        let mut off = config(&format!(
+            "{signing}[signing.profiles.ca]\nrequired = 1\nauthor-may-not-approve = false\n[profiles.ca]\ncomponents = [\"x\"]\n"
+        ));
+        let r = p.apply(&mut off);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0]
+            .0
+            .contains("[signing.profiles.ca] author-may-not-approve = false"));
+        assert!(off.signing.unwrap().author_may_not_approve_for("ca"));
+    }
+
+    #[test]
     fn a_bad_policy_names_its_line() {
         let e = Policy::parse(Path::new("p.toml"), "required = 0\n").unwrap_err();
         assert_eq!(e.line, Some(1));

@@ -42,11 +42,14 @@ fn signed_by_author(rule: &str) -> (Sandbox, PathBuf) {
     s.vigil(&["approve", "ca", "--sign", "--key", key_str(&ada)])
         .expect(0);
     s.commit_all("approve ca");
-    // Kept alive by the sandbox's own folder: the keys live under `probe`, so copy Bob's out.
-    let kept = s.outside().join("bob");
-    std::fs::copy(&bob, &kept).unwrap();
-    std::fs::copy(bob.with_extension("pub"), kept.with_extension("pub")).unwrap();
-    (s, kept)
+    // The keys live under `probe`, which goes away: keep copies beside the sandbox.
+    for (key, name) in [(&ada, "ada"), (&bob, "bob")] {
+        let kept = s.outside().join(name);
+        std::fs::copy(key, &kept).unwrap();
+        std::fs::copy(key.with_extension("pub"), kept.with_extension("pub")).unwrap();
+    }
+    let bob = s.outside().join("bob");
+    (s, bob)
 }
 
 #[test]
@@ -159,4 +162,30 @@ fn the_svn_author_signing_their_own_change_does_not_count() {
     s.config(&signing(""));
     svn.commit_all("rule off");
     assert_eq!(codes(&s.check_json().expect(0)), Vec::<String>::new());
+}
+
+#[test]
+fn the_committer_of_a_staged_change_may_not_approve_it() {
+    let (s, _) = signed_by_author("author-may-not-approve = true\n");
+    // Ada changes the component again and approves it in the same staged commit.
+    s.file("ca/issuing.cnf", "default_days = 200\n");
+    s.git_ok(&["config", "user.email", AUTHOR]);
+    s.git_ok(&["config", "user.name", "Ada Approver"]);
+    s.vigil(&[
+        "approve",
+        "ca",
+        "--sign",
+        "--key",
+        &s.outside().join("ada").to_string_lossy(),
+    ])
+    .expect(0);
+    s.git_ok(&["add", "-A"]);
+    let r = s.vigil(&["check", "--staged"]).expect(1);
+    assert!(
+        r.stdout.contains(&format!(
+            "`{AUTHOR}` does not count: the author of the change (the staged change)"
+        )),
+        "{}",
+        r.stdout
+    );
 }
