@@ -264,19 +264,8 @@ pub fn run_as_of(
         .and_then(|(p, s)| component_status(p, &[], s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
         let (result, mut drafts) = judge_profile(cx, &facts, profile, inv)?;
-        if let (Some(trust), Some(signing), Some(m)) =
-            (&trust, &cx.config.signing, &result.manifest)
-        {
-            let author = match signing.author_may_not_approve_for(&profile.name) {
-                true => change_author(cx, inv)?,
-                false => None,
-            };
-            drafts.extend(judge_signatures(
-                m,
-                trust,
-                signing.required_for(&profile.name),
-                author.as_ref(),
-            ));
+        if let (Some(trust), Some(m)) = (&trust, &result.manifest) {
+            drafts.extend(judge_signatures(cx, m, trust, &profile.name, inv)?);
         }
         let severity = |code| cx.config.severity(cx.mode, code);
         findings.extend(
@@ -638,19 +627,27 @@ fn judge_profile(
 
 /// Stage 5b: the approval's signatures, against the allowed signers and the quorum, judged now.
 fn judge_signatures(
+    cx: &Context,
     m: &ManifestInfo,
     trust: &crate::signature::AllowedSigners,
-    required: usize,
-    author: Option<&crate::vcs::Author>,
-) -> Vec<Draft> {
-    crate::signature::judge::judge(
+    profile: &str,
+    inv: &Inventory,
+) -> Result<Vec<Draft>, Error> {
+    let Some(signing) = &cx.config.signing else {
+        return Ok(Vec::new());
+    };
+    let author = match signing.author_may_not_approve_for(profile) {
+        true => change_author(cx, inv)?,
+        false => None,
+    };
+    Ok(crate::signature::judge::judge(
         &m.path.to_string(),
         &m.manifest,
         trust,
-        required,
+        signing.required_for(profile),
         std::time::SystemTime::now(),
-        author,
-    )
+        author.as_ref(),
+    ))
 }
 
 /// Who made the change an approval approves (`author-may-not-approve`): the author of the last
