@@ -159,6 +159,29 @@ fn the_svn_author_signing_their_own_change_does_not_count() {
         "{}",
         r.stdout
     );
+    // The pre-commit hook rejects the author's own signed approval of a new change.
+    svn.install_hook("");
+    s.file("ca/issuing.cnf", "default_days = 200\n");
+    s.vigil(&[
+        "approve",
+        "ca",
+        "--by",
+        "Ada <ada@ca.example>",
+        "--sign",
+        "--key",
+        key_str(&key),
+    ])
+    .expect(0);
+    svn.add_all();
+    let r = svn.commit("200 days, approved by its author");
+    assert_ne!(r.code, 0, "commit accepted:\n{}", r.all());
+    assert!(r.all().contains("insufficient-approvals"), "{}", r.all());
+    assert!(
+        r.all().contains(&format!("`{who}` does not count")),
+        "{}",
+        r.all()
+    );
+    svn.svn_ok(&["revert", "-R", "."]);
     s.config(&signing(""));
     svn.commit_all("rule off");
     assert_eq!(codes(&s.check_json().expect(0)), Vec::<String>::new());
