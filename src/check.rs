@@ -261,7 +261,7 @@ pub fn run_as_of(
     let config_draft = config
         .as_ref()
         .and_then(|p| facts.statuses.get(p).map(|s| (p, s)))
-        .and_then(|(p, s)| component_status(p, &[], s));
+        .and_then(|(p, s)| component_status(cx.vcs, p, &[], s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
         let (result, mut drafts) = judge_profile(cx, &facts, profile, inv)?;
         if let (Some(trust), Some(m)) = (&trust, &result.manifest) {
@@ -672,7 +672,11 @@ fn judge_component(
     let (path, via) = (&c.path, &c.via);
     let status = facts.statuses.get(path).cloned();
     let transform = facts.transforms.get(path).cloned().flatten();
-    drafts.extend(status.as_ref().and_then(|s| component_status(path, via, s)));
+    drafts.extend(
+        status
+            .as_ref()
+            .and_then(|s| component_status(cx.vcs, path, via, s)),
+    );
     let blake3 = match facts.hashes.get(path) {
         Some(Ok(h)) => Some(h.clone()),
         Some(Err(e)) => {
@@ -755,11 +759,11 @@ fn judge_problems(cx: &Context, facts: &Facts, inv: &Inventory, drafts: &mut Vec
 }
 
 /// The finding a component's version-control status calls for, if any.
-fn component_status(path: &WsPath, via: &[Step], status: &Status) -> Option<Draft> {
-    let (path, via) = (path.to_string(), via.to_vec());
+fn component_status(vcs: &dyn Vcs, wpath: &WsPath, via: &[Step], status: &Status) -> Option<Draft> {
+    let (path, via) = (wpath.to_string(), via.to_vec());
     match status {
         Status::Untracked(hint) => Some(Draft::untracked(path, via, hint.as_deref())),
-        Status::Ignored => Some(Draft::ignored(path, via)),
+        Status::Ignored => Some(Draft::ignored(path, via, vcs.ignore_rule(wpath).as_deref())),
         Status::Uncommitted(how) => Some(Draft::uncommitted(path, via, how)),
         Status::Committed => None,
     }

@@ -456,14 +456,16 @@ impl Draft {
         Draft::new(Code::Untracked, path, via, message)
     }
 
-    /// A component matched by an ignore rule.
-    pub fn ignored(path: impl Into<String>, via: Vec<Step>) -> Self {
-        Draft::new(
-            Code::Ignored,
-            path,
-            via,
-            "on disk, but matched by an ignore rule, so it is not under version control",
-        )
+    /// A component matched by an ignore rule; `rule` names it as `git check-ignore -v` does
+    /// (`source:line:pattern`), when version control can tell.
+    pub fn ignored(path: impl Into<String>, via: Vec<Step>, rule: Option<&str>) -> Self {
+        let message = match rule {
+            Some(r) => format!("on disk, but ignored by {r}, so it is not under version control"),
+            None => {
+                "on disk, but matched by an ignore rule, so it is not under version control".into()
+            }
+        };
+        Draft::new(Code::Ignored, path, via, &message)
     }
 
     /// A line OpenSSL refuses: `reason` is OpenSSL's own text (`missing equal sign`), `at` the file:line.

@@ -40,6 +40,9 @@ pub struct GateProfile {
     /// Where the revision the manifest records stands; `None` without a manifest, or when it was
     /// approved before the first commit (an empty history is in every history).
     pub lineage: Option<Lineage>,
+    /// The approval's own commit (git) or revision (Subversion): the one that landed the manifest as
+    /// committed now. `None` when the manifest is not committed.
+    pub landed: Option<String>,
     /// The sample certificate issued with the profile, when it declares one.
     pub sample: Option<SampleOutcome>,
 }
@@ -98,7 +101,43 @@ pub fn gate_as_of(
     let cx = Context::work_tree(ws, &source, vcs, Mode::Gate);
     let mut report = check::run_as_of(&cx, names, as_of, progress)?;
     let checked_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let (profiles, drafts) = judge_profiles(ws, vcs, names, &report)?;
+    let severity = |code| ws.config.severity(Mode::Gate, code);
+    for (profile, d) in drafts {
+        report.findings.extend(d.judge(&profile, severity));
+    }
+    // Neither the configuration on disk nor version control's own account is trusted: vigil.toml
+    // must be byte for byte the committed one (its findings cannot be switched off by the file they
+    // judge), and so must every component git calls committed.
+    let mut forced = Vec::new();
+    if let Some(d) = config_differs(vcs)? {
+        forced.extend(report.profiles.iter().map(|p| (p.name.clone(), d.clone())));
+    }
+    forced.extend(differs_from_commit(vcs, &mut report)?);
+    let strict = |code: Code| severity(code).max(code.default_severity(Mode::Gate));
+    for (profile, d) in forced {
+        report.findings.extend(d.judge(&profile, strict));
+    }
+    let profiles = recount_committed(profiles, &report);
+    sort_and_dedupe(&mut report.findings);
+    Ok(Gate {
+        report,
+        profiles,
+        checked_at,
+    })
+}
 
+/// A finding draft and the profile it is about.
+type ProfileDraft = (String, Draft);
+
+/// Each profile's approval judged and its sample issued and linted: the gate's view of every
+/// profile, and the findings that adds to the check's.
+fn judge_profiles(
+    ws: &Workspace,
+    vcs: &dyn Vcs,
+    names: &[String],
+    report: &Report,
+) -> Result<(Vec<GateProfile>, Vec<ProfileDraft>), Error> {
     let manifest_paths: Vec<_> = report
         .profiles
         .iter()
@@ -133,28 +172,16 @@ pub fn gate_as_of(
         if let Some(s) = &sample {
             drafts.extend(s.drafts.iter().cloned().map(|d| (p.name.clone(), d)));
         }
-        let mut gp = gate_profile(&report, p, approval);
+        let mut gp = gate_profile(report, p, approval);
         gp.sample = sample;
         profiles.push(gp);
     }
+    Ok((profiles, drafts))
+}
 
-    let severity = |code| ws.config.severity(Mode::Gate, code);
-    for (profile, d) in drafts {
-        report.findings.extend(d.judge(&profile, severity));
-    }
-    // Neither the configuration on disk nor version control's own account is trusted: vigil.toml
-    // must be byte for byte the committed one (its findings cannot be switched off by the file they
-    // judge), and so must every component git calls committed.
-    let mut forced = Vec::new();
-    if let Some(d) = config_differs(vcs)? {
-        forced.extend(report.profiles.iter().map(|p| (p.name.clone(), d.clone())));
-    }
-    forced.extend(differs_from_commit(vcs, &mut report)?);
-    let strict = |code: Code| severity(code).max(code.default_severity(Mode::Gate));
-    for (profile, d) in forced {
-        report.findings.extend(d.judge(&profile, strict));
-    }
-    let profiles = profiles
+/// The committed count again, after the byte-for-byte comparison has marked hidden edits.
+fn recount_committed(profiles: Vec<GateProfile>, report: &Report) -> Vec<GateProfile> {
+    profiles
         .into_iter()
         .map(|mut g| {
             if let Some(p) = report.profiles.iter().find(|p| p.name == g.name) {
@@ -166,13 +193,7 @@ pub fn gate_as_of(
             }
             g
         })
-        .collect();
-    sort_and_dedupe(&mut report.findings);
-    Ok(Gate {
-        report,
-        profiles,
-        checked_at,
-    })
+        .collect()
 }
 
 /// What git's index flags (`assume-unchanged`, `skip-worktree`) or a local clean filter can hide.
@@ -259,6 +280,7 @@ pub(crate) fn differs_from_commit(
 struct Approval {
     status: Option<Status>,
     lineage: Option<Lineage>,
+    landed: Option<String>,
 }
 
 /// The manifest file must be committed, and the revision it records in the checked history.
@@ -272,6 +294,12 @@ fn judge_approval(
     // A manifest version control says nothing of is not under it.
     let judged = status.clone().unwrap_or(Status::Untracked(None));
     drafts.extend(check::manifest_status(&path, &judged));
+    // Only a committed manifest has a commit of its own; an edited one would be named by the commit
+    // of the approval it replaces.
+    let landed = match judged {
+        Status::Committed => vcs.landed(&m.path).map_err(|e| Error::Vcs(e.to_string()))?,
+        _ => None,
+    };
     let rev = &m.manifest.revision;
     // A recorded revision from another kind of version control (or none, hand-written into a manifest
     // in a repository with history) is outside this history, with or without an id.
@@ -286,6 +314,7 @@ fn judge_approval(
         let approval = Approval {
             status,
             lineage: Some(Lineage::Outside(why)),
+            landed,
         };
         return Ok((approval, drafts));
     }
@@ -294,6 +323,7 @@ fn judge_approval(
             Approval {
                 status,
                 lineage: None,
+                landed,
             },
             drafts,
         ));
@@ -308,6 +338,7 @@ fn judge_approval(
     let approval = Approval {
         status,
         lineage: Some(lineage),
+        landed,
     };
     Ok((approval, drafts))
 }
@@ -344,6 +375,7 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         manifest: p.manifest.clone(),
         manifest_status: approval.status,
         lineage: approval.lineage,
+        landed: approval.landed,
         sample: None,
     }
 }

@@ -28,6 +28,10 @@ pub fn all() -> Vec<(&'static str, String)> {
             render(schema_for!(crate::report::json::JsonInventory)),
         ),
         (
+            "gate.schema.json",
+            render(schema_for!(crate::report::gate_json::JsonGate)),
+        ),
+        (
             "requirements.schema.json",
             render(schema_for!(crate::report::requirements::RequirementsReport)),
         ),

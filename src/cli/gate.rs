@@ -10,10 +10,20 @@ pub struct Args {
     /// it; every component is read and hashed again (no cache); the manifest must be committed, and
     /// the revision it records must be in the history of HEAD (git) or not newer than the working copy
     /// (Subversion).
-    #[arg(value_name = "PROFILE", required = true)]
+    #[arg(value_name = "PROFILE", required_unless_present = "all")]
     profiles: Vec<String>,
 
-    /// Also write the summary to FILE (atomically), for attaching to the change ticket.
+    /// Gate every profile in vigil.toml.
+    #[arg(long, conflicts_with = "profiles")]
+    all: bool,
+
+    /// Output format: the plain summary, the JSON document (schema/gate.schema.json), or Markdown
+    /// for a change ticket.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    /// Also write the summary (in the chosen format) to FILE (atomically), for attaching to the
+    /// change ticket.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<std::path::PathBuf>,
 
@@ -32,6 +42,13 @@ pub struct Args {
     policy: Option<std::path::PathBuf>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Markdown,
+}
+
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let mut ws = g.workspace()?;
     let relaxed = match &a.policy {
@@ -47,40 +64,57 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let outcome = vigil::gate::gate_as_of(
         &ws,
         vcs.as_ref(),
+        // `--all` conflicts with naming profiles, so the list is empty then: every profile.
         &a.profiles,
         a.as_of.unwrap_or_else(vigil::requirements::Date::today),
         &mut |p| progress.update(p),
     );
     progress.finish();
     let outcome = outcome?;
-    let mut text = vigil::report::gate::render(&outcome);
-    if let Some(lines) = &relaxed {
-        // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
-        text = text.replacen("vigil gate: PASS", "vigil gate: FAIL", 1);
-        text.push_str("\npolicy: ");
-        text.push_str(&lines.join("\n"));
-        text.push('\n');
-    }
-    if let Some(dir) = &a.evidence {
-        let written = vigil::samples::write_evidence(dir, &outcome.samples())?;
-        if !written.is_empty() {
-            text.push_str("\nevidence:\n");
-            for f in written {
-                text.push_str(&format!("  {}\n", f.display()));
-            }
-        }
-    }
+    let policy = relaxed.unwrap_or_default();
+    let evidence = match &a.evidence {
+        Some(dir) => vigil::samples::write_evidence(dir, &outcome.samples())?,
+        None => Vec::new(),
+    };
+    let text = match a.format {
+        Format::Human => human(&outcome, &policy, &evidence).into_bytes(),
+        Format::Json => vigil::report::gate_json::render(&outcome, &policy),
+        Format::Markdown => vigil::report::gate_markdown::render(&outcome, &policy).into_bytes(),
+    };
     if let Some(path) = &a.output {
-        vigil::output::write_output(path, text.as_bytes())?;
+        vigil::output::write_output(path, &text)?;
     }
-    if g.quiet {
+    if g.quiet && a.format == Format::Human {
         emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
     } else {
-        emit(text.as_bytes())?;
+        emit(&text)?;
     }
-    Ok(if outcome.passed() && relaxed.is_none() {
+    Ok(if outcome.passed() && policy.is_empty() {
         Exit::Ok
     } else {
         Exit::Findings
     })
+}
+
+/// The plain summary, with the policy that fails it and the evidence files written.
+fn human(
+    outcome: &vigil::gate::Gate,
+    policy: &[String],
+    evidence: &[std::path::PathBuf],
+) -> String {
+    let mut text = vigil::report::gate::render(outcome);
+    if !policy.is_empty() {
+        // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
+        text = text.replacen("vigil gate: PASS", "vigil gate: FAIL", 1);
+        text.push_str("\npolicy: ");
+        text.push_str(&policy.join("\n"));
+        text.push('\n');
+    }
+    if !evidence.is_empty() {
+        text.push_str("\nevidence:\n");
+        for f in evidence {
+            text.push_str(&format!("  {}\n", f.display()));
+        }
+    }
+    text
 }

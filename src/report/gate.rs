@@ -30,7 +30,7 @@ fn counts(findings: &[&crate::finding::Finding]) -> String {
 }
 
 /// What the gate verified of one profile, as one sentence.
-fn verified(p: &GateProfile) -> String {
+pub(crate) fn verified(p: &GateProfile) -> String {
     let mut s = if p.rehashed == p.components {
         format!(
             "{} rehashed with BLAKE3 (every byte read)",
@@ -171,6 +171,11 @@ fn render_approval(out: &mut String, p: &GateProfile) {
                 }
                 (Some(id), None) => format!("{} {id}", rev.vcs),
             };
+            let landed = match &p.landed {
+                Some(id) => format!("{} {id} (the commit that landed this manifest)", rev.vcs),
+                None => "no commit yet (the manifest is not committed)".to_string(),
+            };
+            let _ = writeln!(out, "  approval:    {landed}");
             let _ = writeln!(out, "  approved on: {on}");
             if rev.local_changes {
                 let _ = writeln!(

@@ -110,6 +110,21 @@ pub struct JsonFinding {
     pub lint: Option<crate::finding::LintRef>,
 }
 
+impl From<&crate::finding::Finding> for JsonFinding {
+    fn from(f: &crate::finding::Finding) -> Self {
+        JsonFinding {
+            code: f.code,
+            severity: f.severity,
+            profile: f.profile.clone(),
+            path: f.path.clone(),
+            line: f.line,
+            message: f.message.clone(),
+            via: f.via.clone(),
+            lint: f.lint.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct JsonSummary {
     pub profiles: usize,
@@ -212,20 +227,7 @@ pub fn to_json(r: &Report) -> JsonReport {
                 components: p.components.iter().map(component).collect(),
             })
             .collect(),
-        findings: r
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
-                code: f.code,
-                severity: f.severity,
-                profile: f.profile.clone(),
-                path: f.path.clone(),
-                line: f.line,
-                message: f.message.clone(),
-                via: f.via.clone(),
-                lint: f.lint.clone(),
-            })
-            .collect(),
+        findings: r.findings.iter().map(JsonFinding::from).collect(),
         summary: JsonSummary {
             profiles: r.profiles.len(),
             components: r.profiles.iter().map(|p| p.components.len()).sum(),

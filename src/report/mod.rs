@@ -2,6 +2,8 @@
 //! testable without a terminal.
 
 pub mod gate;
+pub mod gate_json;
+pub mod gate_markdown;
 pub mod human;
 pub mod json;
 pub mod junit;

@@ -17,6 +17,8 @@ pub struct GitWorkTree {
     attrs: super::git_attr::AttrGate,
     /// Paths the last status query found excluded by a sparse checkout.
     sparse: std::cell::RefCell<std::collections::HashSet<WsPath>>,
+    /// The rule that ignores each path the last status query found ignored.
+    ignore_rules: std::cell::RefCell<HashMap<WsPath, String>>,
 }
 
 impl GitWorkTree {
@@ -45,7 +47,28 @@ impl GitWorkTree {
             autocrlf,
             attrs,
             sparse: Default::default(),
+            ignore_rules: Default::default(),
         })
+    }
+
+    /// Asks git which rule ignores each ignored path, for the finding to name it.
+    fn remember_ignore_rules(&self, statuses: &HashMap<WsPath, Status>) {
+        let ignored: Vec<&WsPath> = statuses
+            .iter()
+            .filter(|(_, s)| **s == Status::Ignored)
+            .map(|(p, _)| p)
+            .collect();
+        let (Some(workdir), false) = (self.repo.workdir(), ignored.is_empty()) else {
+            return;
+        };
+        let repo_paths: Vec<Vec<u8>> = ignored.iter().map(|p| self.repo_path(p)).collect();
+        let found = super::git_ignore::rules(workdir, &repo_paths);
+        let mut rules = self.ignore_rules.borrow_mut();
+        for (p, rp) in ignored.into_iter().zip(&repo_paths) {
+            if let Some(r) = found.get(rp) {
+                rules.insert(p.clone(), r.clone());
+            }
+        }
     }
 
     /// The repository path of a workspace path.
@@ -301,8 +324,6 @@ impl Vcs for GitWorkTree {
         })
     }
 
-    /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
-    /// commit; that answers `Outside`, so the gate needs the history down to the approval.
     fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(None);
@@ -311,6 +332,16 @@ impl Vcs for GitWorkTree {
         super::git_author::last_author(&self.repo, head.id(), &paths)
     }
 
+    fn landed(&self, manifest: &WsPath) -> Result<Option<String>, VcsError> {
+        Ok(last_change(&self.repo, &self.repo_path(manifest))?.map(|c| c.to_string()))
+    }
+
+    fn ignore_rule(&self, path: &WsPath) -> Option<String> {
+        self.ignore_rules.borrow().get(path).cloned()
+    }
+
+    /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
+    /// commit; that answers `Outside`, so the gate needs the history down to the approval.
     fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(Lineage::Outside(
@@ -376,6 +407,8 @@ impl Vcs for GitWorkTree {
                 out.insert((*p).clone(), status);
             }
         }
+        drop(sparse);
+        self.remember_ignore_rules(&out);
         // A path git says nothing about is in no index and no commit: inside a submodule or a nested
         // repository, which this repository cannot vouch for.
         for p in paths {

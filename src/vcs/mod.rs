@@ -5,6 +5,7 @@
 pub mod git;
 pub mod git_attr;
 pub mod git_author;
+pub mod git_ignore;
 pub mod git_index;
 pub mod git_tree;
 pub mod svn;
@@ -98,6 +99,11 @@ pub trait Vcs {
     ) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
     }
+    /// The rule that ignores `path`, as `source:line:pattern` (the form of `git check-ignore -v`),
+    /// when version control can tell. Known only for paths [`Vcs::status`] found ignored.
+    fn ignore_rule(&self, _path: &WsPath) -> Option<String> {
+        None
+    }
     /// Why a committed `path` is absent from the working copy on purpose (git's sparse checkout), when
     /// it is: such a component is missing, not an uncommitted deletion. Known only for paths already
     /// passed to [`Vcs::status`].
@@ -116,6 +122,14 @@ pub trait Vcs {
     /// them; in Subversion the author of the newest revision, up to the working copy's, that changed
     /// one. `None` when the backend cannot tell or no such change exists.
     fn last_author(&self, _paths: &[WsPath]) -> Result<Option<Author>, VcsError> {
+        Ok(None)
+    }
+    /// The commit (git) or revision (Subversion) that landed the manifest at `manifest` as it is
+    /// committed now: the approval's own commit. The manifest records the revision it was *made on*,
+    /// which is the parent of that commit; a change ticket names the commit that carries the approval.
+    /// `None` when the manifest is not committed or the backend cannot tell; `manifest` was passed to
+    /// [`Vcs::status`] before.
+    fn landed(&self, _manifest: &WsPath) -> Result<Option<String>, VcsError> {
         Ok(None)
     }
     /// Whether `recorded`, the revision the manifest at `manifest` says it was approved on, is in the

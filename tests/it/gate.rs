@@ -282,3 +282,47 @@ fn usage_errors_exit_2() {
     assert!(r.stderr.contains("did you mean `server`?"), "{}", r.stderr);
     assert_eq!(r.stdout, "");
 }
+
+#[test]
+fn names_the_commit_that_landed_the_approval_not_its_parent() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    let landed = s.git(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    let parent = s.git(&["rev-parse", "HEAD~1"]).stdout.trim().to_string();
+    // A later commit that leaves the manifest alone: the approval is still the commit before it.
+    s.file("README", "later\n");
+    s.commit_all("unrelated");
+    let r = s.vigil(&["gate", "server"]).expect(0);
+    assert!(
+        r.stdout.contains(&format!(
+            "  approval:    git {landed} (the commit that landed this manifest)\n"
+        )),
+        "{}",
+        r.stdout
+    );
+    // The manifest records the commit it was made on: the parent of its own commit.
+    assert!(
+        r.stdout.contains(&format!(
+            "  approved on: git {parent}, in the checked history\n"
+        )),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn an_uncommitted_approval_has_no_commit_to_name() {
+    let s = Sandbox::git_repo();
+    approved_ca(&s);
+    let cnf = std::fs::read_to_string(s.path("profiles/server.cnf")).unwrap();
+    s.file("profiles/server.cnf", &format!("{cnf}# reviewed again\n"));
+    s.vigil(&["approve", "server", "--reason", "again"])
+        .expect(0);
+    let r = s.vigil(&["gate", "server"]).expect(1);
+    assert!(
+        r.stdout
+            .contains("  approval:    no commit yet (the manifest is not committed)\n"),
+        "{}",
+        r.stdout
+    );
+}

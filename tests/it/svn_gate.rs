@@ -94,6 +94,14 @@ fn passes_under_trunk_and_right_after_a_commit_without_update() {
         "{}",
         r.stdout
     );
+    // The approval's own revision is the one that committed the manifest (r3), not the one it was
+    // made on (r2), even though the working copy's folders are still at r2.
+    assert!(
+        r.stdout
+            .contains("  approval:    svn 3 (the commit that landed this manifest)\n"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

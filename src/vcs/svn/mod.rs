@@ -51,6 +51,8 @@ pub struct SvnWorkingCopy {
     /// The working revision of each versioned path passed to [`Vcs::status`] (a working copy can be
     /// at several revisions at once: a commit does not update the folders above what it committed).
     revisions: Mutex<HashMap<WsPath, u64>>,
+    /// The revision that last changed each path passed to `status` (its `<commit revision>`).
+    changed: Mutex<HashMap<WsPath, u64>>,
 }
 
 impl SvnWorkingCopy {
@@ -100,6 +102,7 @@ impl SvnWorkingCopy {
                 .map(str::to_string),
             substs: Mutex::new(HashMap::new()),
             revisions: Mutex::new(HashMap::new()),
+            changed: Mutex::new(HashMap::new()),
         })
     }
 
@@ -310,6 +313,8 @@ struct WcStatus {
     tree_conflicted: bool,
     /// The working revision; absent for unversioned paths, and for added ones (`-1`, `0`).
     revision: Option<u64>,
+    /// The revision that last changed the path (`<commit revision>`); absent when uncommitted.
+    changed: Option<u64>,
 }
 
 /// Splits targets into groups that fit on one command line.
@@ -352,6 +357,11 @@ fn parse_status(xml: &[u8], out: &mut HashMap<String, WcStatus>) -> Result<(), V
                     .attribute("revision")
                     .and_then(|r| r.parse::<u64>().ok())
                     .filter(|r| *r > 0),
+                changed: e
+                    .descendants()
+                    .find(|n| n.has_tag_name("commit"))
+                    .and_then(|c| c.attribute("revision"))
+                    .and_then(|r| r.parse::<u64>().ok()),
             },
         );
     }
@@ -485,6 +495,12 @@ impl Vcs for SvnWorkingCopy {
                     if let Some(r) = st.revision {
                         revisions.insert((*p).clone(), r);
                     }
+                    if let Some(r) = st.changed {
+                        self.changed
+                            .lock()
+                            .expect("not poisoned")
+                            .insert((*p).clone(), r);
+                    }
                     if st.props != "none" && st.item != "unversioned" && st.item != "ignored" {
                         with_props.push(*s);
                     }
@@ -514,6 +530,11 @@ impl Vcs for SvnWorkingCopy {
     /// Revision numbers are not unique across repositories; a manifest copied from another repository
     /// with an older revision number is not detected here (the manifest does not record the
     /// repository's UUID).
+    fn landed(&self, manifest: &WsPath) -> Result<Option<String>, VcsError> {
+        let changed = self.changed.lock().expect("not poisoned");
+        Ok(changed.get(manifest).map(|r| r.to_string()))
+    }
+
     fn lineage(&self, manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         let Ok(rec) = recorded.trim_start_matches('r').parse::<u64>() else {
             return Ok(Lineage::Outside(format!(
@@ -689,6 +710,7 @@ mod tests {
             props: props.into(),
             tree_conflicted: false,
             revision: None,
+            changed: None,
         };
         assert_eq!(map_status(&st("normal", "none")), Status::Committed);
         assert_eq!(
