@@ -264,14 +264,8 @@ pub fn run_as_of(
         .and_then(|(p, s)| component_status(cx.vcs, p, &[], s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
         let (result, mut drafts) = judge_profile(cx, &facts, profile, inv)?;
-        if let (Some(trust), Some(signing), Some(m)) =
-            (&trust, &cx.config.signing, &result.manifest)
-        {
-            drafts.extend(judge_signatures(
-                m,
-                trust,
-                signing.required_for(&profile.name),
-            ));
+        if let (Some(trust), Some(m)) = (&trust, &result.manifest) {
+            drafts.extend(judge_signatures(cx, m, trust, &profile.name, inv)?);
         }
         let severity = |code| cx.config.severity(cx.mode, code);
         findings.extend(
@@ -637,17 +631,38 @@ fn judge_profile(
 
 /// Stage 5b: the approval's signatures, against the allowed signers and the quorum, judged now.
 fn judge_signatures(
+    cx: &Context,
     m: &ManifestInfo,
     trust: &crate::signature::AllowedSigners,
-    required: usize,
-) -> Vec<Draft> {
-    crate::signature::judge::judge(
+    profile: &str,
+    inv: &Inventory,
+) -> Result<Vec<Draft>, Error> {
+    let Some(signing) = &cx.config.signing else {
+        return Ok(Vec::new());
+    };
+    let author = match signing.author_may_not_approve_for(profile) {
+        true => change_author(cx, inv)?,
+        false => None,
+    };
+    Ok(crate::signature::judge::judge(
         &m.path.to_string(),
         &m.manifest,
         trust,
-        required,
+        signing.required_for(profile),
         std::time::SystemTime::now(),
-    )
+        author.as_ref(),
+    ))
+}
+
+/// Who made the change an approval approves (`author-may-not-approve`): the author of the last
+/// change to any of the profile's components, as version control records it.
+fn change_author(cx: &Context, inv: &Inventory) -> Result<Option<crate::vcs::Author>, Error> {
+    let paths: Vec<WsPath> = inv.components.iter().map(|c| c.path.clone()).collect();
+    cx.vcs.last_author(&paths).map_err(|e| {
+        Error::Vcs(format!(
+            "version control could not tell who last changed the components: {e}"
+        ))
+    })
 }
 
 /// One component: its status, its hash, and the comparison with the manifest.

@@ -80,6 +80,11 @@ pub struct Signing {
     /// Distinct approvers every profile's approval needs. Default: 1.
     #[serde(default = "one")]
     pub required: u32,
+    /// Whether the author of the change being approved (the committer of the components' last
+    /// change in git, matched by email; its author in Subversion, matched by user name) is kept out
+    /// of the quorum. Default: false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_may_not_approve: Option<bool>,
     /// Per-profile overrides: `[signing.profiles.NAME]` with `required = N`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub profiles: BTreeMap<String, SigningProfile>,
@@ -96,6 +101,9 @@ pub struct Signing {
 pub struct SigningProfile {
     /// Distinct approvers this profile's approval needs.
     pub required: u32,
+    /// Overrides `[signing] author-may-not-approve` for this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_may_not_approve: Option<bool>,
 }
 
 fn one() -> u32 {
@@ -108,6 +116,15 @@ impl Signing {
         self.profiles
             .get(profile)
             .map_or(self.required, |p| p.required) as usize
+    }
+
+    /// Whether the author of the change may not count toward `profile`'s quorum.
+    pub fn author_may_not_approve_for(&self, profile: &str) -> bool {
+        self.profiles
+            .get(profile)
+            .and_then(|p| p.author_may_not_approve)
+            .or(self.author_may_not_approve)
+            .unwrap_or(false)
     }
 }
 

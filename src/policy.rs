@@ -9,6 +9,7 @@
 //! allowed-signers = "/etc/vigil/allowed_signers"   # trusted instead of the repository's file
 //! required = 2                                     # distinct approvers of every approval, at least
 //! profiles = ["tls-server"]                        # profiles vigil.toml must keep declaring
+//! author-may-not-approve = true                    # the change's author never counts as approver
 //!
 //! [severity.hook]                                  # minimum severities, per mode
 //! stale = "error"
@@ -37,6 +38,9 @@ pub struct Policy {
     /// Distinct approvers every approval needs at least; `None`: signing is not required by the
     /// policy (the repository may still require it).
     pub required: Option<u32>,
+    /// Whether the author of a change may never count toward its quorum (`true`), whatever
+    /// `vigil.toml` says.
+    pub author_may_not_approve: bool,
     /// Profiles `vigil.toml` must declare.
     pub profiles: Vec<String>,
     /// Minimum severity per mode and code.
@@ -48,6 +52,8 @@ pub struct Policy {
 struct RawPolicy {
     allowed_signers: Option<String>,
     required: Option<u32>,
+    #[serde(default)]
+    author_may_not_approve: bool,
     #[serde(default)]
     profiles: Vec<String>,
     #[serde(default)]
@@ -99,6 +105,7 @@ impl Policy {
             file: file.to_path_buf(),
             allowed_signers: raw.allowed_signers.map(|a| base.join(a)),
             required: raw.required,
+            author_may_not_approve: raw.author_may_not_approve,
             profiles: raw.profiles,
             severity: [
                 (Mode::Hook, raw.severity.hook),
@@ -135,7 +142,8 @@ impl Policy {
     }
 
     fn apply_signing(&self, config: &mut Config, out: &mut Vec<Relaxation>) {
-        if self.required.is_none() && self.allowed_signers.is_none() {
+        if self.required.is_none() && self.allowed_signers.is_none() && !self.author_may_not_approve
+        {
             return;
         }
         let need = self.required.unwrap_or(1);
@@ -149,6 +157,7 @@ impl Policy {
                     config.signing = Some(Signing {
                         allowed_signers: String::new(),
                         required: need,
+                        author_may_not_approve: self.author_may_not_approve.then_some(true),
                         profiles: BTreeMap::new(),
                         pinned: Some(file.clone()),
                     });
@@ -174,8 +183,30 @@ impl Policy {
                 if let Some(file) = &self.allowed_signers {
                     s.pinned = Some(file.clone());
                 }
+                if self.author_may_not_approve {
+                    raise_author_rule(s, out);
+                }
             }
         }
+    }
+}
+
+/// Turns `author-may-not-approve` on everywhere in `[signing]`; an explicit `false` (for all
+/// profiles or one) is a relaxation, while leaving it unset only takes the policy's value.
+fn raise_author_rule(s: &mut Signing, out: &mut Vec<Relaxation>) {
+    if s.author_may_not_approve == Some(false) {
+        out.push(Relaxation(
+            "[signing] author-may-not-approve = false is below the server policy's true".into(),
+        ));
+    }
+    s.author_may_not_approve = Some(true);
+    for (name, p) in s.profiles.iter_mut() {
+        if p.author_may_not_approve == Some(false) {
+            out.push(Relaxation(format!(
+                "[signing.profiles.{name}] author-may-not-approve = false is below the server policy's true"
+            )));
+        }
+        p.author_may_not_approve = Some(true);
     }
 }
 
@@ -233,6 +264,24 @@ mod tests {
         let r = p.apply(&mut none);
         assert!(r[0].0.contains("no [signing]"), "{r:?}");
         assert_eq!(none.signing.unwrap().required, 2);
+    }
+
+    #[test]
+    fn the_author_rule_is_raised_and_an_explicit_false_is_a_relaxation() {
+        let p = Policy::parse(Path::new("/p.toml"), "author-may-not-approve = true\n").unwrap();
+        let signing = "[signing]\nallowed-signers = \"a\"\n";
+        let mut unset = config(&format!("{signing}[profiles.ca]\ncomponents = [\"x\"]\n"));
+        assert_eq!(p.apply(&mut unset), Vec::new());
+        assert!(unset.signing.unwrap().author_may_not_approve_for("ca"));
+        let mut off = config(&format!(
+            "{signing}[signing.profiles.ca]\nrequired = 1\nauthor-may-not-approve = false\n[profiles.ca]\ncomponents = [\"x\"]\n"
+        ));
+        let r = p.apply(&mut off);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0]
+            .0
+            .contains("[signing.profiles.ca] author-may-not-approve = false"));
+        assert!(off.signing.unwrap().author_may_not_approve_for("ca"));
     }
 
     #[test]

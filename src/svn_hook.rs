@@ -410,6 +410,8 @@ fn check_profiles(
 ) -> Result<Result<String, String>, Error> {
     let vcs = TxnVcs {
         label: look.label(),
+        look,
+        source,
     };
     let cx = Context {
         config: cfg,
@@ -603,11 +605,41 @@ fn rejection(cfg: &Config, ws: &str, findings: &[Finding]) -> String {
 }
 
 /// Version control as seen from inside a transaction: whatever is in it is committed.
-struct TxnVcs {
+struct TxnVcs<'a> {
     label: String,
+    look: &'a Svnlook,
+    source: &'a SvnTxn,
 }
 
-impl Vcs for TxnVcs {
+impl Vcs for TxnVcs<'_> {
+    /// The transaction's author when it changes a component; else the author of the newest
+    /// revision that changed one.
+    fn last_author(&self, paths: &[WsPath]) -> Result<Option<crate::vcs::Author>, VcsError> {
+        let tool =
+            |e: crate::svn_tool::ToolError| VcsError::Other(format!("svnlook: {}", e.stderr));
+        let repo: Vec<String> = paths.iter().map(|p| self.source.repo_path(p)).collect();
+        let changed = self.look.changed().map_err(tool)?;
+        if changed.iter().any(|(_, c)| repo.contains(c)) {
+            return Ok(Some(crate::vcs::Author {
+                identity: self.look.author().map_err(tool)?,
+                change: self.label.clone(),
+            }));
+        }
+        let mut newest = None;
+        for p in &repo {
+            newest = newest.max(self.look.last_changed(p).map_err(tool)?);
+        }
+        let Some(rev) = newest else { return Ok(None) };
+        let at_rev = Svnlook {
+            at: TxnOrRev::Rev(rev.to_string()),
+            ..self.look.clone()
+        };
+        Ok(Some(crate::vcs::Author {
+            identity: at_rev.author().map_err(tool)?,
+            change: format!("svn r{rev}"),
+        }))
+    }
+
     fn name(&self) -> &'static str {
         "svn"
     }

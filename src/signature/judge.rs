@@ -2,12 +2,14 @@
 //! and counted against the quorum, turned into finding drafts (`unsigned`, `bad-signature`,
 //! `untrusted-signer`, `insufficient-approvals`).
 
-use super::{canonical_message, evaluate, AllowedSigners, Failure, Verdict};
+use super::verify::Quorum;
+use super::{canonical_message, evaluate, AllowedSigners, Failure, SignatureEntry, Verdict};
 use crate::config::{Config, ConfigError, Signing};
 use crate::finding::Draft;
 use crate::manifest::Manifest;
 use crate::path::WsPath;
 use crate::source::Source;
+use crate::vcs::Author;
 use crate::Error;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -52,22 +54,32 @@ pub fn load_trust(
 }
 
 /// The drafts for one approval (`manifest` at workspace path `path`) that must be signed by
-/// `required` distinct approvers trusted by `allowed` at time `at`.
+/// `required` distinct approvers trusted by `allowed` at time `at`. With `author` (the profile has
+/// `author-may-not-approve`), a signer whose principal is the author's identity, compared without
+/// regard to case, does not count toward the quorum.
 pub fn judge(
     path: &str,
     manifest: &Manifest,
     allowed: &AllowedSigners,
     required: usize,
     at: SystemTime,
+    author: Option<&Author>,
 ) -> Vec<Draft> {
-    judge_signed(
-        path,
-        &canonical_message(manifest),
-        &manifest.signatures,
-        allowed,
-        required,
-        at,
-    )
+    let message = canonical_message(manifest);
+    let mut q = evaluate(&message, &manifest.signatures, allowed, at, required);
+    let mut note = String::new();
+    if let Some(a) = author {
+        let before = q.approvers.len();
+        q.approvers
+            .retain(|v| !v.principal.eq_ignore_ascii_case(&a.identity));
+        if q.approvers.len() < before {
+            note = format!(
+                "; `{}` does not count: the author of the change ({}) may not approve it",
+                a.identity, a.change
+            );
+        }
+    }
+    drafts_of(path, &manifest.signatures, &q, &note)
 }
 
 /// The drafts for signatures of `message` (the thing approved, at workspace path `path`) that must
@@ -75,12 +87,17 @@ pub fn judge(
 pub fn judge_signed(
     path: &str,
     message: &[u8],
-    signatures: &[super::SignatureEntry],
+    signatures: &[SignatureEntry],
     allowed: &AllowedSigners,
     required: usize,
     at: SystemTime,
 ) -> Vec<Draft> {
     let q = evaluate(message, signatures, allowed, at, required);
+    drafts_of(path, signatures, &q, "")
+}
+
+/// The drafts of an evaluated quorum; `excluded` explains approvers removed from it.
+fn drafts_of(path: &str, signatures: &[SignatureEntry], q: &Quorum, excluded: &str) -> Vec<Draft> {
     let mut drafts = Vec::new();
     for (i, failure) in &q.failures {
         let principal = &signatures[*i].principal;
@@ -93,10 +110,10 @@ pub fn judge_signed(
     }
     match q.verdict() {
         Verdict::Met => {}
-        Verdict::Unsigned => drafts.push(Draft::unsigned(path, required)),
+        Verdict::Unsigned => drafts.push(Draft::unsigned(path, q.required)),
         Verdict::Insufficient { need, .. } => {
             let approvers: Vec<String> = q.approvers.iter().map(|v| v.principal.clone()).collect();
-            let mut note = String::new();
+            let mut note = excluded.to_string();
             for (i, v) in &q.repeated {
                 note.push_str(&format!(
                     "; signature {} counts no more: `{}` or key {} already counted",

@@ -112,6 +112,34 @@ impl Svnlook {
             .collect())
     }
 
+    /// The author of the transaction or revision (`svnlook author`), trimmed.
+    pub fn author(&self) -> Result<String, ToolError> {
+        let out = self.run("author", &[], None)?;
+        Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The newest revision that changed `path` (`svnlook history --limit 1`), up to this revision,
+    /// or for a transaction up to the youngest revision; `None` when the path has no history.
+    pub fn last_changed(&self, path: &str) -> Result<Option<u64>, ToolError> {
+        let rev = match &self.at {
+            TxnOrRev::Rev(r) => r.clone(),
+            TxnOrRev::Txn(_) => self.youngest()?.to_string(),
+        };
+        let mut c = tool_command(&self.bin);
+        c.args(["history", "--limit", "1", "-r", &rev])
+            .arg(&self.repos)
+            .arg(format!("/{path}"));
+        let out = match run_tool(c) {
+            Ok(out) => out,
+            Err(e) if e.has("E160013") => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        // `REVISION   PATH`, a rule, then `   3   /trunk/file`.
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .find_map(|l| l.split_whitespace().next()?.parse().ok()))
+    }
+
     /// The youngest revision of the repository.
     pub fn youngest(&self) -> Result<u64, ToolError> {
         let mut c = tool_command(&self.bin);

@@ -324,8 +324,14 @@ impl Vcs for GitWorkTree {
         })
     }
 
-    /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
-    /// commit; that answers `Outside`, so the gate needs the history down to the approval.
+    fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {
+        let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
+            return Ok(None);
+        };
+        let paths: Vec<Vec<u8>> = paths.iter().map(|p| self.repo_path(p)).collect();
+        super::git_author::last_author(&self.repo, head.id(), &paths)
+    }
+
     fn landed(&self, manifest: &WsPath) -> Result<Option<String>, VcsError> {
         Ok(last_change(&self.repo, &self.repo_path(manifest))?.map(|c| c.to_string()))
     }
@@ -334,6 +340,8 @@ impl Vcs for GitWorkTree {
         self.ignore_rules.borrow().get(path).cloned()
     }
 
+    /// In the history means HEAD itself or an ancestor of HEAD. A shallow clone may lack the recorded
+    /// commit; that answers `Outside`, so the gate needs the history down to the approval.
     fn lineage(&self, _manifest: &WsPath, recorded: &str) -> Result<Lineage, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
             return Ok(Lineage::Outside(

@@ -62,6 +62,38 @@ impl Vcs for GitStaged<'_> {
         )
     }
 
+    /// The commit being made is the components' last change when it changes one of them: its
+    /// committer is then the one `user.email` names. Otherwise, the last change in HEAD's history.
+    fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {
+        let paths: Vec<Vec<u8>> = paths
+            .iter()
+            .map(|p| super::git::join_prefix(&self.prefix, p))
+            .collect();
+        let head = self.repo.head().and_then(|h| h.peel_to_commit()).ok();
+        let tree = head.as_ref().and_then(|c| c.tree().ok());
+        let index = self.repo.index()?;
+        let staged_change = paths.iter().any(|p| {
+            let path = Path::new(OsStr::from_bytes(p));
+            let staged = index.get_path(path, 0).map(|e| e.id);
+            let committed = tree
+                .as_ref()
+                .and_then(|t| t.get_path(path).ok())
+                .map(|e| e.id());
+            staged != committed
+        });
+        if staged_change {
+            let me = self.repo.signature()?;
+            return Ok(Some(super::Author {
+                identity: me.email().unwrap_or_default().to_string(),
+                change: "the staged change".into(),
+            }));
+        }
+        match head {
+            Some(c) => super::git_author::last_author(self.repo, c.id(), &paths),
+            None => Ok(None),
+        }
+    }
+
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
         let mut out = HashMap::with_capacity(paths.len());
         for p in paths {

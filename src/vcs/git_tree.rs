@@ -47,6 +47,14 @@ impl Vcs for GitCommit<'_> {
         }
     }
 
+    fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {
+        let paths: Vec<Vec<u8>> = paths
+            .iter()
+            .map(|p| super::git::join_prefix(&self.prefix, p))
+            .collect();
+        super::git_author::last_author(self.repo, self.commit, &paths)
+    }
+
     fn status(&self, paths: &[WsPath]) -> Result<HashMap<WsPath, Status>, VcsError> {
         Ok(paths
             .iter()

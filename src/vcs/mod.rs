@@ -4,6 +4,7 @@
 
 pub mod git;
 pub mod git_attr;
+pub mod git_author;
 pub mod git_ignore;
 pub mod git_index;
 pub mod git_tree;
@@ -116,6 +117,13 @@ pub trait Vcs {
     fn compare_committed(&self, _path: &WsPath) -> Result<Committed, VcsError> {
         Ok(Committed::Unknown)
     }
+    /// Who made the last change to any of `paths` (`author-may-not-approve`): in git the committer
+    /// of the newest commit, in the checked commit's first-parent history, whose tree changes one of
+    /// them; in Subversion the author of the newest revision, up to the working copy's, that changed
+    /// one. `None` when the backend cannot tell or no such change exists.
+    fn last_author(&self, _paths: &[WsPath]) -> Result<Option<Author>, VcsError> {
+        Ok(None)
+    }
     /// The commit (git) or revision (Subversion) that landed the manifest at `manifest` as it is
     /// committed now: the approval's own commit. The manifest records the revision it was *made on*,
     /// which is the parent of that commit; a change ticket names the commit that carries the approval.
@@ -136,6 +144,16 @@ pub trait Vcs {
             self.describe()
         )))
     }
+}
+
+/// The author of a change, as [`Vcs::last_author`] finds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    /// What a signer's principal is compared with, case-insensitively: the committer's email in
+    /// git, the author's user name in Subversion.
+    pub identity: String,
+    /// The change, for messages: `git 0123456789ab`, `svn r4`.
+    pub change: String,
 }
 
 /// A version-control query failed.

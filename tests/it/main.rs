@@ -13,6 +13,7 @@ mod deploy;
 mod attacks_io;
 mod attacks_svn;
 mod audit_log;
+mod author_approval;
 mod discovery;
 mod examples;
 mod extract;

@@ -369,6 +369,22 @@ fn parse_status(xml: &[u8], out: &mut HashMap<String, WcStatus>) -> Result<(), V
 }
 
 /// A clear error for a working copy the client cannot use.
+/// The revision and author of the one entry of `svn log -l 1 --xml`, if it has both.
+fn parse_last_log(xml: &[u8]) -> Result<Option<(u64, String)>, VcsError> {
+    let text = String::from_utf8_lossy(xml);
+    let doc = roxmltree::Document::parse(&text)
+        .map_err(|e| VcsError::Other(format!("svn log printed XML vigil cannot read: {e}")))?;
+    let Some(entry) = doc.descendants().find(|n| n.has_tag_name("logentry")) else {
+        return Ok(None);
+    };
+    let rev = entry.attribute("revision").and_then(|r| r.parse().ok());
+    let who = entry
+        .descendants()
+        .find(|n| n.has_tag_name("author"))
+        .and_then(|n| n.text());
+    Ok(rev.zip(who.map(str::to_string)))
+}
+
 fn wc_error(wc: &Path, e: &super::svn::ToolError) -> VcsError {
     let why = if e.has("E155021") {
         "it was written by a newer Subversion than the installed client; use a client of that version"
@@ -552,6 +568,26 @@ impl Vcs for SvnWorkingCopy {
                  history (copied from another repository, or edited by hand)"
             )))
         }
+    }
+
+    fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {
+        let mut newest: Option<(u64, String)> = None;
+        for p in paths {
+            let mut c = self.command();
+            c.args(["log", "--xml", "-q", "-l", "1", "--non-interactive", "--"])
+                .arg(target(&p.to_string()));
+            // A component never committed has no author; its own finding says so.
+            let Ok(xml) = run_tool(c) else { continue };
+            if let Some((rev, who)) = parse_last_log(&xml)? {
+                if newest.as_ref().is_none_or(|(r, _)| rev > *r) {
+                    newest = Some((rev, who));
+                }
+            }
+        }
+        Ok(newest.map(|(rev, identity)| super::Author {
+            identity,
+            change: format!("svn r{rev}"),
+        }))
     }
 
     fn repository_form(&self, path: &WsPath) -> Option<Subst> {
