@@ -40,6 +40,7 @@ mod signers_change;
 mod snapshots;
 mod svn;
 mod svn_gate;
+mod svn_ignore_rules;
 mod svn_pre_commit;
 mod svn_support;
 mod units;

@@ -14,6 +14,7 @@
 //! Every tool runs with `LANG=C.UTF-8` and `LC_ALL=C.UTF-8`, so paths arrive as UTF-8 whatever the caller's
 //! locale (hooks run with none), and with `--non-interactive`.
 
+mod ignore;
 pub mod subst;
 
 use super::{Lineage, Revision, Status, Vcs, VcsError};
@@ -53,6 +54,8 @@ pub struct SvnWorkingCopy {
     revisions: Mutex<HashMap<WsPath, u64>>,
     /// The revision that last changed each path passed to `status` (its `<commit revision>`).
     changed: Mutex<HashMap<WsPath, u64>>,
+    /// The rule that ignores each path `status` found ignored, when one can be named.
+    ignore_rules: Mutex<HashMap<WsPath, String>>,
 }
 
 impl SvnWorkingCopy {
@@ -103,6 +106,7 @@ impl SvnWorkingCopy {
             substs: Mutex::new(HashMap::new()),
             revisions: Mutex::new(HashMap::new()),
             changed: Mutex::new(HashMap::new()),
+            ignore_rules: Mutex::new(HashMap::new()),
         })
     }
 
@@ -154,6 +158,44 @@ impl SvnWorkingCopy {
             each(&doc);
         }
         Ok(())
+    }
+
+    /// Names the rule that ignores each of the `asked` paths that Subversion reported ignored (`found`),
+    /// with one `svn proplist --show-inherited-props` per batch of their folders. When Subversion cannot
+    /// answer, no rule is named and the finding keeps its generic message.
+    fn remember_ignore_rules(&self, asked: &[(&str, &WsPath)], found: &HashMap<String, WcStatus>) {
+        let ignored: Vec<(&str, &WsPath)> = asked
+            .iter()
+            .filter(|(s, _)| found.get(*s).is_some_and(|st| st.item == "ignored"))
+            .copied()
+            .collect();
+        if ignored.is_empty() {
+            return;
+        }
+        let parents: BTreeSet<&str> = ignored
+            .iter()
+            .map(|(s, _)| s.rfind('/').map_or(".", |i| &s[..i]))
+            .collect();
+        let parents: Vec<&str> = parents.into_iter().collect();
+        let root = self
+            .ws_root
+            .canonicalize()
+            .unwrap_or_else(|_| self.ws_root.clone());
+        let mut props = HashMap::new();
+        let args = ["proplist", "--xml", "-v", "--show-inherited-props"];
+        let read = self.xml_batches(&args, &parents, |doc| {
+            ignore::read_proplist(doc, &root, &mut props)
+        });
+        if read.is_err() {
+            return;
+        }
+        let client = ignore::client_global_ignores();
+        let mut rules = self.ignore_rules.lock().expect("not poisoned");
+        for (s, p) in ignored {
+            if let Some(rule) = ignore::rule_for(s, &root, &props, &client) {
+                rules.insert((*p).clone(), rule);
+            }
+        }
     }
 
     /// `svn:keywords` and `svn:eol-style` of the given targets, in one `svn proplist` per batch.
@@ -495,9 +537,15 @@ impl Vcs for SvnWorkingCopy {
             out.insert((*p).clone(), status);
         }
         drop(revisions);
+        self.remember_ignore_rules(&asked, &found);
         self.remember_translations(&asked, &with_props)?;
         self.compare_bytes(&asked, &mut out)?;
         Ok(out)
+    }
+
+    fn ignore_rule(&self, path: &WsPath) -> Option<String> {
+        let rules = self.ignore_rules.lock().expect("not poisoned");
+        rules.get(path).cloned()
     }
 
     /// Subversion's history is one line, so a revision is in the history of every later one: the
