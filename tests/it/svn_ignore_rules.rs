@@ -121,3 +121,16 @@ fn names_the_client_configured_global_ignores() {
         says("the Subversion client's global-ignores: 398.*")
     );
 }
+
+#[test]
+fn names_the_rule_of_an_ignored_folder() {
+    let s = Svn::new(Layout::TrunkCheckout);
+    Ca::new().write(&s.sb);
+    s.propset("svn:ignore", "build\nvalidity\n", ".")
+        .commit_all("profiles");
+    svn_ignores(&s, "validity");
+    assert_eq!(
+        ignored_message(&s),
+        says("svn:ignore on the workspace folder: validity")
+    );
+}

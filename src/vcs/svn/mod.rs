@@ -161,13 +161,21 @@ impl SvnWorkingCopy {
     }
 
     /// Names the rule that ignores each of the `asked` paths that Subversion reported ignored (`found`),
-    /// with one `svn proplist --show-inherited-props` per batch of their folders. When Subversion cannot
+    /// or that lies in an ignored folder (`folders`: then the folder's rule), with one
+    /// `svn proplist --show-inherited-props` per batch of their folders. When Subversion cannot
     /// answer, no rule is named and the finding keeps its generic message.
-    fn remember_ignore_rules(&self, asked: &[(&str, &WsPath)], found: &HashMap<String, WcStatus>) {
-        let ignored: Vec<(&str, &WsPath)> = asked
+    fn remember_ignore_rules(
+        &self,
+        asked: &[(&str, &WsPath)],
+        found: &HashMap<String, WcStatus>,
+        folders: &HashMap<String, WcStatus>,
+    ) {
+        let ignored: Vec<(String, &WsPath)> = asked
             .iter()
-            .filter(|(s, _)| found.get(*s).is_some_and(|st| st.item == "ignored"))
-            .copied()
+            .filter_map(|(s, p)| match found.get(*s) {
+                Some(st) => (st.item == "ignored").then(|| (s.to_string(), *p)),
+                None => ignored_folder(p, folders).map(|d| (d, *p)),
+            })
             .collect();
         if ignored.is_empty() {
             return;
@@ -192,8 +200,8 @@ impl SvnWorkingCopy {
         let client = ignore::client_global_ignores();
         let mut rules = self.ignore_rules.lock().expect("not poisoned");
         for (s, p) in ignored {
-            if let Some(rule) = ignore::rule_for(s, &root, &props, &client) {
-                rules.insert((*p).clone(), rule);
+            if let Some(rule) = ignore::rule_for(&s, &root, &props, &client) {
+                rules.insert(p.clone(), rule);
             }
         }
     }
@@ -537,7 +545,7 @@ impl Vcs for SvnWorkingCopy {
             out.insert((*p).clone(), status);
         }
         drop(revisions);
-        self.remember_ignore_rules(&asked, &found);
+        self.remember_ignore_rules(&asked, &found, &folders);
         self.remember_translations(&asked, &with_props)?;
         self.compare_bytes(&asked, &mut out)?;
         Ok(out)
@@ -665,6 +673,20 @@ fn ancestors<'a>(paths: impl Iterator<Item = &'a WsPath>) -> BTreeSet<String> {
         }
     }
     dirs
+}
+
+/// The folder (`svn status` target form) that makes `p` ignored: its nearest folder Subversion answered
+/// for, when that folder is ignored.
+fn ignored_folder(p: &WsPath, folders: &HashMap<String, WcStatus>) -> Option<String> {
+    let mut d = p.parent();
+    while !d.is_root() {
+        let key = String::from_utf8_lossy(d.as_bytes()).into_owned();
+        if let Some(st) = folders.get(&key) {
+            return (st.item == "ignored").then_some(key);
+        }
+        d = d.parent();
+    }
+    None
 }
 
 /// The status of a file Subversion said nothing about, from its nearest folder that it did answer for.
