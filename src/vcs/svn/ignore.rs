@@ -213,4 +213,33 @@ mod tests {
         );
         assert_eq!(rule_for("a/x.cnf", ws, &none, "a/*.cnf"), None);
     }
+
+    #[test]
+    fn proplist_keys_are_workspace_relative_and_inherited_rules_apply() {
+        let xml = r#"<?xml version="1.0" encoding="UTF-8"?>
+<properties>
+<target path="/w/top"><inherited_property name="svn:global-ignores">*.tmp
+</inherited_property></target>
+<target path="/w/top/ws"><inherited_property name="svn:global-ignores">398.*
+</inherited_property></target>
+<target path="a"><property name="svn:ignore">*.bak
+</property></target>
+</properties>"#;
+        let doc = roxmltree::Document::parse(xml).unwrap();
+        let ws = Path::new("/w/top/ws");
+        let mut props = HashMap::new();
+        read_proplist(&doc, ws, &mut props);
+        let rule = |p: &str| rule_for(p, ws, &props, "");
+        assert_eq!(rule("a/x.bak").as_deref(), Some("svn:ignore on a/: *.bak"));
+        assert_eq!(
+            rule("a/398.cnf").as_deref(),
+            Some("svn:global-ignores on the workspace folder: 398.*")
+        );
+        assert_eq!(
+            rule("a/x.tmp").as_deref(),
+            Some("svn:global-ignores on /w/top/: *.tmp")
+        );
+        // svn:ignore applies to the folder's own children only.
+        assert_eq!(rule("a/b/x.bak"), None);
+    }
 }
