@@ -4,7 +4,7 @@
 use crate::config::{Config, Mode, Profile};
 pub use crate::finding::short;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding, Severity};
-use crate::hash;
+use crate::hash::{self, Digest};
 use crate::inventory::{self, Component, Inventory, Step};
 use crate::manifest::{EntryKind, Manifest};
 use crate::path::WsPath;
@@ -342,7 +342,7 @@ struct Files<'a> {
     unique: Vec<WsPath>,
     kinds: HashMap<&'a WsPath, &'a Kind>,
     /// Files the inventory read whole to find references were hashed then, from the same bytes.
-    scanned: HashMap<&'a WsPath, &'a String>,
+    scanned: HashMap<&'a WsPath, &'a Digest>,
 }
 
 impl<'a> Files<'a> {
@@ -368,7 +368,7 @@ impl<'a> Files<'a> {
 
 /// What the stages found out about every file, for judging each profile.
 struct Facts {
-    hashes: HashMap<WsPath, Result<String, String>>,
+    hashes: HashMap<WsPath, Result<Digest, String>>,
     statuses: HashMap<WsPath, Status>,
     transforms: HashMap<WsPath, Option<crate::vcs::git_attr::Transform>>,
     /// The manifest of each profile whose status was asked, by profile name.
@@ -392,30 +392,34 @@ fn inventory_all(
     inventories
 }
 
-/// Stage 2: each file hashed once, however many profiles share it.
+/// Stage 2: each file hashed once, however many profiles share it. A file the inventory read whole
+/// (an OpenSSL load, a reference scan) keeps the digest of exactly those bytes; the others are hashed
+/// by the source in one batch (on every core, and through the stat cache, for the working tree).
 fn hash_unique(
     cx: &Context,
     files: &Files,
     progress: &mut dyn FnMut(Progress),
-) -> HashMap<WsPath, Result<String, String>> {
+) -> HashMap<WsPath, Result<Digest, String>> {
     let total = files.unique.len();
-    let mut hashes = HashMap::new();
-    for (i, p) in files.unique.iter().enumerate() {
-        if i % 64 == 0 {
-            progress(Progress::Hashing { done: i, total });
-        }
-        let known = files.scanned.get(p).map(|h| (*h).clone()).or_else(|| {
+    progress(Progress::Hashing { done: 0, total });
+    let mut hashes = HashMap::with_capacity(total);
+    let mut todo = Vec::new();
+    for p in &files.unique {
+        let known = files.scanned.get(p).map(|h| **h).or_else(|| {
             files
                 .is_regular(p)
-                .then(|| cx.source.known_hash(p))
+                .then(|| cx.source.known_hash(p).and_then(|h| Digest::from_hex(&h)))
                 .flatten()
         });
-        let h = match known {
-            Some(h) => Ok(h),
-            None => crate::source::hash_component(cx.source, p, files.kinds[p])
-                .map_err(|e| e.to_string()),
-        };
-        hashes.insert(p.clone(), h);
+        match known {
+            Some(h) => {
+                hashes.insert(p.clone(), Ok(h));
+            }
+            None => todo.push((p, files.kinds[p])),
+        }
+    }
+    for ((p, _), h) in todo.iter().zip(cx.source.hash_files(&todo)) {
+        hashes.insert((*p).clone(), h);
     }
     progress(Progress::Hashing { done: total, total });
     hashes
@@ -491,7 +495,7 @@ fn orphaned_manifests(cx: &Context) -> Result<Vec<Finding>, Error> {
 fn query_status<'p>(
     cx: &Context,
     files: &Files,
-    hashes: &mut HashMap<WsPath, Result<String, String>>,
+    hashes: &mut HashMap<WsPath, Result<Digest, String>>,
     inventories: &[Inventory],
     also: impl Iterator<Item = &'p WsPath>,
     progress: &mut dyn FnMut(Progress),
@@ -562,7 +566,7 @@ const PATH_BY_PATH_LIMIT: usize = 2048;
 fn rehash_repository_form(
     cx: &Context,
     files: &Files,
-    hashes: &mut HashMap<WsPath, Result<String, String>>,
+    hashes: &mut HashMap<WsPath, Result<Digest, String>>,
 ) {
     for p in &files.unique {
         let Some(form) = cx.vcs.repository_form(p).filter(|_| files.is_regular(p)) else {
@@ -576,7 +580,7 @@ fn rehash_repository_form(
             .source
             .open(p)
             .and_then(|mut r| r.read_to_end(&mut bytes))
-            .map(|_| hash::hash_bytes(&form.to_repository_form(&bytes)))
+            .map(|_| hash::digest_bytes(&form.to_repository_form(&bytes)))
             .map_err(|e| e.to_string());
         hashes.insert(p.clone(), h);
     }
@@ -663,7 +667,7 @@ fn judge_component(
             .and_then(|s| component_status(cx.vcs, path, via, s)),
     );
     let blake3 = match facts.hashes.get(path) {
-        Some(Ok(h)) => Some(h.clone()),
+        Some(Ok(h)) => Some(h.to_string()),
         Some(Err(e)) => {
             drafts.push(Draft::unreadable(path.to_string(), via.clone(), e));
             None

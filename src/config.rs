@@ -5,6 +5,7 @@
 
 use crate::diagnostic::closest_name;
 pub use crate::diagnostic::{closest, ConfigError};
+use crate::extract::Selectors;
 pub use crate::finding::Mode;
 use crate::finding::{Code, PerMode, Severity};
 use globset::{Glob, GlobMatcher};
@@ -160,9 +161,17 @@ pub struct RawProfile {
     /// How many references deep to follow. Default: 16.
     #[serde(default)]
     pub max_depth: Option<u32>,
-    /// User-defined references: a regex whose first capture group is a path.
+    /// User-defined references: a regex whose first capture group is a path, or selectors of the
+    /// fields of JSON, `key=value` or XML files that hold paths.
     #[serde(default)]
     pub references: Vec<RawReference>,
+    /// Absolute folders the CA software reads on its host, and the workspace folder that holds each
+    /// one's files: `deployed = { "/etc/step-ca" = "step" }`. An absolute path a reference names is
+    /// mapped through the longest matching folder; one under none of them must point inside the
+    /// workspace, or it is `outside-root`.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub deployed: Option<Spanned<BTreeMap<String, String>>>,
     /// Purpose tags that select requirements: `tls-server`, `client-auth`, `smime`, `code-signing`, `ev`, ...
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -181,16 +190,53 @@ pub struct RawProfile {
     #[serde(default)]
     #[schemars(with = "Option<crate::sample::SampleDecl>")]
     pub sample: Option<Spanned<crate::sample::SampleDecl>>,
+    /// On a deployed host (`vigil verify`): the permission bits every component must have, in octal
+    /// (`"0640"`). Unset: not checked.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^0?[0-7]{3,4}$"))]
+    pub mode: Option<Spanned<String>>,
+    /// On a deployed host (`vigil verify`): the user that must own every component, by name or
+    /// number (`"pkiuser"`, `"0"`). Unset: not checked.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// On a deployed host (`vigil verify`): the group every component must belong to, by name or
+    /// number. Unset: not checked.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
-/// `[[profiles.NAME.references]]`.
+/// `[[profiles.NAME.references]]`: exactly one of `pattern`, `json`, `kv` and `xml` says where the
+/// paths are.
 #[derive(Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawReference {
     /// A regular expression (Rust `regex` syntax) applied to each line; its first capture group is a path.
-    #[schemars(with = "String")]
-    pub pattern: Spanned<String>,
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub pattern: Option<Spanned<String>>,
+    /// JSON pointers naming the fields that hold paths; a segment `*` is every member or element
+    /// (`/authority/provisioners/*/options/x509/templateFile`). Keys match as Go's `encoding/json`
+    /// matches them.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub json: Option<Spanned<Vec<String>>>,
+    /// Keys of a `key=value` file (read as Java's `Properties` reads it) whose values are paths; a
+    /// `.`-separated part `*` is any part (`profile.*.config`).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub kv: Option<Spanned<Vec<String>>>,
+    /// XML element paths whose text (or, ending in `/@attr`, whose attribute) is a path:
+    /// `/java/object/void[string='externalCommand']/string[2]`.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub xml: Option<Spanned<Vec<String>>>,
+    /// The folder, relative to `vigil.toml`, that relative paths resolve against, as the software
+    /// resolves them against its own folder (`$STEPPATH` for step-ca, the working folder for Boulder,
+    /// `EJBCA_HOME`). Overrides `relative-to`.
+    #[serde(default)]
+    pub dir: Option<String>,
     /// A glob limiting which components are scanned, matched against the workspace-relative path.
+    /// Required with `json`, `kv` and `xml`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub files: Option<Spanned<String>>,
@@ -220,9 +266,20 @@ impl Builtin {
 /// A user-defined reference extractor, compiled.
 #[derive(Debug, Clone)]
 pub struct UserReference {
-    pub pattern: Regex,
+    pub matcher: Matcher,
     pub files: Option<GlobMatcher>,
     pub relative_to: RelativeTo,
+    /// `dir`: the folder relative paths resolve against, when the software has one.
+    pub dir: Option<crate::path::WsPath>,
+}
+
+/// How a user reference finds paths in a file.
+#[derive(Debug, Clone)]
+pub enum Matcher {
+    /// `pattern`: a regex over each line.
+    Pattern(Regex),
+    /// `json`, `kv`, `xml`: selectors over the parsed file.
+    Structured(crate::extract::Selectors),
 }
 
 /// A profile, checked and compiled.
@@ -241,12 +298,29 @@ pub struct Profile {
     pub env_file: Option<String>,
     pub max_depth: u32,
     pub references: Vec<UserReference>,
+    /// `deployed`: absolute folders of the deployed software and the workspace folders holding them,
+    /// longest prefix first.
+    pub deployed: Vec<(PathBuf, crate::path::WsPath)>,
     /// Folders that folder and glob expansion skip: the manifest folder.
     pub skip: Vec<crate::path::WsPath>,
     /// Purposes, OpenSSL section names and value locations for requirements.
     pub requirements: crate::requirements::ProfileRequirements,
     /// The sample certificate the profile declares, checked.
     pub sample: Option<crate::sample::SampleDecl>,
+    /// What a deployed host must show for each component (`mode`, `owner`, `group`).
+    pub host_attributes: HostAttributes,
+}
+
+/// The file attributes a profile asks of its components on a deployed host; each unset one is not
+/// checked. Version control keeps no owner and only the executable bit, so only `vigil verify` looks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostAttributes {
+    /// Permission bits (`0o640`), the file type bits left out.
+    pub mode: Option<u32>,
+    /// A user name or number.
+    pub owner: Option<String>,
+    /// A group name or number.
+    pub group: Option<String>,
 }
 
 /// `[linters]`, resolved: absolute folders and a time limit.
@@ -472,7 +546,13 @@ impl Text<'_> {
                 Some(decl)
             }
         };
+        let host_attributes = HostAttributes {
+            mode: self.mode(&name, p.mode.as_ref())?,
+            owner: p.owner,
+            group: p.group,
+        };
         Ok(Profile {
+            host_attributes,
             follow: self.follow(&p.follow)?,
             references: p
                 .references
@@ -487,10 +567,25 @@ impl Text<'_> {
             env: p.env,
             env_file: p.env_file,
             max_depth: p.max_depth.unwrap_or(DEFAULT_MAX_DEPTH),
+            deployed: self.deployed(&p.deployed)?,
             skip: Vec::new(),
             requirements: Default::default(),
             sample,
         })
+    }
+
+    /// `mode = "0640"`: octal permission bits, at most `07777`.
+    fn mode(&self, name: &str, mode: Option<&Spanned<String>>) -> Result<Option<u32>, ConfigError> {
+        let Some(m) = mode else { return Ok(None) };
+        let text = m.get_ref();
+        let digits = text.strip_prefix("0o").unwrap_or(text);
+        match u32::from_str_radix(digits, 8) {
+            Ok(v) if v <= 0o7777 && (3..=5).contains(&digits.len()) => Ok(Some(v)),
+            _ => Err(self.error(
+                Some(m.span()),
+                format!("[profiles.{name}] `mode = \"{text}\"` is not a permission mode: write it in octal, such as \"0640\""),
+            )),
+        }
     }
 
     /// `[signing]`: the allowed-signers file stays inside the workspace, and per-profile overrides
@@ -581,17 +676,20 @@ impl Text<'_> {
         Ok(follow)
     }
 
-    /// One `[[profiles.NAME.references]]`: a regex with a capture group, and an optional glob.
+    /// One `[[profiles.NAME.references]]`: a regex with a capture group or selectors, and an optional
+    /// glob.
     fn reference(&self, r: &RawReference) -> Result<UserReference, ConfigError> {
-        let span = Some(r.pattern.span());
-        let pattern = Regex::new(r.pattern.get_ref())
-            .map_err(|e| self.error(span.clone(), format!("invalid regex: {e}")))?;
-        if pattern.captures_len() < 2 {
-            return Err(self.error(
-                span,
-                "the pattern needs a capture group `( )` around the path".into(),
-            ));
-        }
+        let matcher = self.matcher(r)?;
+        let dir = match &r.dir {
+            None => None,
+            Some(d) => Some(crate::path::WsPath::normalize(Path::new(d)).ok_or_else(|| {
+                let span = self.text.find(&format!("\"{d}\"")).map(|i| i..i + 1);
+                self.error(
+                    span,
+                    format!("`dir = \"{d}\"` must stay inside the workspace"),
+                )
+            })?),
+        };
         let files = match &r.files {
             Some(g) => Some(
                 Glob::new(g.get_ref())
@@ -601,10 +699,122 @@ impl Text<'_> {
             None => None,
         };
         Ok(UserReference {
-            pattern,
+            matcher,
             files,
             relative_to: r.relative_to,
+            dir,
         })
+    }
+
+    /// The one of `pattern`, `json`, `kv` and `xml` that a reference declares, compiled.
+    fn matcher(&self, r: &RawReference) -> Result<Matcher, ConfigError> {
+        let given = [
+            r.pattern.is_some(),
+            r.json.is_some(),
+            r.kv.is_some(),
+            r.xml.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            let span = [&r.json, &r.kv, &r.xml]
+                .iter()
+                .find_map(|s| s.as_ref().map(|s| s.span()))
+                .or_else(|| r.files.as_ref().map(|f| f.span()));
+            return Err(self.error(
+                span,
+                "a reference needs exactly one of `pattern`, `json`, `kv` and `xml`".into(),
+            ));
+        }
+        if let Some(p) = &r.pattern {
+            return self.pattern(p).map(Matcher::Pattern);
+        }
+        if r.files.is_none() {
+            // A parser applied to every component would call each file of another format malformed.
+            let span = [&r.json, &r.kv, &r.xml]
+                .iter()
+                .find_map(|s| s.as_ref().map(|s| s.span()));
+            return Err(self.error(
+                span,
+                "a `json`, `kv` or `xml` reference needs `files`: the glob of the files in that format".into(),
+            ));
+        }
+        let (list, what) = match (&r.json, &r.kv, &r.xml) {
+            (Some(l), _, _) => (l, "json"),
+            (_, Some(l), _) => (l, "kv"),
+            (_, _, Some(l)) => (l, "xml"),
+            (None, None, None) => return Err(self.error(None, "a reference names no field".into())),
+        };
+        self.selectors(list, what).map(Matcher::Structured)
+    }
+
+    /// The selectors of a `json`, `kv` or `xml` list, each checked.
+    fn selectors(&self, list: &Spanned<Vec<String>>, what: &str) -> Result<Selectors, ConfigError> {
+        use crate::extract::{json, keyvalue, xml};
+        let err = |m: String| self.error(Some(list.span()), m);
+        if list.get_ref().is_empty() {
+            return Err(err(format!("`{what}` names no field")));
+        }
+        let items = list.get_ref().iter();
+        Ok(match what {
+            "json" => Selectors::Json(
+                items
+                    .map(|s| json::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+            "kv" => Selectors::KeyValue(
+                items
+                    .map(|s| keyvalue::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+            _ => Selectors::Xml(
+                items
+                    .map(|s| xml::Selector::parse(s))
+                    .collect::<Result<_, _>>()
+                    .map_err(err)?,
+            ),
+        })
+    }
+
+    /// A `pattern`: a regex with a capture group around the path.
+    fn pattern(&self, p: &Spanned<String>) -> Result<Regex, ConfigError> {
+        let span = Some(p.span());
+        let pattern = Regex::new(p.get_ref())
+            .map_err(|e| self.error(span.clone(), format!("invalid regex: {e}")))?;
+        if pattern.captures_len() < 2 {
+            return Err(self.error(
+                span,
+                "the pattern needs a capture group `( )` around the path".into(),
+            ));
+        }
+        Ok(pattern)
+    }
+
+    /// `deployed = { "/abs" = "ws-folder" }`: absolute folders and workspace folders, longest first.
+    fn deployed(
+        &self,
+        map: &Option<Spanned<BTreeMap<String, String>>>,
+    ) -> Result<Vec<(PathBuf, crate::path::WsPath)>, ConfigError> {
+        let mut out = Vec::new();
+        let Some(map) = map else {
+            return Ok(out);
+        };
+        for (abs, ws) in map.get_ref() {
+            let err = |m: String| self.error(Some(map.span()), m);
+            if !Path::new(abs).is_absolute() {
+                return Err(err(format!(
+                    "`deployed`: `{abs}` is not an absolute folder"
+                )));
+            }
+            let Some(folder) = crate::path::WsPath::normalize(Path::new(ws)) else {
+                return Err(err(format!(
+                    "`deployed`: `{ws}` must stay inside the workspace"
+                )));
+            };
+            out.push((PathBuf::from(abs), folder));
+        }
+        out.sort_by_key(|(abs, _)| std::cmp::Reverse(abs.components().count()));
+        Ok(out)
     }
 
     /// `components = [...]`: non-empty paths, globs and folders.

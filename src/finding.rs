@@ -169,6 +169,12 @@ codes! {
         description: "An OpenSSL path or value depends on `$ENV::NAME`, and the profile does not declare NAME: vigil cannot know which file the CA software reads, or which value it uses.",
         remedy: "declare the variable in the profile (`env = { NAME = \"...\" }` or `env-file`), as the CA software's environment sets it",
     },
+    /// A structured reference extractor (`json`, `kv`, `xml`) cannot parse a component.
+    Malformed = "malformed" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A component that a `json`, `kv` or `xml` reference extractor reads cannot be parsed as that format, at this line: the CA software cannot read it either, and the files it names cannot be followed.",
+        remedy: "fix the file at the line shown (the message says what the parser expected)",
+    },
     /// Only the release gate looks for it: the manifest records a revision outside the checked history.
     ForeignApproval = "foreign-approval" {
         hook: Error, nightly: Error, gate: Error,
@@ -234,6 +240,12 @@ codes! {
         hook: Error, nightly: Error, gate: Error,
         description: "An approved manifest is left for a profile that vigil.toml no longer declares: removing an approved profile switches its control off, like deleting vigil.toml.",
         remedy: "restore the profile in vigil.toml, or delete its manifest in the same reviewed change",
+    },
+    /// Only `vigil verify` produces it, for a profile that sets `mode`, `owner` or `group`.
+    WrongPermissions = "wrong-permissions" {
+        hook: Error, nightly: Error, gate: Error,
+        description: "A deployed component's permission bits, owner or group differ from what its profile asks for (`mode`, `owner`, `group` in vigil.toml): a `chmod` or `chown` on the host that version control cannot see.",
+        remedy: "restore the mode or ownership on the host (or change the profile's `mode`, `owner`, `group` in a reviewed change and deploy a new bundle)",
     },
 }
 
@@ -478,6 +490,24 @@ impl Draft {
         )
     }
 
+    /// A component a structured extractor (`json`, `kv`, `xml`) cannot parse, at `line`.
+    pub fn malformed(
+        path: impl Into<String>,
+        via: Vec<Step>,
+        format: &str,
+        line: u32,
+        reason: &str,
+    ) -> Self {
+        let mut d = Draft::new(
+            Code::Malformed,
+            path,
+            via,
+            format!("the `{format}` reference extractor cannot read it: {reason}; the paths it names are not followed"),
+        );
+        d.line = Some(line);
+        d
+    }
+
     /// A path or value that depends on an environment variable the profile does not declare.
     pub fn undeclared_env(path: impl Into<String>, via: Vec<Step>, what: &str) -> Self {
         Draft::new(Code::UndeclaredEnv, path, via, what)
@@ -526,6 +556,62 @@ impl Draft {
             Vec::new(),
             format!("in the approved manifest {manifest}, but no longer referenced by the profile"),
         )
+    }
+
+    /// On a deployed host: a component whose bytes differ from the approved ones in the bundle.
+    pub fn deployed_differs(
+        path: impl Into<String>,
+        via: Vec<Step>,
+        approved: &str,
+        deployed: &str,
+    ) -> Self {
+        Draft::new(
+            Code::Stale,
+            path,
+            via,
+            format!(
+                "deployed bytes differ from the approved ones (approved {}, deployed {})",
+                short(approved),
+                short(deployed)
+            ),
+        )
+    }
+
+    /// On a deployed host: a file the host's configuration reaches that the approval does not know.
+    pub fn deployed_extra(path: impl Into<String>, via: Vec<Step>, repo_path: &str) -> Self {
+        Draft::new(
+            Code::Unapproved,
+            path,
+            via,
+            format!(
+                "reached by the host's configuration, but not in the approved bundle (as {repo_path})"
+            ),
+        )
+    }
+
+    /// On a deployed host: an approved component that is not there.
+    pub fn deployed_missing(path: impl Into<String>, repo_path: &str) -> Self {
+        Draft::new(
+            Code::Missing,
+            path,
+            Vec::new(),
+            format!("approved as {repo_path}, but absent on the host"),
+        )
+    }
+
+    /// On a deployed host: an approved component that is there but that no configuration reaches.
+    pub fn deployed_unreached(path: impl Into<String>, repo_path: &str) -> Self {
+        Draft::new(
+            Code::Orphaned,
+            path,
+            Vec::new(),
+            format!("approved as {repo_path} and present, but the host's configuration no longer reaches it"),
+        )
+    }
+
+    /// On a deployed host: permission bits, owner or group other than the profile asks for.
+    pub fn wrong_permissions(path: impl Into<String>, via: Vec<Step>, what: &str) -> Self {
+        Draft::new(Code::WrongPermissions, path, via, what)
     }
 
     /// A manifest for `profile`, which vigil.toml does not declare.

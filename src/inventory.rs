@@ -1,7 +1,7 @@
 //! Inventory: every component of a profile, and how the profile reached it.
 //!
-//! Starting from the declared paths, globs and folders, the inventory follows user reference patterns
-//! and symlinks breadth-first, so each component remembers the shortest chain that led to it. With
+//! Starting from the declared paths, globs and folders, the inventory follows user references (regex
+//! patterns, and the JSON, `key=value` and XML fields of [`crate::extract`]) and symlinks breadth-first, so each component remembers the shortest chain that led to it. With
 //! `follow = ["openssl-include"]`, every regular file reached that way starts an OpenSSL load
 //! ([`crate::openssl_load`]) unless another load already reads it, and every file the load reads is a
 //! component, with the include lines that led to it. Anything it cannot inventory (a pattern that
@@ -39,7 +39,7 @@ pub struct Component {
     pub meta: Meta,
     /// BLAKE3 of the whole content, when the inventory read all of it to look for references in this
     /// run, so the check need not read it a second time.
-    pub blake3: Option<String>,
+    pub blake3: Option<crate::hash::Digest>,
 }
 
 /// Something the inventory could not resolve into a component: a finding still to be judged.
@@ -133,7 +133,7 @@ struct Walker<'a> {
     /// The environment the profile declares for its OpenSSL software.
     env: BTreeMap<String, String>,
     /// BLAKE3 of the files the loads read whole.
-    hashes: HashMap<WsPath, String>,
+    hashes: HashMap<WsPath, crate::hash::Digest>,
     ca_files: Vec<openssl_ca::CaFile>,
 }
 
@@ -328,11 +328,11 @@ impl Walker<'_> {
             self.problems.extend(load.drafts(&self.source.label()));
             for c in &mut self.components {
                 if c.blake3.is_none() {
-                    c.blake3 = load.hashes.get(&c.path).cloned();
+                    c.blake3 = load.hashes.get(&c.path).copied();
                 }
             }
             self.hashes
-                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), h.clone())));
+                .extend(load.hashes.iter().map(|(p, h)| (p.clone(), *h)));
             // A file read several times keeps the shortest chain that reached it, as every other
             // component does (the walk is breadth-first).
             let mut reads: Vec<(usize, &openssl::FileRead)> =
@@ -672,6 +672,19 @@ impl Walker<'_> {
         link.parent().join(t)
     }
 
+    /// An absolute path of the deployed software mapped to the workspace through the profile's
+    /// `deployed` folders (the longest that holds it); `None` when none does or it climbs out of it.
+    fn deployed(&self, abs: &Path) -> Option<WsPath> {
+        let (prefix, folder) = self
+            .profile
+            .deployed
+            .iter()
+            .find(|(prefix, _)| abs.starts_with(prefix))?;
+        let rest = abs.strip_prefix(prefix).ok()?;
+        let mapped = WsPath::normalize(rest)?;
+        folder.join(mapped.as_path())
+    }
+
     fn absolute_inside(&self, abs: &Path) -> Option<WsPath> {
         let ws = self.ws_abs?;
         let rel = abs.strip_prefix(ws).ok()?;
@@ -761,7 +774,7 @@ impl Walker<'_> {
         }
         let hash = self
             .scan(p, size)
-            .or_else(|| self.hashes.get(&p.path).cloned());
+            .or_else(|| self.hashes.get(&p.path).copied());
         if let Some(c) = self.components.last_mut() {
             c.blake3 = hash;
         }
@@ -769,7 +782,7 @@ impl Walker<'_> {
 
     /// Scans a file with the profile's reference patterns; returns the BLAKE3 of its content when it
     /// read all of it. A file too large to scan is reported, never passed over in silence.
-    fn scan(&mut self, p: &Pending, size: u64) -> Option<String> {
+    fn scan(&mut self, p: &Pending, size: u64) -> Option<crate::hash::Digest> {
         // OpenSSL configuration is read by the loader; this scan is for user reference patterns.
         if !discover::applies(self.profile, &p.path) {
             return None;
@@ -823,11 +836,31 @@ impl Walker<'_> {
             );
             return None;
         }
-        let hash = crate::hash::hash_bytes(&content);
-        for r in discover::extract(self.profile, &p.path, &content) {
+        let hash = crate::hash::digest_bytes(&content);
+        let found = discover::extract(self.profile, &p.path, &content);
+        for (format, e) in &found.malformed {
+            self.malformed(p, format, e);
+        }
+        for r in found.references {
             self.follow_reference(p, &r);
         }
         Some(hash)
+    }
+
+    /// A file a structured extractor cannot parse: the software cannot read it either.
+    fn malformed(&mut self, p: &Pending, format: &str, e: &crate::extract::Malformed) {
+        let at = match e.column {
+            Some(c) => format!("{}:{}:{c}", p.path, e.line),
+            None => format!("{}:{}", p.path, e.line),
+        };
+        let reason = format!("{} at {at}", e.message);
+        self.problems.push(Draft::malformed(
+            p.path.to_string(),
+            p.via.clone(),
+            format,
+            e.line,
+            &reason,
+        ));
     }
 
     /// Queues what a reference found in `p` points at, or records why it cannot be followed.
@@ -866,11 +899,12 @@ impl Walker<'_> {
     fn resolve_reference(&self, p: &Pending, r: &discover::Reference) -> Option<WsPath> {
         let raw = Path::new(OsStr::from_bytes(&r.raw));
         if raw.is_absolute() {
-            return self.absolute_inside(raw);
+            return self.deployed(raw).or_else(|| self.absolute_inside(raw));
         }
         let base = match &r.base {
             Base::File => p.path.parent(),
             Base::Workspace => WsPath::root(),
+            Base::Dir(d) => d.clone(),
         };
         self.join_like_the_os(&base, raw)
     }

@@ -10,16 +10,20 @@
 //! [`check`] (against the [`manifest`]) → [`report`]. Only the binary prints or exits.
 
 pub mod approve;
+pub mod bundle;
 pub mod check;
 pub mod config;
 mod diagnostic;
 pub mod diff;
 mod discover;
 pub mod explain;
+pub mod extract;
 pub mod finding;
 pub mod gate;
+pub mod git_format;
 pub mod hash;
 pub mod history;
+pub mod history_svn;
 pub mod hook;
 pub mod hook_admin;
 pub mod inventory;
@@ -42,10 +46,13 @@ pub mod sign;
 pub mod signature;
 pub mod snapshot;
 pub mod source;
+pub mod staged;
+pub mod stat_cache;
 pub mod survey;
 pub mod svn_hook;
 mod svn_tool;
 pub mod vcs;
+pub mod verify;
 pub mod workspace;
 
 #[cfg(test)]
@@ -94,6 +101,9 @@ pub enum Error {
     /// Signing an approval failed (`ssh-keygen -Y sign` could not run or refused).
     #[error("cannot sign: {0}")]
     Sign(String),
+    /// A bundle cannot be made, or a bundle read back is damaged or was changed after it was made.
+    #[error("{0}")]
+    Bundle(String),
     /// The command line asks for something that cannot be done.
     #[error("{0}")]
     Usage(String),

@@ -38,7 +38,7 @@ pub struct ProfileLoad {
     pub root: PathBuf,
     /// BLAKE3 of each file the load read whole, so the check hashes the bytes OpenSSL's reading was
     /// judged on without reading them again.
-    pub hashes: HashMap<WsPath, String>,
+    pub hashes: HashMap<WsPath, crate::hash::Digest>,
     /// Declared in the profile's `extfile`: OpenSSL configuration whatever its name.
     pub extfile: bool,
 }
@@ -251,7 +251,7 @@ pub struct SourceAccess<'a> {
     source: &'a dyn Source,
     root: PathBuf,
     /// BLAKE3 of each file read whole, by absolute path.
-    hashes: RefCell<HashMap<PathBuf, String>>,
+    hashes: RefCell<HashMap<PathBuf, crate::hash::Digest>>,
 }
 
 impl<'a> SourceAccess<'a> {
@@ -264,7 +264,7 @@ impl<'a> SourceAccess<'a> {
     }
 
     /// The BLAKE3 of each file read whole, by workspace path.
-    pub fn hashes(self) -> HashMap<WsPath, String> {
+    pub fn hashes(self) -> HashMap<WsPath, crate::hash::Digest> {
         let root = self.root;
         self.hashes
             .into_inner()
@@ -332,7 +332,7 @@ impl FileAccess for SourceAccess<'_> {
         if out.len() as u64 <= limit {
             self.hashes
                 .borrow_mut()
-                .insert(path.to_path_buf(), crate::hash::hash_bytes(&out));
+                .insert(path.to_path_buf(), crate::hash::digest_bytes(&out));
         }
         Ok(out)
     }

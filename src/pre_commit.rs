@@ -138,8 +138,12 @@ fn check_index(
     let root = snapshot::display_root(repo, prefix);
     let source = GitIndex::new(repo, index, prefix, Some(WorkTree::new(&root)));
     // A commit that changes nothing any profile uses cannot change any profile's verdict: accept it
-    // without hashing.
-    if r.skip_untouched && !snapshot::index_affects(repo, &source, prefix, &config, Some(&root)) {
+    // without hashing. First from the staged changes alone (files modified in place, away from every
+    // profile), then, in doubt, from what the inventory of the index looks at.
+    if r.skip_untouched
+        && (crate::staged::cannot_affect(repo, index, prefix, &config, &source)
+            || !snapshot::index_affects(repo, &source, prefix, &config, Some(&root)))
+    {
         return Ok(Verdict::Untouched { root });
     }
     let vcs = GitStaged {

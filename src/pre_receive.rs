@@ -164,6 +164,31 @@ impl Server {
         say: &mut dyn FnMut(String),
     ) -> Result<bool, Error> {
         let id = commit.id();
+        let (checked, relaxed) = self.run_check(u, commit)?;
+        if self.policy_rejects(u, id, checked.is_none(), relaxed, say) {
+            return Ok(false);
+        }
+        let Some((report, signers)) = checked else {
+            if id == u.new {
+                say(format!(
+                    "vigil: {} {}: no {}; nothing to check",
+                    u.name,
+                    short(id),
+                    String::from_utf8_lossy(&self.config_path())
+                ));
+            }
+            return Ok(true);
+        };
+        Ok(tell(u, id, &report?, &signers?, say))
+    }
+
+    /// The check of the commit's profiles and of its allowed-signers change (`None` without a
+    /// vigil.toml), with the server policy applied; and what the policy had to make stricter.
+    fn run_check(
+        &self,
+        u: &RefUpdate,
+        commit: &git2::Commit,
+    ) -> Result<(Option<Checked>, Vec<crate::policy::Relaxation>), Error> {
         let mut relaxed = Vec::new();
         let adjust = |c: &mut crate::config::Config| {
             if let Some(p) = &self.policy {
@@ -171,7 +196,7 @@ impl Server {
             }
         };
         let previous = self.previous(u);
-        let report = snapshot::with_commit_adjusted(
+        let checked = snapshot::with_commit_adjusted(
             &self.repo,
             commit,
             &self.prefix,
@@ -186,68 +211,36 @@ impl Server {
                 (report, signers)
             },
         )?;
-        if let Some(p) = &self.policy {
-            if report.is_none() && (!p.profiles.is_empty() || p.required.is_some()) {
-                relaxed.push(crate::policy::Relaxation(format!(
-                    "there is no {}, and the server policy requires profiles or signed approvals",
-                    String::from_utf8_lossy(&self.config_path())
-                )));
-            }
-            if !relaxed.is_empty() {
-                say(format!("vigil: {} {}: rejected", u.name, short(id)));
-                for line in crate::policy::rejection_lines(p, &relaxed) {
-                    say(format!("vigil:   {line}"));
-                }
-                return Ok(false);
-            }
-        }
-        let Some((report, signers)) = report else {
-            if id == u.new {
-                say(format!(
-                    "vigil: {} {}: no {}; nothing to check",
-                    u.name,
-                    short(id),
-                    String::from_utf8_lossy(&self.config_path())
-                ));
-            }
-            return Ok(true);
+        Ok((checked, relaxed))
+    }
+
+    /// True (and the reasons said) when the server policy rejects the commit: the repository's
+    /// configuration relaxed what the policy pins, or is missing where the policy requires one.
+    fn policy_rejects(
+        &self,
+        u: &RefUpdate,
+        id: Oid,
+        no_config: bool,
+        mut relaxed: Vec<crate::policy::Relaxation>,
+        say: &mut dyn FnMut(String),
+    ) -> bool {
+        let Some(p) = &self.policy else {
+            return false;
         };
-        let report = report?;
-        let signers = signers?;
-        let signers_fail = signers
-            .iter()
-            .any(|f| f.severity == crate::finding::Severity::Error);
-        let components: usize = report.profiles.iter().map(|p| p.components.len()).sum();
-        say(if report.failed() || signers_fail {
-            format!("vigil: {} {}: rejected", u.name, short(id))
-        } else {
-            format!(
-                "vigil: {} {}: ok ({} profiles, {components} components)",
-                u.name,
-                short(id),
-                report.profiles.len()
-            )
-        });
-        for f in &report.findings {
-            say(format!(
-                "vigil:   {} profile {}: {} {}: {}",
-                f.severity.as_str(),
-                f.profile,
-                f.code.as_str(),
-                f.path,
-                crate::path::escape_text(&f.message)
-            ));
+        if no_config && (!p.profiles.is_empty() || p.required.is_some()) {
+            relaxed.push(crate::policy::Relaxation(format!(
+                "there is no {}, and the server policy requires profiles or signed approvals",
+                String::from_utf8_lossy(&self.config_path())
+            )));
         }
-        for f in &signers {
-            say(format!(
-                "vigil:   {} the allowed-signers change: {} {}: {} (sign it with `vigil sign --allowed-signers`)",
-                f.severity.as_str(),
-                f.code.as_str(),
-                f.path,
-                crate::path::escape_text(&f.message)
-            ));
+        if relaxed.is_empty() {
+            return false;
         }
-        Ok(!report.failed() && !signers_fail)
+        say(format!("vigil: {} {}: rejected", u.name, short(id)));
+        for line in crate::policy::rejection_lines(p, &relaxed) {
+            say(format!("vigil:   {line}"));
+        }
+        true
     }
 
     /// The commit whose allowed signers are trusted so far: the ref's old tip, or for a new ref the
@@ -282,6 +275,56 @@ impl Server {
             .filter_map(|d| d.judge("allowed-signers", |c| cx.config.severity(Mode::Hook, c)))
             .collect())
     }
+}
+
+/// The check of one commit: the report, and the findings on its allowed-signers change.
+type Checked = (
+    Result<crate::check::Report, Error>,
+    Result<Vec<crate::finding::Finding>, Error>,
+);
+
+/// Says the verdict on one commit and every finding; true when it passes.
+fn tell(
+    u: &RefUpdate,
+    id: Oid,
+    report: &crate::check::Report,
+    signers: &[crate::finding::Finding],
+    say: &mut dyn FnMut(String),
+) -> bool {
+    let signers_fail = signers
+        .iter()
+        .any(|f| f.severity == crate::finding::Severity::Error);
+    let components: usize = report.profiles.iter().map(|p| p.components.len()).sum();
+    say(if report.failed() || signers_fail {
+        format!("vigil: {} {}: rejected", u.name, short(id))
+    } else {
+        format!(
+            "vigil: {} {}: ok ({} profiles, {components} components)",
+            u.name,
+            short(id),
+            report.profiles.len()
+        )
+    });
+    for f in &report.findings {
+        say(format!(
+            "vigil:   {} profile {}: {} {}: {}",
+            f.severity.as_str(),
+            f.profile,
+            f.code.as_str(),
+            f.path,
+            crate::path::escape_text(&f.message)
+        ));
+    }
+    for f in signers {
+        say(format!(
+            "vigil:   {} the allowed-signers change: {} {}: {} (sign it with `vigil sign --allowed-signers`)",
+            f.severity.as_str(),
+            f.code.as_str(),
+            f.path,
+            crate::path::escape_text(&f.message)
+        ));
+    }
+    !report.failed() && !signers_fail
 }
 
 fn short(id: Oid) -> String {

@@ -32,7 +32,7 @@ pub struct ProfileFacts<'a> {
     pub inventory: &'a Inventory,
     pub manifest: Option<&'a Manifest>,
     /// BLAKE3 of each component as it is now, when it could be hashed.
-    pub hashes: &'a HashMap<WsPath, Result<String, String>>,
+    pub hashes: &'a HashMap<WsPath, Result<crate::hash::Digest, String>>,
 }
 
 /// Judges every requirement for every profile as of `as_of`, returning one draft per result, by profile.
@@ -116,7 +116,9 @@ fn reviews(p: &ProfileFacts<'_>, path: &WsPath) -> Vec<Satisfies> {
         return Vec::new();
     };
     match p.hashes.get(path) {
-        Some(Ok(h)) if *h == entry.blake3 => entry.satisfies.clone(),
+        Some(Ok(h)) if crate::hash::Digest::from_hex(&entry.blake3) == Some(*h) => {
+            entry.satisfies.clone()
+        }
         _ => Vec::new(),
     }
 }

@@ -35,5 +35,9 @@ pub fn all() -> Vec<(&'static str, String)> {
             "requirements.schema.json",
             render(schema_for!(crate::report::requirements::RequirementsReport)),
         ),
+        (
+            "bundle.schema.json",
+            render(schema_for!(crate::bundle::Bundle)),
+        ),
     ]
 }

@@ -28,11 +28,12 @@ pub fn open_repo(start: &Path) -> Result<Repository, Error> {
             std::iter::empty::<&OsStr>(),
         )
     };
-    repo.map_err(|e| {
-        Error::git(
+    repo.map_err(|e| match crate::git_format::unsupported(start, &e) {
+        Some(message) => Error::Vcs(message),
+        None => Error::git(
             format!("no git repository at {} (or GIT_DIR)", start.display()),
             e,
-        )
+        ),
     })
 }
 

@@ -30,7 +30,7 @@ pub fn survey(
     let mut hashes = HashMap::new();
     for c in inventories.iter().flat_map(|i| &i.components) {
         if !hashes.contains_key(&c.path) {
-            let h = crate::source::hash_component(source, &c.path, &c.meta.kind)
+            let h = crate::source::digest_component(source, &c.path, &c.meta.kind)
                 .map_err(|e| e.to_string());
             hashes.insert(c.path.clone(), h);
         }

@@ -93,12 +93,12 @@ pub enum Verdict {
 
 /// One changed path of the commit, relative to a workspace.
 #[derive(Debug, Clone)]
-struct Change {
-    path: WsPath,
-    is_dir: bool,
+pub(crate) struct Change {
+    pub(crate) path: WsPath,
+    pub(crate) is_dir: bool,
     /// Added or replaced: a path the previous revision did not have, which an unchanged profile can
     /// pick up through a folder listing, a glob or a reference that now resolves.
-    added: bool,
+    pub(crate) added: bool,
 }
 
 /// Checks a transaction (or, for testing a repository, a revision).
@@ -207,68 +207,21 @@ fn check_workspace(
             shown_ws(ws)
         )));
     }
-    let mut cfg = match txn_config(look, ws)? {
+    let cfg = match workspace_config(look, ws, policy)? {
         Ok(c) => c,
         Err(rejected) => return Ok(Err(rejected)),
     };
-    if let Some(p) = policy {
-        let relaxed = p.apply(&mut cfg);
-        if !relaxed.is_empty() {
-            let mut msg = format!("vigil: this commit is rejected in {}:\n", shown_ws(ws));
-            for line in crate::policy::rejection_lines(p, &relaxed) {
-                msg.push_str(&format!("  {line}\n"));
-            }
-            return Ok(Err(msg));
-        }
-    }
     let source = SvnTxn::new(look.clone(), ws);
-    // The allowed signers decide every approval's verdict, as vigil.toml decides every profile's.
-    let signers = cfg
-        .signing
-        .as_ref()
-        .filter(|s| s.pinned.is_none())
-        .and_then(|s| WsPath::normalize(Path::new(&s.allowed_signers)));
-    let all_touched = everything
-        || changes.iter().any(|c| {
-            c.path.as_bytes() == config::CONFIG_FILE.as_bytes()
-                || signers.as_ref().is_some_and(|s| &c.path == s)
-        });
+    let all_touched = everything || touches_trust(&cfg, &changes);
     if all_touched {
         if let Some(msg) = signers_rejection(look, ws, &cfg, &source)? {
             return Ok(Err(msg));
         }
     }
-    let mut names = Vec::new();
-    let mut unsure = Vec::new();
-    for name in cfg.profiles.keys() {
-        let manifest = match check::read_manifest(&cfg, &source, name) {
-            Ok(m) => m,
-            Err(Error::Config(e) | Error::Manifest(e)) => {
-                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
-                return Ok(Err(parse_rejection(&e.to_string(), &file)));
-            }
-            Err(e) => return Err(e),
-        };
-        if all_touched || profile_touched(&cfg, name, manifest.as_ref(), &changes) {
-            names.push(name.clone());
-        } else {
-            unsure.push(name.clone());
-        }
-    }
-    // A new path can join a profile that no manifest entry or declared pattern is near: a `.cnf` added
-    // to a folder that an OpenSSL `.include` loads but that holds no approved component yet (the 2020
-    // incident's shape). Only the inventory knows which folders a profile lists and which paths it
-    // looks up, so it runs (reading components, hashing nothing) for the profiles still in doubt.
-    let added: Vec<&Change> = changes.iter().filter(|c| c.added).collect();
-    if !unsure.is_empty() && !added.is_empty() {
-        source.use_cache(slot.get(look));
-        for name in unsure {
-            if inventory_sees(&source, &cfg.profiles[&name], &added) {
-                names.push(name);
-            }
-        }
-        names.sort();
-    }
+    let names = match touched_profiles(look, ws, &cfg, &source, slot, &changes, all_touched)? {
+        Ok(names) => names,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
     // A change of vigil.toml is checked in full, leftover manifests included: emptying it, or
     // dropping an approved profile, must not switch the control off unnoticed.
     if all_touched {
@@ -283,6 +236,89 @@ fn check_workspace(
     }
     source.use_cache(slot.get(look));
     check_profiles(look, ws, &cfg, &source, &names)
+}
+
+/// The transaction's vigil.toml with the server policy applied; `Err(message)` rejects the commit
+/// (unreadable configuration, or one that relaxes what the policy pins).
+fn workspace_config(
+    look: &Svnlook,
+    ws: &str,
+    policy: Option<&crate::policy::Policy>,
+) -> Result<Result<Config, String>, Error> {
+    let mut cfg = match txn_config(look, ws)? {
+        Ok(c) => c,
+        Err(rejected) => return Ok(Err(rejected)),
+    };
+    if let Some(p) = policy {
+        let relaxed = p.apply(&mut cfg);
+        if !relaxed.is_empty() {
+            let mut msg = format!("vigil: this commit is rejected in {}:\n", shown_ws(ws));
+            for line in crate::policy::rejection_lines(p, &relaxed) {
+                msg.push_str(&format!("  {line}\n"));
+            }
+            return Ok(Err(msg));
+        }
+    }
+    Ok(Ok(cfg))
+}
+
+/// Whether the commit changes what every verdict rests on: vigil.toml, or the allowed signers
+/// (which decide every approval's verdict, as vigil.toml decides every profile's).
+fn touches_trust(cfg: &Config, changes: &[Change]) -> bool {
+    let signers = cfg
+        .signing
+        .as_ref()
+        .filter(|s| s.pinned.is_none())
+        .and_then(|s| WsPath::normalize(Path::new(&s.allowed_signers)));
+    changes.iter().any(|c| {
+        c.path.as_bytes() == config::CONFIG_FILE.as_bytes()
+            || signers.as_ref().is_some_and(|s| &c.path == s)
+    })
+}
+
+/// The profiles the commit can affect (every one when `all_touched`), sorted; `Err(message)` rejects
+/// the commit (a manifest that cannot be read).
+fn touched_profiles(
+    look: &Svnlook,
+    ws: &str,
+    cfg: &Config,
+    source: &SvnTxn,
+    slot: &CacheSlot,
+    changes: &[Change],
+    all_touched: bool,
+) -> Result<Result<Vec<String>, String>, Error> {
+    let mut names = Vec::new();
+    let mut unsure = Vec::new();
+    for name in cfg.profiles.keys() {
+        let manifest = match check::read_manifest(cfg, source, name) {
+            Ok(m) => m,
+            Err(Error::Config(e) | Error::Manifest(e)) => {
+                let file = PathBuf::from(format!("^/{}", repo_join(ws, &cfg.manifest_path(name))));
+                return Ok(Err(parse_rejection(&e.to_string(), &file)));
+            }
+            Err(e) => return Err(e),
+        };
+        if all_touched || profile_touched(cfg, name, manifest.as_ref(), changes) {
+            names.push(name.clone());
+        } else {
+            unsure.push(name.clone());
+        }
+    }
+    // A new path can join a profile that no manifest entry or declared pattern is near: a `.cnf` added
+    // to a folder that an OpenSSL `.include` loads but that holds no approved component yet (the 2020
+    // incident's shape). Only the inventory knows which folders a profile lists and which paths it
+    // looks up, so it runs (reading components, hashing nothing) for the profiles still in doubt.
+    let added: Vec<&Change> = changes.iter().filter(|c| c.added).collect();
+    if !unsure.is_empty() && !added.is_empty() {
+        source.use_cache(slot.get(look));
+        for name in unsure {
+            if inventory_sees(source, &cfg.profiles[&name], &added) {
+                names.push(name);
+            }
+        }
+        names.sort();
+    }
+    Ok(Ok(names))
 }
 
 /// Whether the inventory of `profile` looks up an added path or lists the folder it was added to.
@@ -408,7 +444,7 @@ fn check_profiles(
 }
 
 /// Whether a change can alter what `profile` references or its approval.
-fn profile_touched(
+pub(crate) fn profile_touched(
     cfg: &Config,
     name: &str,
     manifest: Option<&check::ManifestInfo>,

@@ -55,6 +55,12 @@ pub struct Args {
     /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
     #[arg(long)]
     pub(super) sample: bool,
+
+    /// Read and hash every component, neither using nor updating the stat cache (the cache keeps the
+    /// digest of each file whose device, inode, size, times and mode are unchanged since it was read;
+    /// `vigil gate` never uses it).
+    #[arg(long)]
+    pub(super) no_cache: bool,
 }
 
 /// The output formats of `vigil check` (the library's [`Format`], as command-line values).
@@ -71,6 +77,9 @@ pub(super) enum FormatArg {
     /// Prometheus text format for node_exporter's textfile collector: finding counts, approved
     /// revisions, last run and last passing run (carried over from the --output file it replaces).
     Prometheus,
+    /// One line per finding (`vigil[PROFILE]: SEVERITY CODE PATH: MESSAGE`) and a summary line, no
+    /// colour: for journald (`systemd-cat`) and syslog (`logger`).
+    Line,
 }
 
 impl From<FormatArg> for Format {
@@ -81,12 +90,13 @@ impl From<FormatArg> for Format {
             FormatArg::Sarif => Format::Sarif,
             FormatArg::Junit => Format::Junit,
             FormatArg::Prometheus => Format::Prometheus,
+            FormatArg::Line => Format::Line,
         }
     }
 }
 
 /// `--report FORMAT=FILE`.
-fn parse_report(text: &str) -> Result<(FormatArg, std::path::PathBuf), String> {
+pub(super) fn parse_report(text: &str) -> Result<(FormatArg, std::path::PathBuf), String> {
     let (format, file) = text
         .split_once('=')
         .ok_or_else(|| format!("expected FORMAT=FILE, such as json=report.json, not `{text}`"))?;
@@ -130,7 +140,13 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     }
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
-    let source = WorkTree::new(&ws.root);
+    let cache = (!a.no_cache && mode != Mode::Gate)
+        .then(|| vigil::stat_cache::StatCache::open(&ws.root))
+        .flatten();
+    let source = match cache {
+        Some(c) => WorkTree::with_cache(&ws.root, c),
+        None => WorkTree::new(&ws.root),
+    };
     let cx = Context {
         config: &ws.config,
         root: Some(&ws.root),
@@ -138,7 +154,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         vcs: vcs.as_ref(),
         mode,
     };
-    finish(g, &a, &cx)
+    let outcome = finish(g, &a, &cx);
+    // The cache only saves work: a repository where it cannot be written is checked all the same.
+    let _ = source.save_cache(a.profiles.is_empty());
+    outcome
 }
 
 /// Runs the check of the working tree and writes the report.
@@ -170,8 +189,16 @@ fn write_file(report: &check::Report, format: FormatArg, path: &std::path::Path)
 
 /// Refuses two reports into one file before any work is done.
 fn distinct_files(a: &Args) -> Result<(), super::Failure> {
-    let mut files: Vec<&std::path::Path> = a.output.iter().map(|p| p.as_path()).collect();
-    for (_, path) in &a.reports {
+    distinct(a.output.as_deref(), &a.reports)
+}
+
+/// Refuses two reports into one file (`--output` and each `--report`).
+pub(super) fn distinct(
+    output: Option<&std::path::Path>,
+    reports: &[(FormatArg, std::path::PathBuf)],
+) -> Result<(), super::Failure> {
+    let mut files: Vec<&std::path::Path> = output.into_iter().collect();
+    for (_, path) in reports {
         if files.contains(&path.as_path()) {
             return Err(usage(format!(
                 "{} is named for two reports; give each report a file of its own",
@@ -185,17 +212,29 @@ fn distinct_files(a: &Args) -> Result<(), super::Failure> {
 
 /// Writes the report: shared by the working-tree and the git-snapshot checks.
 fn write_report(g: &Globals, a: &Args, report: &check::Report) -> Outcome {
-    for (format, path) in &a.reports {
+    write_reports(g, a.format, a.output.as_deref(), &a.reports, report)
+}
+
+/// Writes a report in `format` to stdout or `output`, and each `--report FORMAT=FILE`; exit 1 when
+/// it has findings at error severity. Shared with `vigil verify`.
+pub(super) fn write_reports(
+    g: &Globals,
+    format: FormatArg,
+    output: Option<&std::path::Path>,
+    reports: &[(FormatArg, std::path::PathBuf)],
+    report: &check::Report,
+) -> Outcome {
+    for (format, path) in reports {
         write_file(report, *format, path)?;
     }
-    match &a.output {
+    match output {
         Some(path) => {
-            write_file(report, a.format, path)?;
+            write_file(report, format, path)?;
         }
-        None if g.quiet && a.format == FormatArg::Human => {
+        None if g.quiet && format == FormatArg::Human => {
             emit(report::quiet::render(report).as_bytes())?
         }
-        None => emit(&report::render(report, a.format.into(), g.stdout_color()))?,
+        None => emit(&report::render(report, format.into(), g.stdout_color()))?,
     }
     Ok(if report.failed() {
         Exit::Findings

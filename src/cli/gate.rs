@@ -17,8 +17,10 @@ pub struct Args {
     #[arg(long, conflicts_with = "profiles")]
     all: bool,
 
-    /// Output format: the plain summary, the JSON document (schema/gate.schema.json), or Markdown
-    /// for a change ticket.
+    /// Output format: the plain summary, the JSON document (schema/gate.schema.json), Markdown for
+    /// a change ticket, or the metrics of `vigil check --format prometheus` for node_exporter's
+    /// textfile collector with `vigil_last_run_passed` the gate's verdict (with -o, the last passing
+    /// gate's time is carried over from the file it replaces, which gets the metrics alone).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 
@@ -47,6 +49,7 @@ enum Format {
     Human,
     Json,
     Markdown,
+    Prometheus,
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
@@ -72,6 +75,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     progress.finish();
     let outcome = outcome?;
     let policy = relaxed.unwrap_or_default();
+    let passed = outcome.passed() && policy.is_empty();
+    if a.format == Format::Prometheus {
+        return prometheus(&a, &outcome.report, passed);
+    }
     let evidence = match &a.evidence {
         Some(dir) => vigil::samples::write_evidence(dir, &outcome.samples())?,
         None => Vec::new(),
@@ -80,6 +87,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         Format::Human => human(&outcome, &policy, &evidence).into_bytes(),
         Format::Json => vigil::report::gate_json::render(&outcome, &policy),
         Format::Markdown => vigil::report::gate_markdown::render(&outcome, &policy).into_bytes(),
+        // Written with the previous file's last success above; this arm is never taken.
+        Format::Prometheus => vigil::report::prometheus::render_run(&outcome.report, None, passed),
     };
     if let Some(path) = &a.output {
         vigil::output::write_output(path, &text)?;
@@ -89,11 +98,19 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     } else {
         emit(&text)?;
     }
-    Ok(if outcome.passed() && policy.is_empty() {
-        Exit::Ok
-    } else {
-        Exit::Findings
-    })
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
+}
+
+/// `--format prometheus`: the gate's metrics, to `--output` or stdout.
+fn prometheus(a: &Args, report: &vigil::check::Report, passed: bool) -> Outcome {
+    let previous = a.output.as_deref().and_then(vigil::output::read_previous);
+    let previous = previous.as_deref().map(String::from_utf8_lossy);
+    let bytes = vigil::report::prometheus::render_run(report, previous.as_deref(), passed);
+    match &a.output {
+        Some(path) => vigil::output::write_output(path, &bytes)?,
+        None => emit(&bytes)?,
+    }
+    Ok(if passed { Exit::Ok } else { Exit::Findings })
 }
 
 /// The plain summary, with the policy that fails it and the evidence files written.

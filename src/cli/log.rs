@@ -1,4 +1,4 @@
-//! `vigil log PROFILE`: the profile's approvals from git history, newest first.
+//! `vigil log PROFILE`: the profile's approvals from git or Subversion history, newest first.
 
 use super::{emit, usage, Exit, Globals, Outcome};
 use std::fmt::Write as _;
@@ -15,23 +15,38 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     ws.config
         .select(std::slice::from_ref(&a.profile))
         .map_err(vigil::Error::from)?;
-    let repo = vigil::snapshot::open_repo(&ws.root)?;
-    let prefix = vigil::snapshot::repo_relative(&repo, &ws.root, std::path::Path::new("."))
-        .ok_or_else(|| {
-            usage("vigil log reads git history: the workspace is not in a git work tree")
-        })?;
-    let entries = vigil::history::log(&repo, &prefix, &a.profile)?;
+    let (entries, history) = match vigil::vcs::detect(&ws.root) {
+        vigil::vcs::Detected::Svn(_) => {
+            let manifest = ws.config.manifest_path(&a.profile);
+            let entries = vigil::history_svn::log(&ws.root, &manifest, &a.profile)?;
+            (
+                entries,
+                "the Subversion history of the working copy's revision",
+            )
+        }
+        _ => {
+            let repo = vigil::snapshot::open_repo(&ws.root)?;
+            let prefix = vigil::snapshot::repo_relative(&repo, &ws.root, std::path::Path::new("."))
+                .ok_or_else(|| {
+                    usage("vigil log reads git history: the workspace is not in a git work tree")
+                })?;
+            (
+                vigil::history::log(&repo, &prefix, &a.profile)?,
+                "the history of HEAD",
+            )
+        }
+    };
     let mut out = String::new();
     if entries.is_empty() {
-        let _ = writeln!(out, "{}: no approval in the history of HEAD", a.profile);
+        let _ = writeln!(out, "{}: no approval in {history}", a.profile);
     }
     for e in &entries {
         let m = &e.manifest;
         let _ = writeln!(
             out,
-            "{}  git {}  approved by {}",
+            "{}  {}  approved by {}",
             m.approved_at,
-            &e.commit[..12],
+            e.revision(),
             vigil::path::escape_text(&m.approved_by)
         );
         if let Some(r) = &m.reason {

@@ -1,6 +1,7 @@
 //! Command-line parsing and the subcommands, one file each. Only this layer prints or exits.
 
 mod approve;
+mod bundle;
 mod check;
 mod completions;
 mod diff;
@@ -15,12 +16,16 @@ mod requirements;
 mod schema;
 mod sign;
 mod svn_pre_commit;
+mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use vigil::workspace::Workspace;
+
+// The check's output options, shared with `vigil verify`, which reports the same way.
+use check::{distinct, parse_report, write_reports, FormatArg};
 
 /// How a command that ran to its end exits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +112,12 @@ enum Command {
     Inventory(inventory::Args),
     /// Record the profiles' components as they are now in their manifests.
     Approve(approve::Args),
+    /// Write what was approved for some profiles (configuration, manifests, approved components, the
+    /// commit) as one self-checking file, from committed content only, for `vigil verify` on hosts.
+    Bundle(bundle::Args),
+    /// Verify a deployed host (no version control needed) against a bundle: bytes, files the host's
+    /// configuration reaches, missing files, and the modes and owners the profiles ask for.
+    Verify(verify::Args),
     /// Show what changed in stale components since they were approved.
     Diff(diff::Args),
     /// Show the values a profile's OpenSSL configuration holds, where each was set and what it
@@ -211,6 +222,8 @@ pub fn main() -> ExitCode {
         Command::Inventory(a) => inventory::run(&g, a),
         Command::Approve(a) => approve::run(&g, a),
         Command::Diff(a) => diff::run(&g, a),
+        Command::Bundle(a) => bundle::run(&g, a),
+        Command::Verify(a) => verify::run(&g, a),
         Command::Explain(a) => explain::run(&g, a),
         Command::Gate(a) => gate::run(&g, a),
         Command::Log(a) => log::run(&g, a),

@@ -28,6 +28,14 @@ pub fn run(a: Args) -> Outcome {
         None => Vec::new(),
         Some(w) => snapshot::parse_workspace(w)?,
     };
+    // The repository first: one libgit2 cannot open (SHA-256 object ids) is said as such, rather
+    // than as input lines that do not parse.
+    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let policy = match &a.policy {
+        Some(f) => Some(vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?),
+        None => None,
+    };
+    let server = Server::open(&cwd, prefix, a.every_commit)?.with_policy(policy);
     let mut updates = Vec::new();
     for line in std::io::stdin().lock().lines() {
         let line = line?;
@@ -43,12 +51,6 @@ pub fn run(a: Args) -> Outcome {
             }
         }
     }
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
-    let policy = match &a.policy {
-        Some(f) => Some(vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?),
-        None => None,
-    };
-    let server = Server::open(&cwd, prefix, a.every_commit)?.with_policy(policy);
     let mut rejected = 0;
     let mut errors = 0;
     for u in &updates {

@@ -7,6 +7,7 @@ pub mod gate_markdown;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod line;
 pub mod prometheus;
 pub mod quiet;
 pub mod requirements;
@@ -27,6 +28,8 @@ pub enum Format {
     Junit,
     /// Prometheus text format for node_exporter's textfile collector (see [`prometheus`]).
     Prometheus,
+    /// One line per finding, for journald and syslog (see [`line`]).
+    Line,
 }
 
 /// Renders a report in a format. `color` only affects the human format.
@@ -37,6 +40,7 @@ pub fn render(report: &Report, format: Format, color: bool) -> Vec<u8> {
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Prometheus => prometheus::render(report, None),
+        Format::Line => line::render(report).into_bytes(),
     }
 }
 

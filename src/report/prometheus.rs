@@ -22,18 +22,23 @@ const SEVERITIES: [Severity; 3] = [Severity::Error, Severity::Warning, Severity:
 /// Renders the report. `previous` is the text of the file this output replaces, if any: a failing
 /// run takes the last passing run's time from it.
 pub fn render(r: &Report, previous: Option<&str>) -> Vec<u8> {
+    render_run(r, previous, !r.failed())
+}
+
+/// Renders the report of a run that `passed` or not: the release gate passes on more than the
+/// report's error count (warnings fail it, and so does a configuration below the server policy).
+pub fn render_run(r: &Report, previous: Option<&str>, passed: bool) -> Vec<u8> {
     let mut out = String::new();
-    let now = seconds(r.generated_at);
+    findings_by_code(&mut out, r);
+    profile_totals(&mut out, r);
+    approved_revisions(&mut out, r);
+    run_revision(&mut out, r);
+    last_run(&mut out, r, previous, passed);
+    out.into_bytes()
+}
 
-    // Profiles appear in the order of the report; a finding of a profile the report does not list
-    // (there are none today) still gets its totals.
-    let mut profiles: Vec<&str> = r.profiles.iter().map(|p| p.name.as_str()).collect();
-    for f in &r.findings {
-        if !profiles.contains(&f.profile.as_str()) {
-            profiles.push(&f.profile);
-        }
-    }
-
+/// `vigil_findings`: one series per profile, code and severity that has findings.
+fn findings_by_code(out: &mut String, r: &Report) {
     let mut by_code: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
     for f in &r.findings {
         *by_code
@@ -41,7 +46,7 @@ pub fn render(r: &Report, previous: Option<&str>) -> Vec<u8> {
             .or_default() += 1;
     }
     header(
-        &mut out,
+        out,
         "vigil_findings",
         "Findings of the last run, per profile, finding code and severity (a code with no finding has no series).",
     );
@@ -54,9 +59,20 @@ pub fn render(r: &Report, previous: Option<&str>) -> Vec<u8> {
             label(severity)
         );
     }
+}
 
+/// `vigil_profile_findings`: per profile and severity, zero included.
+fn profile_totals(out: &mut String, r: &Report) {
+    // Profiles appear in the order of the report; a finding of a profile the report does not list
+    // (there are none today) still gets its totals.
+    let mut profiles: Vec<&str> = r.profiles.iter().map(|p| p.name.as_str()).collect();
+    for f in &r.findings {
+        if !profiles.contains(&f.profile.as_str()) {
+            profiles.push(&f.profile);
+        }
+    }
     header(
-        &mut out,
+        out,
         "vigil_profile_findings",
         "Findings of the last run per profile and severity, zero included.",
     );
@@ -75,9 +91,12 @@ pub fn render(r: &Report, previous: Option<&str>) -> Vec<u8> {
             );
         }
     }
+}
 
+/// `vigil_profile_approved_info`: the revision each profile's manifest was made at.
+fn approved_revisions(out: &mut String, r: &Report) {
     header(
-        &mut out,
+        out,
         "vigil_profile_approved_info",
         "The revision each profile's approved manifest was made at (empty without version control); a profile with no manifest has no series.",
     );
@@ -92,35 +111,60 @@ pub fn render(r: &Report, previous: Option<&str>) -> Vec<u8> {
             );
         }
     }
+}
 
+/// `vigil_revision_info`: the revision the run read (for `vigil verify`, the bundle's).
+fn run_revision(out: &mut String, r: &Report) {
     header(
-        &mut out,
+        out,
+        "vigil_revision_info",
+        "The revision the last run read (source: working tree, index, commit, or deployed tree for vigil verify, whose revision is the bundle's; empty without version control).",
+    );
+    // `commit 1a2b3c4d5e6f` would make a series per commit: the kind of source is what is queried.
+    let source = if r.source.starts_with("commit ") {
+        "commit".to_string()
+    } else {
+        r.source.replace(' ', "-")
+    };
+    let _ = writeln!(
+        out,
+        "vigil_revision_info{{source=\"{}\",vcs=\"{}\",revision=\"{}\"}} 1",
+        label(&source),
+        label(&r.revision.vcs),
+        label(r.revision.id.as_deref().unwrap_or(""))
+    );
+}
+
+/// Whether the last run passed, when it ran, and when a run last passed.
+fn last_run(out: &mut String, r: &Report, previous: Option<&str>, passed: bool) {
+    let now = seconds(r.generated_at);
+    header(
+        out,
         "vigil_last_run_passed",
         "1 when the last run had no finding at error severity, else 0.",
     );
-    let _ = writeln!(out, "vigil_last_run_passed {}", u8::from(!r.failed()));
+    let _ = writeln!(out, "vigil_last_run_passed {}", u8::from(passed));
 
     header(
-        &mut out,
+        out,
         "vigil_last_run_timestamp_seconds",
         "When the last run finished, in seconds since the Unix epoch.",
     );
     let _ = writeln!(out, "vigil_last_run_timestamp_seconds {now}");
 
-    let success = if r.failed() {
-        previous.and_then(last_success)
-    } else {
+    let success = if passed {
         Some(now)
+    } else {
+        previous.and_then(last_success)
     };
     header(
-        &mut out,
+        out,
         LAST_SUCCESS,
         "When the last passing run finished, in seconds since the Unix epoch; absent until a run passes.",
     );
     if let Some(t) = success {
         let _ = writeln!(out, "{LAST_SUCCESS} {t}");
     }
-    out.into_bytes()
 }
 
 /// `vigil_last_success_timestamp_seconds` from a file this format wrote, if it holds a sane one.

@@ -20,6 +20,7 @@ pub fn is_regular_git_mode(mode: u32) -> bool {
 }
 pub use worktree::{open_regular, WorkTree};
 
+use crate::hash::Digest;
 use crate::path::WsPath;
 use std::ffi::OsString;
 use std::io::{self, Read};
@@ -93,6 +94,16 @@ pub trait Source {
         None
     }
 
+    /// The digests of regular files and symlinks already looked up, in the order given. The default
+    /// reads each through [`open`](Source::open), one after another; the working tree reads them on
+    /// every core and may take a digest from its stat cache.
+    fn hash_files(&self, files: &[(&WsPath, &Kind)]) -> Vec<Result<Digest, String>> {
+        files
+            .iter()
+            .map(|(p, k)| digest_component(self, p, k).map_err(|e| e.to_string()))
+            .collect()
+    }
+
     /// True for the files on disk that the software runs with: the only source where the existence
     /// of a file kept out of version control (a CA's private key) means anything.
     fn is_working_tree(&self) -> bool {
@@ -105,17 +116,21 @@ pub fn is_admin_dir(name: &std::ffi::OsStr) -> bool {
     name == ".git" || name == ".svn"
 }
 
-/// The hash of one component, as lowercase hex.
+/// The digest of one component.
 ///
 /// A regular file hashes its bytes; a symlink hashes its target text (its own content, as git stores it),
 /// and its target is inventoried as a component of its own.
-pub fn hash_component(source: &dyn Source, path: &WsPath, kind: &Kind) -> std::io::Result<String> {
+pub fn digest_component<S: Source + ?Sized>(
+    source: &S,
+    path: &WsPath,
+    kind: &Kind,
+) -> std::io::Result<Digest> {
     match kind {
         Kind::File | Kind::Executable => {
             let reader = source.open(path)?;
-            crate::hash::hash_reader(reader)
+            crate::hash::digest_reader(reader)
         }
-        Kind::Symlink(target) => Ok(blake3::hash(target).to_hex().to_string()),
+        Kind::Symlink(target) => Ok(crate::hash::digest_bytes(target)),
         Kind::Dir | Kind::Special(_) => Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "not a regular file or symlink",

@@ -1,9 +1,12 @@
 //! The working tree on disk: what the CA software will actually read.
 
 use super::{is_admin_dir, DirEntry, Kind, Lookup, Meta, Source};
+use crate::hash::Digest;
 use crate::path::WsPath;
-use std::cell::RefCell;
-use std::collections::HashSet;
+use crate::stat_cache::{StatCache, StatKey};
+use rayon::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
@@ -15,13 +18,67 @@ pub struct WorkTree {
     root: PathBuf,
     /// Folders already known to be real folders (not symlinks), so each is checked once.
     real_dirs: RefCell<HashSet<WsPath>>,
+    /// The stat data of each regular file listed or looked up in this run, so that a component is
+    /// stat-ed once: by the folder listing or the lookup, never again to decide whether to hash it.
+    stats: RefCell<HashMap<WsPath, StatKey>>,
+    /// Digests of unchanged files from earlier runs; `None` for the gate and `--no-cache`.
+    cache: Option<RefCell<StatCache>>,
+    /// Regular files given to `hash_files` in this run (what a run over every profile keeps cached).
+    hashed: RefCell<HashSet<WsPath>>,
+    /// Regular files opened and read whole to hash them in this run: the work the cache saves.
+    read_for_hash: Cell<usize>,
 }
 
 impl WorkTree {
+    /// The working tree, every file read: no stat cache (the release gate, `--no-cache`).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         WorkTree {
             root: root.into(),
             real_dirs: RefCell::new(HashSet::new()),
+            stats: RefCell::default(),
+            cache: None,
+            hashed: RefCell::default(),
+            read_for_hash: Cell::new(0),
+        }
+    }
+
+    /// The working tree with a stat cache: a file whose stat data is unchanged since it was read is
+    /// not read again (see [`crate::stat_cache`]).
+    pub fn with_cache(root: impl Into<PathBuf>, cache: StatCache) -> Self {
+        WorkTree {
+            cache: Some(RefCell::new(cache)),
+            ..WorkTree::new(root)
+        }
+    }
+
+    /// How many regular files this run opened and read to hash them.
+    pub fn files_read_for_hashing(&self) -> usize {
+        self.read_for_hash.get()
+    }
+
+    /// Writes the stat cache when this run recorded anything. `every_profile`: the run covered every
+    /// profile, so files it did not hash are no longer components and are forgotten.
+    pub fn save_cache(&self, every_profile: bool) -> io::Result<()> {
+        let Some(cache) = &self.cache else {
+            return Ok(());
+        };
+        let mut cache = cache.borrow_mut();
+        if every_profile {
+            let hashed = self.hashed.borrow();
+            cache.retain(|p| hashed.contains(p));
+        }
+        cache.save()
+    }
+
+    /// The digest of a regular file from the cache, when its stat data is unchanged.
+    fn cached(&self, path: &WsPath) -> Option<Digest> {
+        let key = *self.stats.borrow().get(path)?;
+        self.cache.as_ref()?.borrow_mut().get(path, &key)
+    }
+
+    fn remember(&self, path: &WsPath, m: &Metadata) {
+        if m.file_type().is_file() {
+            self.stats.borrow_mut().insert(path.clone(), StatKey::of(m));
         }
     }
 
@@ -115,6 +172,7 @@ impl Source for WorkTree {
         let abs = self.abs(path);
         match fs::symlink_metadata(&abs) {
             Ok(m) => {
+                self.remember(path, &m);
                 let kind = kind_of(&m, &abs);
                 let size = match &kind {
                     Kind::File | Kind::Executable => m.len(),
@@ -136,6 +194,7 @@ impl Source for WorkTree {
                 continue;
             }
             let m = fs::symlink_metadata(e.path())?;
+            self.remember(&path.child(&name), &m);
             out.push(DirEntry {
                 kind: kind_of(&m, &e.path()),
                 name,
@@ -148,11 +207,71 @@ impl Source for WorkTree {
     fn open(&self, path: &WsPath) -> io::Result<Box<dyn Read + '_>> {
         Ok(Box::new(open_regular(&self.abs(path))?))
     }
+
+    /// Digests from the stat cache where a file is unchanged; the others read on every core, each
+    /// recorded with the stat data of the file as opened (taken before its first byte is read).
+    fn hash_files(&self, files: &[(&WsPath, &Kind)]) -> Vec<Result<Digest, String>> {
+        let mut out: Vec<Option<Result<Digest, String>>> = vec![None; files.len()];
+        let mut todo = Vec::new();
+        for (i, (p, kind)) in files.iter().enumerate() {
+            out[i] = match kind {
+                Kind::Symlink(target) => Some(Ok(crate::hash::digest_bytes(target))),
+                Kind::File | Kind::Executable => {
+                    self.hashed.borrow_mut().insert((*p).clone());
+                    let hit = self.cached(p).map(Ok);
+                    if hit.is_none() {
+                        todo.push(i);
+                    }
+                    hit
+                }
+                Kind::Dir | Kind::Special(_) => Some(Err("not a regular file or symlink".into())),
+            };
+        }
+        if let (Some(cache), false) = (&self.cache, todo.is_empty()) {
+            // The moment the cache's entries are valid from; a cache that cannot be written (a
+            // read-only repository) only means nothing is recorded.
+            let _ = cache.borrow_mut().begin();
+        }
+        let root = &self.root;
+        let read: Vec<(usize, io::Result<(StatKey, Digest)>)> = todo
+            .par_iter()
+            .map(|&i| (i, digest_on_disk(&root.join(files[i].0.as_path()))))
+            .collect();
+        self.read_for_hash
+            .set(self.read_for_hash.get() + read.len());
+        let mut cache = self.cache.as_ref().map(|c| c.borrow_mut());
+        for (i, r) in read {
+            out[i] = Some(match r {
+                Ok((key, digest)) => {
+                    if let Some(c) = cache.as_mut() {
+                        c.insert(files[i].0.clone(), key, digest);
+                    }
+                    Ok(digest)
+                }
+                Err(e) => Err(e.to_string()),
+            });
+        }
+        out.into_iter()
+            .map(|o| o.expect("every file has an answer"))
+            .collect()
+    }
+}
+
+/// Opens a regular file (as [`open_regular`]) and hashes it; returns the stat data it had when opened.
+fn digest_on_disk(path: &Path) -> io::Result<(StatKey, Digest)> {
+    let (f, m) = open_regular_with_metadata(path)?;
+    let digest = crate::hash::digest_reader(f)?;
+    Ok((StatKey::of(&m), digest))
 }
 
 /// Opens a regular file without following a final symlink and without blocking on a FIFO or device
 /// that replaced it since it was examined.
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_regular_with_metadata(path).map(|(f, _)| f)
+}
+
+/// [`open_regular`], with the metadata of the file opened.
+fn open_regular_with_metadata(path: &Path) -> io::Result<(File, Metadata)> {
     let f = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
@@ -164,5 +283,5 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
             "not a regular file",
         ));
     }
-    Ok(f)
+    Ok((f, m))
 }

@@ -6,3 +6,4 @@ mod check;
 mod gate;
 mod inventory;
 mod properties;
+mod stat_cache;

@@ -29,7 +29,11 @@ impl GitWorkTree {
             git2::RepositoryOpenFlags::FROM_ENV,
             std::iter::empty::<&std::ffi::OsStr>(),
         )
-        .or_else(|_| Repository::discover(ws_root))?;
+        .or_else(|_| Repository::discover(ws_root))
+        .map_err(|e| match crate::git_format::unsupported(ws_root, &e) {
+            Some(message) => VcsError::Other(message),
+            None => VcsError::Git(e),
+        })?;
         let workdir = repo
             .workdir()
             .ok_or_else(|| VcsError::Other("the git repository is bare".into()))?

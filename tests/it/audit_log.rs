@@ -1,16 +1,18 @@
 //! `vigil log PROFILE`: the approvals of a profile from real git history, with the signers verified
-//! against the allowed signers of each commit, the requirements stated and the paths changed.
+//! against the allowed signers of each commit, the requirements stated and the paths changed; the same
+//! from real Subversion history.
 
 use crate::signed_approvals::{key_str, keygen, line};
 use crate::support::Sandbox;
+use crate::svn_support::{Layout, Svn};
 
-#[test]
-fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths() {
+/// Three approvals (alice; bob co-signs; a change approved with a requirement and a signature by a
+/// key not in the allowed signers) and an unrelated commit, each committed with `commit`.
+fn approvals(s: &Sandbox, commit: &dyn Fn(&str)) {
     let probe = Sandbox::plain();
     let alice = keygen(&probe, "alice", &["-t", "ed25519"]);
     let bob = keygen(&probe, "bob", &["-t", "ecdsa"]);
     let mallory = keygen(&probe, "mallory", &["-t", "ed25519"]);
-    let s = Sandbox::git_repo();
     s.config(
         "[requirements]\npacks = [\"cabf-tls-br\"]\n\n[signing]\nallowed-signers = \"approvers/allowed_signers\"\nrequired = 2\n\n[profiles.ca]\ncomponents = [\"ca/issuing.cnf\", \"ca/policy.cnf\"]\n",
     )
@@ -24,7 +26,7 @@ fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths(
     )
     .file("ca/issuing.cnf", "default_days = 397\n")
     .file("ca/policy.cnf", "policy = 1\n");
-    s.commit_all("profile");
+    commit("profile");
     let by = "Alice <alice@ca.example>";
     s.vigil(&[
         "approve",
@@ -36,9 +38,9 @@ fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths(
         key_str(&alice),
     ])
     .expect(0);
-    s.commit_all("first approval");
+    commit("first approval");
     s.vigil(&["sign", "ca", "--key", key_str(&bob)]).expect(0);
-    s.commit_all("bob co-signs");
+    commit("bob co-signs");
     s.file("ca/issuing.cnf", "default_days = 199\n");
     s.vigil(&[
         "approve",
@@ -62,13 +64,19 @@ fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths(
         "bob@ca.example",
     ])
     .expect(0);
-    s.commit_all("199 days");
+    commit("199 days");
     s.file("unrelated.txt", "x\n");
-    s.commit_all("unrelated");
+    commit("unrelated");
+}
 
-    let r = s.vigil(&["log", "ca"]).expect(0);
-    let blocks: Vec<&str> = r.stdout.split("\n20").collect();
-    assert_eq!(blocks.len(), 3, "{}", r.stdout);
+/// What `vigil log ca` must say about [`approvals`], whatever the version control; the revision
+/// of each entry starts with `vcs`.
+fn assert_log(stdout: &str, vcs: &str) {
+    let blocks: Vec<&str> = stdout.split("\n20").collect();
+    assert_eq!(blocks.len(), 3, "{stdout}");
+    for b in &blocks {
+        assert!(b.contains(&format!("Z  {vcs} ")), "{b}");
+    }
     let newest = blocks[0];
     assert!(
         newest.contains("signed by: alice@ca.example (verified)"),
@@ -94,7 +102,46 @@ fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths(
         "{}",
         blocks[2]
     );
+}
+
+#[test]
+fn log_lists_each_approval_with_verified_signers_requirements_and_changed_paths() {
+    let s = Sandbox::git_repo();
+    approvals(&s, &|m| {
+        s.commit_all(m);
+    });
+    let r = s.vigil(&["log", "ca"]).expect(0);
+    assert_log(&r.stdout, "git");
     // An unknown profile is an error naming the known ones.
     let r = s.vigil(&["log", "cb"]).expect(2);
     assert!(r.stderr.contains("ca"), "{}", r.stderr);
+}
+
+/// The same history in a real Subversion repository, read with `svn log` and `svn cat`.
+#[test]
+fn log_reads_subversion_history_the_same_way() {
+    let svn = Svn::new(Layout::TrunkCheckout);
+    let s = &svn.sb;
+    let r = s.vigil(&["log", "ca"]);
+    assert_eq!(r.code, 2, "no vigil.toml yet: {}", r.stdout);
+    approvals(s, &|m| {
+        svn.commit_all(m);
+    });
+    let r = s.vigil(&["log", "ca"]).expect(0);
+    assert_log(&r.stdout, "svn");
+    assert!(r.stdout.contains("  svn r"), "{}", r.stdout);
+    // Before any approval was committed, the log is empty, and says where it looked.
+    let fresh = Svn::new(Layout::TrunkCheckout);
+    fresh
+        .sb
+        .file("vigil.toml", "[profiles.ca]\ncomponents = [\"ca.cnf\"]\n")
+        .file("ca.cnf", "x = 1\n");
+    fresh.commit_all("profile");
+    let r = fresh.sb.vigil(&["log", "ca"]).expect(0);
+    assert!(
+        r.stdout
+            .contains("ca: no approval in the Subversion history"),
+        "{}",
+        r.stdout
+    );
 }

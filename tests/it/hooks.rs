@@ -308,13 +308,8 @@ fn install_honours_core_hooks_path() {
 
 // --- the pre-commit framework --------------------------------------------------------------------
 
-/// `.pre-commit-hooks.yaml` used by the pre-commit framework (https://pre-commit.com) for a real
-/// `git commit`. The framework builds vigil with `cargo install` (`language: rust`), a release build of
-/// a few minutes the first time (6 minutes on two cores); builds go to target/pre-commit so later runs
-/// reuse them. `scripts/test` installs `pre-commit` when it is missing; without it this test fails and
-/// says what to install.
-#[test]
-fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
+/// The commit of this checkout, which the pre-commit framework installs hooks from.
+fn this_checkout_rev() -> (&'static str, String) {
     use std::process::Command;
     let have = Command::new("pre-commit").arg("--version").output();
     assert!(
@@ -331,38 +326,33 @@ fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
     let Some(rev) = rev else {
         panic!("{src} is not a git checkout: the pre-commit framework installs hooks from a git repository; run the tests in a clone");
     };
+    (src, rev)
+}
+
+/// Runs `pre-commit install` and then two `git commit`s through the framework's hook `id` of this
+/// checkout: the first, of an unapproved profile, must be rejected; the second, after
+/// `vigil approve`, accepted. `setup` adjusts the environment of the framework's commands.
+fn commit_through_the_framework(id: &str, setup: impl Fn(&mut std::process::Command)) {
+    use std::process::Command;
+    let (src, rev) = this_checkout_rev();
     let s = Sandbox::git_repo();
     ca(&s);
     s.file(
         ".pre-commit-config.yaml",
-        &format!("repos:\n- repo: {src}\n  rev: {rev}\n  hooks:\n  - id: vigil\n"),
+        &format!("repos:\n- repo: {src}\n  rev: {rev}\n  hooks:\n  - id: {id}\n"),
     );
-    // The sandbox's HOME is empty: keep the real cargo and rustup homes, so nothing is downloaded twice.
     let real_home = std::env::var("HOME").unwrap_or_default();
     let run = |args: &[&str]| {
         let mut c = Command::new(args[0]);
         c.args(&args[1..]).current_dir(&s.root);
         s.env(&mut c);
-        // pre-commit builds the hook with `cargo install` (a release build); this test is about the
-        // hook's wiring, not its speed, so the build skips optimisation to keep the suite quick.
-        c.env("PRE_COMMIT_HOME", s.outside().join("pre-commit-home"))
-            .env("CARGO_TARGET_DIR", format!("{src}/target/pre-commit"))
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
-            .env(
-                "CARGO_HOME",
-                std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")),
-            )
-            .env(
-                "RUSTUP_HOME",
-                std::env::var("RUSTUP_HOME").unwrap_or(format!("{real_home}/.rustup")),
-            );
+        c.env("PRE_COMMIT_HOME", s.outside().join("pre-commit-home"));
         // pyenv's shims find their interpreters through PYENV_ROOT, by default below the real HOME.
         let pyenv = std::env::var("PYENV_ROOT").unwrap_or(format!("{real_home}/.pyenv"));
         if std::path::Path::new(&pyenv).is_dir() {
             c.env("PYENV_ROOT", pyenv);
         }
+        setup(&mut c);
         let o = c.output().expect("runs");
         (
             o.status.code().unwrap_or(-1),
@@ -383,6 +373,52 @@ fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
     s.git_ok(&["add", "-A"]);
     let (code, out) = run(&["git", "commit", "-q", "-m", "first"]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// `.pre-commit-hooks.yaml` used by the pre-commit framework (https://pre-commit.com) for a real
+/// `git commit`. The framework builds vigil with `cargo install` (`language: rust`), a release build of
+/// a few minutes the first time (6 minutes on two cores); builds go to target/pre-commit so later runs
+/// reuse them. `scripts/test` installs `pre-commit` when it is missing; without it this test fails and
+/// says what to install.
+#[test]
+fn pre_commit_framework_runs_vigil_from_pre_commit_hooks_yaml() {
+    let src = env!("CARGO_MANIFEST_DIR");
+    // The sandbox's HOME is empty: keep the real cargo and rustup homes, so nothing is downloaded twice.
+    let real_home = std::env::var("HOME").unwrap_or_default();
+    commit_through_the_framework("vigil", |c| {
+        // pre-commit builds the hook with `cargo install` (a release build); this test is about the
+        // hook's wiring, not its speed, so the build skips optimisation to keep the suite quick.
+        c.env("CARGO_TARGET_DIR", format!("{src}/target/pre-commit"))
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
+            .env(
+                "CARGO_HOME",
+                std::env::var("CARGO_HOME").unwrap_or(format!("{real_home}/.cargo")),
+            )
+            .env(
+                "RUSTUP_HOME",
+                std::env::var("RUSTUP_HOME").unwrap_or(format!("{real_home}/.rustup")),
+            );
+    });
+}
+
+/// The `vigil-system` hook id (`language: system`) runs the vigil on PATH: no toolchain, no build.
+/// Here PATH holds the binary under test first, and no cargo at all, so a hook that tried to build
+/// would fail.
+#[test]
+fn system_hook_id_of_the_framework_runs_the_vigil_on_path() {
+    let bin = crate::support::vigil_bin();
+    let bin_dir = bin.parent().unwrap().to_path_buf();
+    let path = std::env::var("PATH").unwrap_or_default();
+    let without_cargo: Vec<String> = std::env::split_paths(&path)
+        .filter(|d| !d.join("cargo").exists())
+        .map(|d| d.display().to_string())
+        .collect();
+    let path = format!("{}:{}", bin_dir.display(), without_cargo.join(":"));
+    commit_through_the_framework("vigil-system", |c| {
+        c.env("PATH", &path).env("CARGO_HOME", "/nonexistent");
+    });
 }
 
 // --- content transformed by git ------------------------------------------------------------------

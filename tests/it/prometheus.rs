@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 
 /// Parses the text with `prometheus_client.parser` and returns each family as
 /// `{"name", "type", "help", "samples": [{"name", "labels", "value"}]}`.
-fn parse(text: &str) -> Vec<Value> {
+pub(crate) fn parse(text: &str) -> Vec<Value> {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv/bin/python3");
     let script = r#"
 import json, sys
@@ -81,6 +81,7 @@ fn every_family_is_a_documented_gauge_the_real_parser_accepts() {
             "vigil_findings",
             "vigil_profile_findings",
             "vigil_profile_approved_info",
+            "vigil_revision_info",
             "vigil_last_run_passed",
             "vigil_last_run_timestamp_seconds",
             "vigil_last_success_timestamp_seconds",

@@ -63,6 +63,7 @@ fn exhaustive(c: Code) {
         | Code::Unreadable
         | Code::OpensslError
         | Code::UndeclaredEnv
+        | Code::Malformed
         | Code::ForeignApproval
         | Code::Unsigned
         | Code::BadSignature
@@ -71,7 +72,8 @@ fn exhaustive(c: Code) {
         | Code::Violation
         | Code::Unreviewed
         | Code::Upcoming
-        | Code::OrphanedManifest => {}
+        | Code::OrphanedManifest
+        | Code::WrongPermissions => {}
         Code::Lint | Code::SampleFailed => {}
     }
 }

@@ -1,0 +1,6 @@
+{
+	"subject": {"commonName": {{ toJson .Subject.CommonName }}},
+	"emailAddresses": {{ toJson .EmailAddresses }},
+	"keyUsage": ["digitalSignature"],
+	"extKeyUsage": ["clientAuth"]
+}
