@@ -47,6 +47,7 @@ mod snapshots;
 mod stat_cache;
 mod svn;
 mod svn_gate;
+mod svn_ignore_rules;
 mod svn_pre_commit;
 mod svn_support;
 mod units;

@@ -14,6 +14,7 @@
 //! Every tool runs with `LANG=C.UTF-8` and `LC_ALL=C.UTF-8`, so paths arrive as UTF-8 whatever the caller's
 //! locale (hooks run with none), and with `--non-interactive`.
 
+mod ignore;
 pub mod subst;
 
 use super::{Lineage, Revision, Status, Vcs, VcsError};
@@ -53,6 +54,8 @@ pub struct SvnWorkingCopy {
     revisions: Mutex<HashMap<WsPath, u64>>,
     /// The revision that last changed each path passed to `status` (its `<commit revision>`).
     changed: Mutex<HashMap<WsPath, u64>>,
+    /// The rule that ignores each path `status` found ignored, when one can be named.
+    ignore_rules: Mutex<HashMap<WsPath, String>>,
 }
 
 impl SvnWorkingCopy {
@@ -103,6 +106,7 @@ impl SvnWorkingCopy {
             substs: Mutex::new(HashMap::new()),
             revisions: Mutex::new(HashMap::new()),
             changed: Mutex::new(HashMap::new()),
+            ignore_rules: Mutex::new(HashMap::new()),
         })
     }
 
@@ -154,6 +158,52 @@ impl SvnWorkingCopy {
             each(&doc);
         }
         Ok(())
+    }
+
+    /// Names the rule that ignores each of the `asked` paths that Subversion reported ignored (`found`),
+    /// or that lies in an ignored folder (`folders`: then the folder's rule), with one
+    /// `svn proplist --show-inherited-props` per batch of their folders. When Subversion cannot
+    /// answer, no rule is named and the finding keeps its generic message.
+    fn remember_ignore_rules(
+        &self,
+        asked: &[(&str, &WsPath)],
+        found: &HashMap<String, WcStatus>,
+        folders: &HashMap<String, WcStatus>,
+    ) {
+        let ignored: Vec<(String, &WsPath)> = asked
+            .iter()
+            .filter_map(|(s, p)| match found.get(*s) {
+                Some(st) => (st.item == "ignored").then(|| (s.to_string(), *p)),
+                None => ignored_folder(p, folders).map(|d| (d, *p)),
+            })
+            .collect();
+        if ignored.is_empty() {
+            return;
+        }
+        let parents: BTreeSet<&str> = ignored
+            .iter()
+            .map(|(s, _)| s.rfind('/').map_or(".", |i| &s[..i]))
+            .collect();
+        let parents: Vec<&str> = parents.into_iter().collect();
+        let root = self
+            .ws_root
+            .canonicalize()
+            .unwrap_or_else(|_| self.ws_root.clone());
+        let mut props = HashMap::new();
+        let args = ["proplist", "--xml", "-v", "--show-inherited-props"];
+        let read = self.xml_batches(&args, &parents, |doc| {
+            ignore::read_proplist(doc, &root, &mut props)
+        });
+        if read.is_err() {
+            return;
+        }
+        let client = ignore::client_global_ignores();
+        let mut rules = self.ignore_rules.lock().expect("not poisoned");
+        for (s, p) in ignored {
+            if let Some(rule) = ignore::rule_for(&s, &root, &props, &client) {
+                rules.insert(p.clone(), rule);
+            }
+        }
     }
 
     /// `svn:keywords` and `svn:eol-style` of the given targets, in one `svn proplist` per batch.
@@ -511,9 +561,15 @@ impl Vcs for SvnWorkingCopy {
             out.insert((*p).clone(), status);
         }
         drop(revisions);
+        self.remember_ignore_rules(&asked, &found, &folders);
         self.remember_translations(&asked, &with_props)?;
         self.compare_bytes(&asked, &mut out)?;
         Ok(out)
+    }
+
+    fn ignore_rule(&self, path: &WsPath) -> Option<String> {
+        let rules = self.ignore_rules.lock().expect("not poisoned");
+        rules.get(path).cloned()
     }
 
     /// Subversion's history is one line, so a revision is in the history of every later one: the
@@ -653,6 +709,20 @@ fn ancestors<'a>(paths: impl Iterator<Item = &'a WsPath>) -> BTreeSet<String> {
         }
     }
     dirs
+}
+
+/// The folder (`svn status` target form) that makes `p` ignored: its nearest folder Subversion answered
+/// for, when that folder is ignored.
+fn ignored_folder(p: &WsPath, folders: &HashMap<String, WcStatus>) -> Option<String> {
+    let mut d = p.parent();
+    while !d.is_root() {
+        let key = String::from_utf8_lossy(d.as_bytes()).into_owned();
+        if let Some(st) = folders.get(&key) {
+            return (st.item == "ignored").then_some(key);
+        }
+        d = d.parent();
+    }
+    None
 }
 
 /// The status of a file Subversion said nothing about, from its nearest folder that it did answer for.
