@@ -168,6 +168,9 @@ impl Sandbox {
             .env("GIT_COMMITTER_EMAIL", "ada@ca.example")
             .env("GIT_AUTHOR_DATE", "2020-09-01T12:00:00Z")
             .env("GIT_COMMITTER_DATE", "2020-09-01T12:00:00Z")
+            // Approvals are made on a fixed day, so that `--as-of` a fixed day judges them the same
+            // whatever day the suite runs.
+            .env("VIGIL_APPROVED_AT", APPROVED_AT)
             .env("NO_COLOR", "1")
             .env("LANG", "C.UTF-8")
             .env_remove("GIT_DIR")
@@ -229,6 +232,9 @@ impl Sandbox {
         re_time.replace_all(&out, "[TIME]").into_owned()
     }
 }
+
+/// The time every approval and signature made in a sandbox records (see `VIGIL_APPROVED_AT`).
+pub const APPROVED_AT: &str = "2026-11-29T12:00:00Z";
 
 /// How long one vigil run may take before the test says it hangs.
 pub const TIMEOUT: Duration = Duration::from_secs(120);
