@@ -564,3 +564,43 @@ fn sc62_rules_apply_from_2023_09_15_and_not_the_day_before() {
         ["cabf-tls-br/sc62-review"]
     );
 }
+
+/// `VIGIL_APPROVED_AT` is the time written into the approval and its reviews (every sandbox sets it);
+/// a value that is not a time is refused before anything is written.
+#[test]
+fn the_approval_time_comes_from_vigil_approved_at_and_a_bad_one_is_refused() {
+    let sb = Sandbox::git_repo();
+    sb.file("vigil.toml", &tls_config(""))
+        .file("profiles/server.cnf", PROFILE)
+        .file("validity.cnf", "[ ca_1 ]\ndefault_days = 199\n");
+    sb.commit_all("profile");
+    let mut c = std::process::Command::new(crate::support::vigil_bin());
+    c.args(["approve", "server", "--by", "Ada"])
+        .current_dir(&sb.root);
+    sb.env(&mut c);
+    c.env("VIGIL_APPROVED_AT", "yesterday");
+    let r = crate::support::run_bounded(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("VIGIL_APPROVED_AT=`yesterday` is not a time"),
+        "{}",
+        r.stderr
+    );
+    assert!(!sb.root.join("approved/server.toml").exists());
+    sb.vigil(&[
+        "approve",
+        "server",
+        "--by",
+        "Ada",
+        "--satisfies",
+        "cabf-tls-br/sc62-review",
+    ])
+    .expect(0);
+    let m = sb.read("approved/server.toml");
+    let at = format!("at = \"{}\"", crate::support::APPROVED_AT);
+    assert!(
+        m.contains(&format!("approved-{at}")) && m.contains(&format!("\n{at}")),
+        "{m}"
+    );
+}
