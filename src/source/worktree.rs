@@ -22,6 +22,11 @@ pub struct WorkTree {
     /// The stat data of each regular file listed or looked up in this run, so that a component is
     /// stat-ed once: by the folder listing or the lookup, never again to decide whether to hash it.
     stats: RefCell<HashMap<WsPath, StatKey>>,
+    /// What each path listed or looked up in this run was, so that the folder listing, the OpenSSL
+    /// loader and the inventory asking about one file cost one `lstat`, not three. A run sees each
+    /// path as it was when first examined; its bytes are read (and checked to be a regular file) when
+    /// it is hashed.
+    met: RefCell<HashMap<WsPath, Meta>>,
     /// Digests of unchanged files from earlier runs; `None` for the gate and `--no-cache`.
     cache: Option<RefCell<StatCache>>,
     /// Regular files given to `hash_files` in this run (what a run over every profile keeps cached).
@@ -37,6 +42,7 @@ impl WorkTree {
             root: root.into(),
             real_dirs: RefCell::new(HashSet::new()),
             stats: RefCell::default(),
+            met: RefCell::default(),
             cache: None,
             hashed: RefCell::default(),
             read_for_hash: Cell::new(0),
@@ -77,10 +83,20 @@ impl WorkTree {
         self.cache.as_ref()?.borrow_mut().get(path, &key)
     }
 
-    fn remember(&self, path: &WsPath, m: &Metadata) {
+    /// Records what `lstat` said of `path` (at `abs`) for the rest of the run, and returns it.
+    fn meet(&self, path: &WsPath, m: &Metadata, abs: &Path) -> Meta {
         if m.file_type().is_file() {
             self.stats.borrow_mut().insert(path.clone(), StatKey::of(m));
         }
+        let kind = kind_of(m, abs);
+        let size = match &kind {
+            Kind::File | Kind::Executable => m.len(),
+            Kind::Symlink(t) => t.len() as u64,
+            _ => 0,
+        };
+        let meta = Meta { kind, size };
+        self.met.borrow_mut().insert(path.clone(), meta.clone());
+        meta
     }
 
     fn abs(&self, p: &WsPath) -> PathBuf {
@@ -170,18 +186,12 @@ impl Source for WorkTree {
         if let Some(l) = self.check_ancestors(path) {
             return l;
         }
+        if let Some(meta) = self.met.borrow().get(path) {
+            return Lookup::Found(meta.clone());
+        }
         let abs = self.abs(path);
         match fs::symlink_metadata(&abs) {
-            Ok(m) => {
-                self.remember(path, &m);
-                let kind = kind_of(&m, &abs);
-                let size = match &kind {
-                    Kind::File | Kind::Executable => m.len(),
-                    Kind::Symlink(t) => t.len() as u64,
-                    _ => 0,
-                };
-                Lookup::Found(Meta { kind, size })
-            }
+            Ok(m) => Lookup::Found(self.meet(path, &m, &abs)),
             Err(e) => io_lookup(e),
         }
     }
@@ -195,9 +205,9 @@ impl Source for WorkTree {
                 continue;
             }
             let m = fs::symlink_metadata(e.path())?;
-            self.remember(&path.child(&name), &m);
+            let meta = self.meet(&path.child(&name), &m, &e.path());
             out.push(DirEntry {
-                kind: kind_of(&m, &e.path()),
+                kind: meta.kind,
                 name,
             });
         }
