@@ -11,8 +11,10 @@
 //! (in the same folder), or under the literal start of a declared pattern. A file reached through an
 //! include is in the approved manifest of its profile, so a change of it (the 2020 incident's shape)
 //! always counts; the rule is the one the Subversion hook applies per commit. A profile without a
-//! manifest is always in doubt. The configuration and the manifests are read from the new side
-//! (the index, or the pushed commit), never from the accepted one.
+//! manifest is always in doubt, and so is every profile when `unapproved` is below an error in the
+//! hook mode: the manifests then need not list every component. The configuration and the
+//! manifests are read from the new side (the index, or the pushed commit), never from the accepted
+//! one.
 //!
 //! The rule trusts that the old side passed the same hook, so that its manifests list what its
 //! profiles reach: the pre-commit hook enforces that on every commit, and the pre-receive hook on
@@ -20,7 +22,8 @@
 //! hook, the nightly check and the gate; a ref pushed before the pre-receive hook was installed by
 //! the nightly check and the gate. Those never take this path.
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{Config, Mode, CONFIG_FILE};
+use crate::finding::{Code, Severity};
 use crate::path::WsPath;
 use crate::source::Source;
 use crate::svn_hook::{profile_touched, Change};
@@ -72,6 +75,11 @@ impl PathChange {
 /// True when `changes` touch only files that no profile, approval or trust file of `config` can
 /// depend on. `config` and `manifests` (which reads the manifests) are the new side's.
 pub fn cannot_affect(changes: &[PathChange], config: &Config, manifests: &dyn Source) -> bool {
+    // The rule knows what a profile reaches only from its manifest, which lists every component
+    // only where a component missing from it fails the hook.
+    if config.severity(Mode::Hook, Code::Unapproved) < Severity::Error {
+        return changes.is_empty();
+    }
     let mut paths = Vec::with_capacity(changes.len());
     for c in changes {
         let Some(p) = WsPath::normalize(Path::new(OsStr::from_bytes(&c.path))) else {

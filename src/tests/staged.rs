@@ -89,3 +89,22 @@ fn a_profile_without_a_manifest_is_in_doubt() {
         &ca::unapproved()
     ));
 }
+
+#[test]
+fn a_configuration_that_lets_components_go_unapproved_is_in_doubt() {
+    let lax = format!("{CONFIG}\n[severity.hook]\nunapproved = \"warning\"\n");
+    assert!(!cannot_affect(
+        &[modified("README")],
+        &config(&lax),
+        &ca::approved()
+    ));
+    // Identical trees stay identical.
+    assert!(cannot_affect(&[], &config(&lax), &ca::approved()));
+    // Only the hook's own severity counts.
+    let nightly = format!("{CONFIG}\n[severity.nightly]\nunapproved = \"warning\"\n");
+    assert!(cannot_affect(
+        &[modified("README")],
+        &config(&nightly),
+        &ca::approved()
+    ));
+}

@@ -327,3 +327,41 @@ fn the_server_policy_applies_to_a_push_touching_no_profile() {
     );
     assert_eq!(remote_head(&s, &bare), old);
 }
+
+#[test]
+fn a_configuration_that_lets_components_go_unapproved_takes_the_full_check() {
+    // Two-step approvals that also let a new component wait for its approval: the manifest need not
+    // list every component, so a file away from every manifest entry can still be one.
+    let s = Sandbox::git_repo();
+    Ca::new()
+        .server_cnf("[ext]\n")
+        .with("README", "unrelated\n")
+        .write(&s);
+    s.config(&format!(
+        "{}\n[severity.hook]\nstale = \"warning\"\nunapproved = \"warning\"\n",
+        Ca::new().config()
+    ));
+    s.commit_all("profile");
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("approval");
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install"]).expect(0);
+    push(&s).expect(0);
+    // The include, approved later: warnings only, accepted.
+    s.file("profiles/server.cnf", ".include validity/398.cnf\n[ext]\n");
+    s.commit_all("include");
+    let r = push(&s).expect(0);
+    assert!(
+        r.all().contains("unapproved validity/398.cnf"),
+        "{}",
+        r.all()
+    );
+    let old = tip(&s);
+    // A change of the unapproved component that breaks the profile.
+    s.file("validity/398.cnf", ".include validity/gone.cnf\n");
+    s.commit_all("include a file that is not there");
+    let r = push(&s);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.all().contains("missing"), "{}", r.all());
+    assert_eq!(remote_head(&s, &bare), old);
+}
