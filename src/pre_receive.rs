@@ -21,13 +21,14 @@
 //! (which is then rejected). The pusher is told in one line.
 //!
 //! What this trusts: that the commit compared with passed this hook, as it is installed now (same
-//! workspace, same policy). A ref pushed before the hook was installed, or before the policy was
-//! made stricter, may hold a failing tip that an unrelated push keeps; and a requirement that took
-//! effect since the tip was accepted (`violation`, `unreviewed`), or an allowed signer whose
-//! validity ended since, is not re-judged by a push that does not touch the profile. The verdict
-//! follows the bytes of the trees: a rewritten history that changes who last changed a component
-//! (`author-may-not-approve`) without changing its bytes keeps the accepted verdict too. The
-//! nightly check and the release gate never take this path, and catch all of these.
+//! workspace, same policy). A ref pushed before the hook was installed, or before the policy (or
+//! the server's allowed-signers file it names) was made stricter, may hold a failing tip that an
+//! unrelated push keeps; and a requirement that took effect since the tip was accepted
+//! (`violation`, `unreviewed`), or an allowed signer whose validity ended since, is not judged
+//! again by a push that does not touch the profile. The verdict follows the bytes of the trees: a
+//! rewritten history that changes who last changed a component (`author-may-not-approve`) without
+//! changing its bytes keeps the accepted verdict too. The nightly check and the release gate never
+//! take this path, and catch all of these.
 
 use crate::config::Mode;
 use crate::snapshot;
