@@ -21,7 +21,8 @@
 //! (which is then rejected). The pusher is told in one line.
 //!
 //! What this trusts: that the commit compared with passed this hook, as it is installed now (same
-//! workspace, same policy). A ref pushed before the hook was installed, or before the policy (or
+//! workspace, same policy; with `every_commit`, that every commit on the server passed, which holds
+//! when the hook has checked every commit since it was installed). A ref pushed before the hook was installed, or before the policy (or
 //! the server's allowed-signers file it names) was made stricter, may hold a failing tip that an
 //! unrelated push keeps; and a requirement that took effect since the tip was accepted
 //! (`violation`, `unreviewed`), or an allowed signer whose validity ended since, is not judged
