@@ -11,18 +11,19 @@
 //!
 //! A commit is not checked in full when it changes nothing a profile can depend on since a commit
 //! this hook already accepted: the ref's old tip (for a tip), or the commit's first parent when it is
-//! already on the server or passed earlier in the push (with `every_commit`). The changes between the
+//! the tip of a ref on the server or passed earlier in the push (with `every_commit`; a commit in the
+//! middle of an earlier push may never have been checked on its own). The changes between the
 //! two trees of the workspace folder are judged by the pre-commit hook's rule
 //! ([`crate::staged::cannot_affect`]: files modified in place, away from every component, approval
 //! and trust file), with the configuration and manifests of the pushed commit, never the old one's;
 //! a change of `vigil.toml`, the manifest folder or the allowed signers, and any file added,
-//! deleted, renamed or retyped, is checked in full. So is a new ref (there is nothing accepted to
-//! compare with), a root commit, and a commit whose configuration goes below the server policy
+//! deleted, renamed or retyped, is checked in full. So is the tip of a new ref (it has no old tip
+//! to compare with; with `every_commit` its commits are compared with their parents as any), a
+//! root commit, and a commit whose configuration goes below the server policy
 //! (which is then rejected). The pusher is told in one line.
 //!
 //! What this trusts: that the commit compared with passed this hook, as it is installed now (same
-//! workspace, same policy; with `every_commit`, that every commit on the server passed, which holds
-//! when the hook has checked every commit since it was installed). A ref pushed before the hook was installed, or before the policy (or
+//! workspace, same policy). A ref pushed before the hook was installed, or before the policy (or
 //! the server's allowed-signers file it names) was made stricter, may hold a failing tip that an
 //! unrelated push keeps; and a requirement that took effect since the tip was accepted
 //! (`violation`, `unreviewed`), or an allowed signer whose validity ended since, is not judged
@@ -122,8 +123,13 @@ impl Server {
         } else {
             vec![u.new]
         };
-        let fresh: HashSet<Oid> = commits.iter().copied().collect();
-        let mut passed = HashSet::new();
+        // What the hook has accepted: every ref's tip (checked whichever way the hook ran), and the
+        // commits of this push that pass.
+        let mut passed = if self.every_commit {
+            ref_tips(&self.repo).map_err(git)?
+        } else {
+            HashSet::new()
+        };
         let mut seen_trees = HashMap::new();
         let mut ok = true;
         for id in commits {
@@ -137,7 +143,7 @@ impl Server {
                 }
                 continue;
             }
-            let base = self.accepted_base(u, &commit, &fresh, &passed);
+            let base = self.accepted_base(u, &commit, &passed);
             let good = self.check_commit(u, &commit, base.as_ref(), say)?;
             if good {
                 passed.insert(id);
@@ -152,19 +158,18 @@ impl Server {
 
     /// The commit `commit` may be compared with instead of being checked in full: one this hook
     /// accepted. For a tip, the ref's old tip; for each commit of `--every-commit`, its first parent
-    /// when that is already on the server or passed earlier in this push (`fresh` holds the push's
-    /// commits, `passed` those that passed so far). `None` for a new ref, a root commit, or a
-    /// parent that failed: those are checked in full.
+    /// when that is in `passed` (the tip of a ref on the server, or a commit of this push that
+    /// passed). `None` for a new ref, a root commit, or any other parent (one that failed, or one
+    /// the hook never checked on its own): those are checked in full.
     fn accepted_base(
         &self,
         u: &RefUpdate,
         commit: &git2::Commit,
-        fresh: &HashSet<Oid>,
         passed: &HashSet<Oid>,
     ) -> Option<git2::Commit<'_>> {
         let base = if self.every_commit {
             let parent = commit.parent_id(0).ok()?;
-            (!fresh.contains(&parent) || passed.contains(&parent)).then_some(parent)?
+            passed.contains(&parent).then_some(parent)?
         } else {
             Some(u.old).filter(|o| !o.is_zero())?
         };
@@ -435,6 +440,17 @@ fn tell(
 
 fn short(id: Oid) -> String {
     crate::finding::short(&id.to_string()).to_string()
+}
+
+/// The commit each ref on the server points at (refs are not updated until every pre-receive hook
+/// accepts, so these are the tips accepted so far).
+fn ref_tips(repo: &Repository) -> Result<HashSet<Oid>, git2::Error> {
+    Ok(repo
+        .references()?
+        .flatten()
+        .filter_map(|r| r.peel_to_commit().ok())
+        .map(|c| c.id())
+        .collect())
 }
 
 /// The commits reachable from `tip` that no ref on the server reaches yet (refs are not updated until

@@ -365,3 +365,35 @@ fn a_configuration_that_lets_components_go_unapproved_takes_the_full_check() {
     assert!(r.all().contains("missing"), "{}", r.all());
     assert_eq!(remote_head(&s, &bare), old);
 }
+
+#[test]
+fn every_commit_never_trusts_a_commit_checked_only_as_part_of_an_earlier_push() {
+    let (s, bare) = passing_server();
+    // Tip only: a change and its approval, pushed together; the change alone fails.
+    s.file("validity/398.cnf", "default_days = 825\n");
+    s.commit_all("unapproved edit");
+    let middle = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
+    s.vigil(&["approve", "server"]).expect(0);
+    s.commit_all("approve");
+    push(&s).expect(0);
+    // Every commit: a branch from the middle of that push, touching no profile. Its parent is on
+    // the server but was never checked on its own: the commit is checked in full.
+    hook(&bare, "--every-commit");
+    s.git_ok(&["checkout", "-q", "-b", "feature", &middle]);
+    s.file("README", "edited on a branch\n");
+    s.commit_all("edit");
+    let r = s.git(&["push", "origin", "feature"]);
+    assert_full_check(&r, "a branch from an unchecked commit");
+
+    // A branch from the tip of main: its commit is compared with that tip.
+    s.git_ok(&["checkout", "-q", "-b", "other", "origin/main"]);
+    let main = tip(&s);
+    s.file("README", "edited on another branch\n");
+    s.commit_all("edit");
+    let r = s.git(&["push", "origin", "other"]).expect(0);
+    let want = format!(
+        "refs/heads/other {}: no change since {main} touches a profile; nothing to check",
+        tip(&s)
+    );
+    assert!(r.all().contains(&want), "{}", r.all());
+}
