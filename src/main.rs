@@ -3,6 +3,11 @@
 
 mod cli;
 
+/// A run allocates and frees millions of small values (paths, OpenSSL settings, manifest entries);
+/// glibc's allocator spent about a quarter of a check's CPU time on them (see bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }

@@ -6,6 +6,7 @@ use super::lexer::{
     at, clear_comments, eat_alpha_numeric, eat_ws, pieces, trim_end, CopyError, Piece,
 };
 use super::{FileRead, LoadError, Loaded, Location, Options, Problem, ProblemKind, Setting, Step};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,9 @@ struct Machine<'a> {
     env_misses: Vec<String>,
     /// The include path being opened, as written.
     written: Option<PathBuf>,
+    /// The index of the latest read of each path, so that placing an include step is one lookup
+    /// (a folder of thousands of files would otherwise search all reads once per file).
+    last_read: HashMap<PathBuf, usize>,
 }
 
 /// A load error before it gets its location.
@@ -85,6 +89,7 @@ pub fn load(access: &dyn FileAccess, top: &Path, opts: &Options) -> Loaded {
         reads_capped: false,
         env_misses: Vec::new(),
         written: None,
+        last_read: HashMap::new(),
     };
     m.out.db.ensure_section(b"default");
     let top = opts.cwd.join(top);
@@ -257,6 +262,7 @@ impl Machine<'_> {
             }
         };
         let read = self.out.reads.len();
+        self.last_read.insert(real.clone(), read);
         self.out.reads.push(FileRead {
             path: real,
             chain,
@@ -297,12 +303,7 @@ impl Machine<'_> {
     }
 
     fn location_of_step(&self, s: &Step) -> Location {
-        let read = self
-            .out
-            .reads
-            .iter()
-            .rposition(|r| r.path == s.path)
-            .unwrap_or(0);
+        let read = self.last_read.get(&s.path).copied().unwrap_or(0);
         Location {
             read,
             path: s.path.clone(),
