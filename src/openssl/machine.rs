@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// `def_load_bio` reads with `BIO_gets(in, p, 511)`, which is `fgets` with room for 510 bytes.
 const CHUNK: usize = 510;
@@ -67,6 +68,8 @@ struct Machine<'a> {
     /// The index of the latest read of each path, so that placing an include step is one lookup
     /// (a folder of thousands of files would otherwise search all reads once per file).
     last_read: HashMap<PathBuf, usize>,
+    /// The path of each read, shared by the locations of its lines.
+    read_paths: Vec<Arc<Path>>,
 }
 
 /// A load error before it gets its location.
@@ -90,6 +93,7 @@ pub fn load(access: &dyn FileAccess, top: &Path, opts: &Options) -> Loaded {
         env_misses: Vec::new(),
         written: None,
         last_read: HashMap::new(),
+        read_paths: Vec::new(),
     };
     m.out.db.ensure_section(b"default");
     let top = opts.cwd.join(top);
@@ -263,6 +267,7 @@ impl Machine<'_> {
         };
         let read = self.out.reads.len();
         self.last_read.insert(real.clone(), read);
+        self.read_paths.push(Arc::from(real.as_path()));
         self.out.reads.push(FileRead {
             path: real,
             chain,
@@ -306,7 +311,7 @@ impl Machine<'_> {
         let read = self.last_read.get(&s.path).copied().unwrap_or(0);
         Location {
             read,
-            path: s.path.clone(),
+            path: Arc::from(s.path.as_path()),
             line: s.line,
         }
     }
@@ -344,11 +349,10 @@ impl Machine<'_> {
             }
             if buff.is_empty() && start.is_none() {
                 let path = self
-                    .out
-                    .reads
+                    .read_paths
                     .get(read)
-                    .map(|r| r.path.clone())
-                    .unwrap_or_default();
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(Path::new("")));
                 start = Some(Location { read, path, line });
             }
             buff.extend_from_slice(&p[..i]);
@@ -365,7 +369,7 @@ impl Machine<'_> {
             let mut line_bytes = std::mem::take(&mut buff);
             let loc = start.take().unwrap_or_else(|| Location {
                 read,
-                path: PathBuf::new(),
+                path: Arc::from(Path::new("")),
                 line,
             });
             clear_comments(&mut line_bytes);
@@ -605,7 +609,7 @@ impl Machine<'_> {
             .map(|r| r.chain.clone())
             .unwrap_or_default();
         chain.push(Step {
-            path: loc.path.clone(),
+            path: loc.path.to_path_buf(),
             line: loc.line,
         });
         let abs = self.opts.cwd.join(path_from_bytes(path));
