@@ -11,6 +11,7 @@
 # Repositories (kept in OUT_DIR and reused by the next run):
 #   git/main     bench/generate.py: 100,000 files, four profiles reaching 10,000 of them (globs,
 #                folders, two levels of OpenSSL includes), approved and committed
+#   git/main.git a bare clone of git/main: the server of the pre-receive comparison
 #   git/lin-N    the same layout with N components and N/10 unreferenced files (linearity table)
 #   svn/wc       a Subversion working copy of 20,000 files, ten profiles reaching 2,000
 #   aide/        an AIDE configuration and database of the 10,000 components of git/main
@@ -83,6 +84,27 @@ make_git "$main" 100000 10000
   GIT_INDEX_FILE=.git/index-unrelated git add noise/d500/f50000.txt
   git checkout -q -- noise/d500/f50000.txt
 )
+# The pre-receive hook's push: a bare clone of git/main (the server) and one pushed commit that
+# modifies the same unrelated file; the hook reads `OLD NEW REF` on stdin as git feeds it.
+server="$out/git/main.git"
+if [ ! -f "$server/.ready" ]; then
+  rm -rf "$server"
+  git clone -q --bare "$main" "$server"
+  touch "$server/.ready"
+fi
+(
+  cd "$main"
+  old=$(git rev-parse HEAD)
+  new=$(git commit-tree "$(GIT_INDEX_FILE=.git/index-unrelated git write-tree)" -p "$old" -m unrelated)
+  # Under a ref of its own, so the server holds the commit's objects; main stays at the old tip.
+  git push -q -f "$server" "$new:refs/bench/unrelated"
+  printf '%s %s refs/heads/main\n' "$old" "$new" >"$out/pre-receive.in"
+)
+said=$(GIT_DIR="$server" "$vigil" pre-receive <"$out/pre-receive.in" 2>&1) || true
+case "$said" in
+*"nothing to check"*) ;;
+*) echo "bench: vigil pre-receive does not take its fast path on $server: $said" >&2; exit 2 ;;
+esac
 
 # The Subversion working copy (20,000 files, 2,000 components in ten profiles).
 svnroot="$out/svn"
@@ -140,6 +162,11 @@ hf --export-json "$out/gate.json" \
 hf --export-json "$out/hook.json" \
   -n "pre-commit, no profile touched" "env GIT_INDEX_FILE=.git/index-unrelated $vigil check --staged" \
   -n "git status --porcelain" "git status --porcelain"
+# hyperfine 1.15 has no --input: both commands of this comparison run through the shell (whose own
+# start-up hyperfine measures and subtracts), the hook with its input redirected.
+hyperfine --warmup "$warmup" --runs "$runs" --style basic --export-json "$out/pre-receive.json" \
+  -n "pre-receive, no profile touched" "GIT_DIR='$server' '$vigil' pre-receive <'$out/pre-receive.in'" \
+  -n "git status --porcelain" "git status --porcelain"
 hf --export-json "$out/aide.json" \
   -n "vigil check" "$vigil check" \
   -n "vigil gate" "$vigil gate glob folder incdir incfile" \
@@ -187,6 +214,7 @@ print("== ratios against the goals (wall time, mean of the runs; CPU: user + sys
 line("check", "vigil check", "git status --porcelain", 0.5)
 line("gate", "vigil gate", "b3sum, 2 processes", 1.2)
 line("hook", "pre-commit, no profile touched", "git status --porcelain", 0.3)
+line("pre-receive", "pre-receive, no profile touched", "git status --porcelain", 0.3)
 line("svn", "vigil check (svn)", "svn status", 1.0)
 line("aide", "vigil gate", "aide --check", 1.0)
 line("aide", "vigil check", "aide --check", 1.0)

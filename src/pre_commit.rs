@@ -141,7 +141,8 @@ fn check_index(
     // without hashing. First from the staged changes alone (files modified in place, away from every
     // profile), then, in doubt, from what the inventory of the index looks at.
     if r.skip_untouched
-        && (crate::staged::cannot_affect(repo, index, prefix, &config, &source)
+        && (crate::staged::index_changes(repo, index, prefix)
+            .is_some_and(|c| crate::staged::cannot_affect(&c, &config, &source))
             || !snapshot::index_affects(repo, &source, prefix, &config, Some(&root)))
     {
         return Ok(Verdict::Untouched { root });

@@ -8,12 +8,35 @@
 //! pushed together with its mistake) is accepted as a whole. `every_commit` checks each commit the
 //! push adds instead, for teams that want every commit self-consistent (bisectable, auditable one
 //! commit at a time); commits whose workspace folder is identical to one already checked are skipped.
+//!
+//! A commit is not checked in full when it changes nothing a profile can depend on since a commit
+//! this hook already accepted: the ref's old tip (for a tip), or the commit's first parent when it is
+//! the tip of a ref on the server or passed earlier in the push (with `every_commit`; a commit in the
+//! middle of an earlier push may never have been checked on its own). The changes between the
+//! two trees of the workspace folder are judged by the pre-commit hook's rule
+//! ([`crate::staged::cannot_affect`]: files modified in place, away from every component, approval
+//! and trust file), with the configuration and manifests of the pushed commit, never the old one's;
+//! a change of `vigil.toml`, the manifest folder or the allowed signers, and any file added,
+//! deleted, renamed or retyped, is checked in full. So is the tip of a new ref (it has no old tip
+//! to compare with; with `every_commit` its commits are compared with their parents as any), a
+//! root commit, and a commit whose configuration goes below the server policy
+//! (which is then rejected). The pusher is told in one line.
+//!
+//! What this trusts: that the commit compared with passed this hook, as it is installed now (same
+//! workspace, same policy). A ref pushed before the hook was installed, or before the policy (or
+//! the server's allowed-signers file it names) was made stricter, may hold a failing tip that an
+//! unrelated push keeps; and a requirement that took effect since the tip was accepted
+//! (`violation`, `unreviewed`), or an allowed signer whose validity ended since, is not judged
+//! again by a push that does not touch the profile. The verdict follows the bytes of the trees: a
+//! rewritten history that changes who last changed a component (`author-may-not-approve`) without
+//! changing its bytes keeps the accepted verdict too. The nightly check and the release gate never
+//! take this path, and catch all of these.
 
 use crate::config::Mode;
 use crate::snapshot;
 use crate::Error;
 use git2::{Oid, Repository};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
@@ -100,20 +123,97 @@ impl Server {
         } else {
             vec![u.new]
         };
-        let mut seen_trees = HashSet::new();
+        // What the hook has accepted: every ref's tip (checked whichever way the hook ran), and the
+        // commits of this push that pass.
+        let mut passed = if self.every_commit {
+            ref_tips(&self.repo).map_err(git)?
+        } else {
+            HashSet::new()
+        };
+        let mut seen_trees = HashMap::new();
         let mut ok = true;
         for id in commits {
             let commit = self.repo.find_commit(id).map_err(git)?;
             // The check reads only the workspace folder: an identical folder gives an identical
             // verdict.
-            if let Some(t) = self.workspace_tree(&commit)? {
-                if !seen_trees.insert(t) {
-                    continue;
+            let tree = self.workspace_tree(&commit)?;
+            if let Some(&good) = tree.and_then(|t| seen_trees.get(&t)) {
+                if good {
+                    passed.insert(id);
                 }
+                continue;
             }
-            ok &= self.check_commit(u, &commit, say)?;
+            let base = self.accepted_base(u, &commit, &passed);
+            let good = self.check_commit(u, &commit, base.as_ref(), say)?;
+            if good {
+                passed.insert(id);
+            }
+            if let Some(t) = tree {
+                seen_trees.insert(t, good);
+            }
+            ok &= good;
         }
         Ok(ok)
+    }
+
+    /// The commit `commit` may be compared with instead of being checked in full: one this hook
+    /// accepted. For a tip, the ref's old tip; for each commit of `--every-commit`, its first parent
+    /// when that is in `passed` (the tip of a ref on the server, or a commit of this push that
+    /// passed). `None` for a new ref, a root commit, or any other parent (one that failed, or one
+    /// the hook never checked on its own): those are checked in full.
+    fn accepted_base(
+        &self,
+        u: &RefUpdate,
+        commit: &git2::Commit,
+        passed: &HashSet<Oid>,
+    ) -> Option<git2::Commit<'_>> {
+        let base = if self.every_commit {
+            let parent = commit.parent_id(0).ok()?;
+            passed.contains(&parent).then_some(parent)?
+        } else {
+            Some(u.old).filter(|o| !o.is_zero())?
+        };
+        self.repo
+            .find_object(base, None)
+            .ok()?
+            .peel_to_commit()
+            .ok()
+    }
+
+    /// Whether `commit` certainly passes because `base` did: every change between their workspace
+    /// folders is one that [`crate::staged::cannot_affect`] clears, judged with the configuration
+    /// and manifests of `commit`, and that configuration meets the server policy.
+    fn untouched(&self, base: &git2::Commit, commit: &git2::Commit) -> bool {
+        let folder = |c: &git2::Commit| {
+            let id = self.workspace_tree(c).ok()??;
+            self.repo.find_tree(id).ok()
+        };
+        let (Some(old), Some(new)) = (folder(base), folder(commit)) else {
+            return false;
+        };
+        let Some(changes) = crate::staged::tree_changes(&self.repo, &old, &new) else {
+            return false;
+        };
+        if !changes.iter().all(crate::staged::PathChange::in_place) {
+            return false;
+        }
+        let snap = snapshot::Snap::Commit(commit.clone());
+        let label = snapshot::config_label(&self.repo, &snap, &self.prefix);
+        let Ok(Some(mut config)) = snapshot::load_config(&self.repo, &snap, &self.prefix, &label)
+        else {
+            return false;
+        };
+        // What the policy demands of the configuration is judged on every push: one that goes below
+        // it is rejected by the full check, whatever the change.
+        if let Some(p) = &self.policy {
+            if !p.apply(&mut config).is_empty() {
+                return false;
+            }
+        }
+        let Ok(Some(source)) = crate::source::GitTree::new(&self.repo, commit, &self.prefix) else {
+            return false;
+        };
+        crate::staged::cannot_affect(&changes, &config, &source)
     }
 
     fn config_path(&self) -> Vec<u8> {
@@ -156,14 +256,25 @@ impl Server {
         })
     }
 
-    /// The hook-mode check of one commit; `Ok(false)` when it fails.
+    /// The hook-mode check of one commit, or none when it changes nothing a profile can depend on
+    /// since `base`, a commit already accepted; `Ok(false)` when it fails.
     fn check_commit(
         &self,
         u: &RefUpdate,
         commit: &git2::Commit,
+        base: Option<&git2::Commit>,
         say: &mut dyn FnMut(String),
     ) -> Result<bool, Error> {
         let id = commit.id();
+        if let Some(base) = base.filter(|b| self.untouched(b, commit)) {
+            say(format!(
+                "vigil: {} {}: no change since {} touches a profile; nothing to check",
+                u.name,
+                short(id),
+                short(base.id())
+            ));
+            return Ok(true);
+        }
         let (checked, relaxed) = self.run_check(u, commit)?;
         if self.policy_rejects(u, id, checked.is_none(), relaxed, say) {
             return Ok(false);
@@ -329,6 +440,17 @@ fn tell(
 
 fn short(id: Oid) -> String {
     crate::finding::short(&id.to_string()).to_string()
+}
+
+/// The commit each ref on the server points at (refs are not updated until every pre-receive hook
+/// accepts, so these are the tips accepted so far).
+fn ref_tips(repo: &Repository) -> Result<HashSet<Oid>, git2::Error> {
+    Ok(repo
+        .references()?
+        .flatten()
+        .filter_map(|r| r.peel_to_commit().ok())
+        .map(|c| c.id())
+        .collect())
 }
 
 /// The commits reachable from `tip` that no ref on the server reaches yet (refs are not updated until

@@ -6,4 +6,5 @@ mod check;
 mod gate;
 mod inventory;
 mod properties;
+mod staged;
 mod stat_cache;

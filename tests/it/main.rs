@@ -32,6 +32,7 @@ mod openssl_inventory;
 mod package;
 mod policy;
 mod prometheus;
+mod push_fast_path;
 mod requirements;
 mod sample;
 mod sample_gate;
