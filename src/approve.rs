@@ -55,18 +55,6 @@ pub fn default_approver(vcs: &dyn Vcs) -> Option<String> {
     })
 }
 
-/// Approves the named profiles (all when empty).
-pub fn approve(
-    ws: &Workspace,
-    vcs: &dyn Vcs,
-    names: &[String],
-    by: Option<String>,
-    reason: Option<String>,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Outcome, Error> {
-    approve_satisfying(ws, vcs, names, by, reason, &[], progress)
-}
-
 /// Approves the named profiles and records, on every component, that it was reviewed against each
 /// requirement in `satisfies` (`vigil approve --satisfies ID`): the id, the approval's time and the
 /// approver. The manifest is rewritten for such a record even when no byte changed.

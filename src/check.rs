@@ -44,6 +44,17 @@ impl<'a> Context<'a> {
     }
 }
 
+impl crate::workspace::Workspace {
+    /// Checks the named profiles (every profile when `profiles` is empty) in the working tree, as
+    /// `vigil check --no-cache --mode MODE` does, with requirements judged as of today.
+    pub fn check(&self, profiles: &[String], mode: Mode) -> Result<Report, Error> {
+        let vcs = self.vcs()?;
+        let source = crate::source::WorkTree::new(&self.root);
+        let cx = Context::work_tree(self, &source, vcs.as_ref(), mode);
+        run(&cx, profiles, &mut |_| {})
+    }
+}
+
 /// Progress of a long run, for a terminal's status line.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {

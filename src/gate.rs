@@ -79,16 +79,6 @@ impl Gate {
     }
 }
 
-/// Runs the gate over the named profiles (all when empty).
-pub fn gate(
-    ws: &Workspace,
-    vcs: &dyn Vcs,
-    names: &[String],
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Gate, Error> {
-    gate_as_of(ws, vcs, names, crate::requirements::Date::today(), progress)
-}
-
 /// Runs the gate with requirements judged as of `as_of` (`vigil gate --as-of DATE`).
 pub fn gate_as_of(
     ws: &Workspace,

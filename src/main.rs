@@ -1,8 +1,7 @@
-//! The `vigil` command. All the work is in the library; this maps outcomes to exit codes:
-//! 0 nothing at the failing severity, 1 findings, 2 usage, configuration or runtime errors.
-
-mod cli;
+//! The `vigil` command. All the work, and the parsing of the command line, is in the library; this
+//! only hands the exit code back: 0 nothing at the failing severity, 1 findings, 2 usage,
+//! configuration or runtime errors.
 
 fn main() -> std::process::ExitCode {
-    cli::main()
+    vigil::main()
 }
