@@ -340,11 +340,11 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         .iter()
         .filter(|c| c.status == Some(Status::Committed))
         .count();
-    let stale_paths: std::collections::BTreeSet<&str> = report
+    let stale_paths: std::collections::BTreeSet<String> = report
         .findings
         .iter()
         .filter(|f| f.profile == p.name && f.code == Code::Stale)
-        .map(|f| f.path.as_str())
+        .map(|f| f.path.to_string())
         .collect();
     let matching = p
         .components
@@ -352,7 +352,7 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         .filter(|c| {
             c.blake3.is_some()
                 && c.approved == c.blake3
-                && !stale_paths.contains(c.path.to_string().as_str())
+                && !stale_paths.contains(&c.path.to_string())
         })
         .count();
     GateProfile {

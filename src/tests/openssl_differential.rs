@@ -552,7 +552,7 @@ fn inventory_holds_exactly_the_files_openssl_reads() {
         for p in &inv.problems {
             if p.code == Code::OutsideRoot {
                 // A relative include that leads out is shown relative to the workspace.
-                if let Ok(real) = fs::canonicalize(root.join(&p.path)) {
+                if let Ok(real) = fs::canonicalize(root.join(p.path.to_string())) {
                     if real.is_file() {
                         ours.insert(real);
                     }
