@@ -12,7 +12,9 @@
 //! none from its caller, so a stat cache added for hooks and nightly runs can never reach it: a release
 //! decision must not rest on timestamps and sizes that anyone with write access can forge.
 
-use crate::check::{self, Context, ManifestInfo, ProfileResult, Progress, Report};
+use crate::check::{
+    self, CheckedComponent, Context, ManifestInfo, ProfileResult, Progress, Report,
+};
 use crate::config::Mode;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding};
 use crate::samples::{self, SampleOutcome};
@@ -195,8 +197,10 @@ const HIDDEN: &str = "the bytes on disk differ from the last commit, although ve
 fn config_differs(vcs: &dyn Vcs) -> Result<Option<Draft>, Error> {
     let path = crate::path::WsPath::from_normal_bytes(crate::config::CONFIG_FILE.as_bytes());
     let committed = vcs
-        .compare_committed(&path)
-        .map_err(|e| Error::Vcs(e.to_string()))?;
+        .compare_committed(std::slice::from_ref(&path))
+        .map_err(|e| Error::Vcs(e.to_string()))?
+        .pop()
+        .unwrap_or(Committed::Unknown);
     Ok(match committed {
         Committed::Unknown | Committed::Same => None,
         Committed::Differs => Some(Draft::uncommitted(
@@ -228,24 +232,26 @@ pub(crate) fn differs_from_commit(
     vcs: &dyn Vcs,
     report: &mut Report,
 ) -> Result<Vec<(String, Draft)>, Error> {
+    let asked = |c: &&CheckedComponent| c.blake3.is_some() && c.status == Some(Status::Committed);
+    let unique: std::collections::BTreeSet<&crate::path::WsPath> = report
+        .profiles
+        .iter()
+        .flat_map(|p| p.components.iter().filter(asked))
+        .map(|c| &c.path)
+        .collect();
+    let unique: Vec<crate::path::WsPath> = unique.into_iter().cloned().collect();
+    let answers = vcs
+        .compare_committed(&unique)
+        .map_err(|e| Error::Vcs(e.to_string()))?;
+    let known: std::collections::HashMap<crate::path::WsPath, Committed> =
+        unique.into_iter().zip(answers).collect();
     let mut out = Vec::new();
-    let mut known: std::collections::HashMap<crate::path::WsPath, Committed> =
-        std::collections::HashMap::new();
     for p in &mut report.profiles {
         for c in &mut p.components {
-            if c.blake3.is_none() || c.status != Some(Status::Committed) {
+            if !asked(&&*c) {
                 continue;
             }
-            let committed = match known.get(&c.path) {
-                Some(k) => k.clone(),
-                None => {
-                    let k = vcs
-                        .compare_committed(&c.path)
-                        .map_err(|e| Error::Vcs(e.to_string()))?;
-                    known.insert(c.path.clone(), k.clone());
-                    k
-                }
-            };
+            let committed = known[&c.path].clone();
             let why = match committed {
                 Committed::Unknown | Committed::Same => continue,
                 Committed::Differs | Committed::Absent => HIDDEN.to_string(),

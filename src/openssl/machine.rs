@@ -6,9 +6,11 @@ use super::lexer::{
     at, clear_comments, eat_alpha_numeric, eat_ws, pieces, trim_end, CopyError, Piece,
 };
 use super::{FileRead, LoadError, Loaded, Location, Options, Problem, ProblemKind, Setting, Step};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// `def_load_bio` reads with `BIO_gets(in, p, 511)`, which is `fgets` with room for 510 bytes.
 const CHUNK: usize = 510;
@@ -63,6 +65,11 @@ struct Machine<'a> {
     env_misses: Vec<String>,
     /// The include path being opened, as written.
     written: Option<PathBuf>,
+    /// The index of the latest read of each path, so that placing an include step is one lookup
+    /// (a folder of thousands of files would otherwise search all reads once per file).
+    last_read: HashMap<PathBuf, usize>,
+    /// The path of each read, shared by the locations of its lines.
+    read_paths: Vec<Arc<Path>>,
 }
 
 /// A load error before it gets its location.
@@ -85,6 +92,8 @@ pub fn load(access: &dyn FileAccess, top: &Path, opts: &Options) -> Loaded {
         reads_capped: false,
         env_misses: Vec::new(),
         written: None,
+        last_read: HashMap::new(),
+        read_paths: Vec::new(),
     };
     m.out.db.ensure_section(b"default");
     let top = opts.cwd.join(top);
@@ -257,6 +266,8 @@ impl Machine<'_> {
             }
         };
         let read = self.out.reads.len();
+        self.last_read.insert(real.clone(), read);
+        self.read_paths.push(Arc::from(real.as_path()));
         self.out.reads.push(FileRead {
             path: real,
             chain,
@@ -297,15 +308,10 @@ impl Machine<'_> {
     }
 
     fn location_of_step(&self, s: &Step) -> Location {
-        let read = self
-            .out
-            .reads
-            .iter()
-            .rposition(|r| r.path == s.path)
-            .unwrap_or(0);
+        let read = self.last_read.get(&s.path).copied().unwrap_or(0);
         Location {
             read,
-            path: s.path.clone(),
+            path: Arc::from(s.path.as_path()),
             line: s.line,
         }
     }
@@ -343,11 +349,10 @@ impl Machine<'_> {
             }
             if buff.is_empty() && start.is_none() {
                 let path = self
-                    .out
-                    .reads
+                    .read_paths
                     .get(read)
-                    .map(|r| r.path.clone())
-                    .unwrap_or_default();
+                    .cloned()
+                    .unwrap_or_else(|| Arc::from(Path::new("")));
                 start = Some(Location { read, path, line });
             }
             buff.extend_from_slice(&p[..i]);
@@ -364,7 +369,7 @@ impl Machine<'_> {
             let mut line_bytes = std::mem::take(&mut buff);
             let loc = start.take().unwrap_or_else(|| Location {
                 read,
-                path: PathBuf::new(),
+                path: Arc::from(Path::new("")),
                 line,
             });
             clear_comments(&mut line_bytes);
@@ -604,7 +609,7 @@ impl Machine<'_> {
             .map(|r| r.chain.clone())
             .unwrap_or_default();
         chain.push(Step {
-            path: loc.path.clone(),
+            path: loc.path.to_path_buf(),
             line: loc.line,
         });
         let abs = self.opts.cwd.join(path_from_bytes(path));

@@ -123,7 +123,9 @@ pub struct FileRead {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
     pub read: usize,
-    pub path: PathBuf,
+    /// Shared by every line of the read: a configuration of many files holds one location per
+    /// setting, and a path per setting was most of a large load's memory.
+    pub path: std::sync::Arc<std::path::Path>,
     pub line: u32,
 }
 

@@ -262,7 +262,7 @@ fn bom_only_at_the_start_of_the_load() {
     assert_eq!(val(&l, "default", "a").as_deref(), Some("1"));
     assert_eq!(w.names(&l), ["top.cnf", "inc.cnf"]);
     assert_eq!(err(&l), Some(("missing equal sign", 1)));
-    assert_eq!(l.error.as_ref().unwrap().at.path, w.root.join("inc.cnf"));
+    assert_eq!(*l.error.as_ref().unwrap().at.path, *w.root.join("inc.cnf"));
     assert_eq!(l.error.as_ref().unwrap().openssl_line, 3);
     assert!(l.error.as_ref().unwrap().detail.contains("BOM"));
 }

@@ -3,6 +3,7 @@
 use super::{Committed, Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -122,6 +123,27 @@ fn blob_id(path: &Path) -> std::io::Result<git2::Oid> {
         }
     }
     git2::Oid::from_bytes(&h.finalize()).map_err(std::io::Error::other)
+}
+
+/// The tree of `folder` (a repository path; empty for the top) in `root`, or `None` when the commit
+/// has no such folder.
+fn subtree<'r>(
+    repo: &'r Repository,
+    root: &git2::Tree<'r>,
+    folder: &[u8],
+) -> Result<Option<git2::Tree<'r>>, git2::Error> {
+    if folder.is_empty() {
+        return Ok(Some(root.clone()));
+    }
+    let entry = match root.get_path(Path::new(std::ffi::OsStr::from_bytes(folder))) {
+        Ok(e) => e,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if entry.kind() != Some(git2::ObjectType::Tree) {
+        return Ok(None);
+    }
+    Ok(Some(repo.find_tree(entry.id())?))
 }
 
 /// `Name <email>` from git's configuration, as far as it is set.
@@ -297,31 +319,58 @@ impl Vcs for GitWorkTree {
         })
     }
 
-    fn compare_committed(&self, path: &WsPath) -> Result<Committed, VcsError> {
+    /// HEAD's tree is read once and each folder's tree once, however many paths it holds (a folder
+    /// tree larger than libgit2's object cache would otherwise be read and verified again per file);
+    /// the files on disk are then hashed on every core.
+    fn compare_committed(&self, paths: &[WsPath]) -> Result<Vec<Committed>, VcsError> {
         let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) else {
-            return Ok(Committed::Absent);
+            return Ok(vec![Committed::Absent; paths.len()]);
         };
-        let rp = self.repo_path(path);
-        let entry = match head
-            .tree()?
-            .get_path(Path::new(std::ffi::OsStr::from_bytes(&rp)))
-        {
-            Ok(e) => e,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(Committed::Absent),
-            Err(e) => return Err(e.into()),
-        };
-        if entry.kind() != Some(git2::ObjectType::Blob) {
-            return Ok(Committed::Differs);
-        }
         let Some(workdir) = self.repo.workdir() else {
-            return Ok(Committed::Unknown);
+            return Ok(vec![Committed::Unknown; paths.len()]);
         };
-        let disk = workdir.join(std::ffi::OsStr::from_bytes(&rp));
-        Ok(match blob_id(&disk) {
-            Ok(id) if id == entry.id() => Committed::Same,
-            Ok(_) => Committed::Differs,
-            Err(e) => Committed::Unreadable(e.to_string()),
-        })
+        let root = head.tree()?;
+        let mut folders: HashMap<Vec<u8>, Option<git2::Tree<'_>>> = HashMap::new();
+        let mut out = Vec::with_capacity(paths.len());
+        let mut to_hash = Vec::new();
+        for (i, p) in paths.iter().enumerate() {
+            let rp = self.repo_path(p);
+            let (folder, name) = match rp.iter().rposition(|&b| b == b'/') {
+                Some(k) => (rp[..k].to_vec(), &rp[k + 1..]),
+                None => (Vec::new(), &rp[..]),
+            };
+            let tree = match folders.entry(folder) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let t = subtree(&self.repo, &root, e.key())?;
+                    e.insert(t)
+                }
+            };
+            let entry = tree.as_ref().and_then(|t| t.get_name_bytes(name));
+            out.push(match entry {
+                None => Committed::Absent,
+                Some(e) if e.kind() != Some(git2::ObjectType::Blob) => Committed::Differs,
+                Some(e) => {
+                    to_hash.push((i, workdir.join(std::ffi::OsStr::from_bytes(&rp)), e.id()));
+                    Committed::Unknown
+                }
+            });
+        }
+        let compared: Vec<(usize, Committed)> = to_hash
+            .par_iter()
+            .map(|(i, disk, id)| {
+                let c = match blob_id(disk) {
+                    Ok(d) if d == *id => Committed::Same,
+                    Ok(_) => Committed::Differs,
+                    Err(e) => Committed::Unreadable(e.to_string()),
+                };
+                (*i, c)
+            })
+            .collect();
+        for (i, c) in compared {
+            out[i] = c;
+        }
+        Ok(out)
     }
 
     fn last_author(&self, paths: &[WsPath]) -> Result<Option<super::Author>, VcsError> {

@@ -113,9 +113,9 @@ pub trait Vcs {
     /// How the bytes of `path` on disk stand against the bytes of `path` in the revision the working
     /// copy is at, compared in the repository's own object form and read from the repository itself
     /// (never from index flags, local filters or stat data). The release gate and `approve` use it to
-    /// find edits that version control's status does not show.
-    fn compare_committed(&self, _path: &WsPath) -> Result<Committed, VcsError> {
-        Ok(Committed::Unknown)
+    /// find edits that version control's status does not show. One answer per path, in order.
+    fn compare_committed(&self, paths: &[WsPath]) -> Result<Vec<Committed>, VcsError> {
+        Ok(vec![Committed::Unknown; paths.len()])
     }
     /// Who made the last change to any of `paths` (`author-may-not-approve`): in git the committer
     /// of the newest commit, in the checked commit's first-parent history, whose tree changes one of
