@@ -33,6 +33,7 @@
 //! ```
 
 mod approve;
+mod approved_at;
 mod bundle;
 mod check;
 mod cli;
