@@ -32,6 +32,13 @@ fn git_ws(days: u32, extra: &str) -> Sandbox {
             &format!("[ ca_1 ]\ndefault_days = {days}\n"),
         );
     sb.commit_all("profile");
+    approve_reviewed(&sb);
+    sb.commit_all("approve");
+    sb
+}
+
+/// `vigil approve server` recording the SC-62 review.
+fn approve_reviewed(sb: &Sandbox) {
     sb.vigil(&[
         "approve",
         "server",
@@ -41,8 +48,6 @@ fn git_ws(days: u32, extra: &str) -> Sandbox {
         "cabf-tls-br/sc62-review",
     ])
     .expect(0);
-    sb.commit_all("approve");
-    sb
 }
 
 fn codes_as_of(sb: &Sandbox, day: &str) -> Vec<String> {
@@ -285,15 +290,7 @@ fn review_unreviewed_until_approved_with_satisfies_even_when_no_byte_changed() {
     );
     assert!(codes_as_of(&sb, "2023-06-01").is_empty());
     let before = sb.read("approved/server.toml");
-    sb.vigil(&[
-        "approve",
-        "server",
-        "--by",
-        "Ada",
-        "--satisfies",
-        "cabf-tls-br/sc62-review",
-    ])
-    .expect(0);
+    approve_reviewed(&sb);
     let after = sb.read("approved/server.toml");
     assert_ne!(
         before, after,
@@ -588,15 +585,7 @@ fn the_approval_time_comes_from_vigil_approved_at_and_a_bad_one_is_refused() {
         r.stderr
     );
     assert!(!sb.root.join("approved/server.toml").exists());
-    sb.vigil(&[
-        "approve",
-        "server",
-        "--by",
-        "Ada",
-        "--satisfies",
-        "cabf-tls-br/sc62-review",
-    ])
-    .expect(0);
+    approve_reviewed(&sb);
     let m = sb.read("approved/server.toml");
     let at = format!("at = \"{}\"", crate::support::APPROVED_AT);
     assert!(
