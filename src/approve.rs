@@ -3,6 +3,7 @@
 //! What is not under version control cannot be approved: an untracked, ignored, missing, outside-root or
 //! unreadable component refuses the whole approval, whatever severities the configuration sets.
 
+use crate::approved_at::approval_time;
 use crate::check::{self, Context, ProfileResult, Progress};
 use crate::config::Mode;
 use crate::finding::{Code, Draft, Finding, Severity};
@@ -53,18 +54,6 @@ pub fn default_approver(vcs: &dyn Vcs) -> Option<String> {
             .ok()
             .filter(|u| !u.is_empty())
     })
-}
-
-/// Approves the named profiles (all when empty).
-pub fn approve(
-    ws: &Workspace,
-    vcs: &dyn Vcs,
-    names: &[String],
-    by: Option<String>,
-    reason: Option<String>,
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Outcome, Error> {
-    approve_satisfying(ws, vcs, names, by, reason, &[], progress)
 }
 
 /// Approves the named profiles and records, on every component, that it was reviewed against each
@@ -120,28 +109,6 @@ pub fn approve_satisfying(
         out.push(approve_profile(ws, p, &stamp)?);
     }
     Ok(Outcome::Approved(out))
-}
-
-/// The environment variable that sets the time `approve` and `sign` write, as `GIT_COMMITTER_DATE`
-/// does for git: for reproducible examples and for tests that judge an approval `--as-of` a fixed day.
-pub const APPROVED_AT_ENV: &str = "VIGIL_APPROVED_AT";
-
-/// The time to record in an approval or a signature: [`APPROVED_AT_ENV`] when set (an RFC 3339 time),
-/// otherwise now, in whole seconds and UTC. Whoever approves chooses this time either way (the signature
-/// covers it, the clock does not), so honouring the variable gives no one a power they lacked.
-pub(crate) fn approval_time() -> Result<String, Error> {
-    let at = match std::env::var_os(APPROVED_AT_ENV) {
-        None => std::time::SystemTime::now(),
-        Some(v) => {
-            let text = v.to_string_lossy();
-            humantime::parse_rfc3339_weak(&text).map_err(|e| {
-                Error::Usage(format!(
-                    "{APPROVED_AT_ENV}=`{text}` is not a time like 2026-11-29T12:00:00Z: {e}"
-                ))
-            })?
-        }
-    };
-    Ok(humantime::format_rfc3339_seconds(at).to_string())
 }
 
 /// What to do when no approver is known, for the version control in use: only git has a user

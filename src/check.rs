@@ -5,7 +5,7 @@ use crate::config::{Config, Mode, Profile};
 pub use crate::finding::short;
 use crate::finding::{sort_and_dedupe, Code, Draft, Finding, Severity};
 use crate::hash::{self, Digest};
-use crate::inventory::{self, Component, Inventory, Step};
+use crate::inventory::{self, Chain, Component, Inventory};
 use crate::manifest::{EntryKind, Manifest};
 use crate::path::WsPath;
 use crate::requirements::Date;
@@ -44,6 +44,17 @@ impl<'a> Context<'a> {
     }
 }
 
+impl crate::workspace::Workspace {
+    /// Checks the named profiles (every profile when `profiles` is empty) in the working tree, as
+    /// `vigil check --no-cache --mode MODE` does, with requirements judged as of today.
+    pub fn check(&self, profiles: &[String], mode: Mode) -> Result<Report, Error> {
+        let vcs = self.vcs()?;
+        let source = crate::source::WorkTree::new(&self.root);
+        let cx = Context::work_tree(self, &source, vcs.as_ref(), mode);
+        run(&cx, profiles, &mut |_| {})
+    }
+}
+
 /// Progress of a long run, for a terminal's status line.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {
@@ -64,7 +75,7 @@ pub enum Progress {
 #[derive(Debug, Clone)]
 pub struct CheckedComponent {
     pub path: WsPath,
-    pub via: Vec<Step>,
+    pub via: Chain,
     pub kind: Kind,
     pub size: u64,
     /// BLAKE3 hex, when it could be hashed.
@@ -261,7 +272,7 @@ pub fn run_as_of(
     let config_draft = config
         .as_ref()
         .and_then(|p| facts.statuses.get(p).map(|s| (p, s)))
-        .and_then(|(p, s)| component_status(cx.vcs, p, &[], s));
+        .and_then(|(p, s)| component_status(cx.vcs, p, &Chain::default(), s));
     for (profile, inv) in profiles.iter().zip(&inventories) {
         let (result, mut drafts) = judge_profile(cx, &facts, profile, inv)?;
         if let (Some(trust), Some(m)) = (&trust, &result.manifest) {
@@ -505,7 +516,7 @@ fn query_status<'p>(
             .iter()
             .flat_map(|inv| inv.problems.iter())
             .filter(|p| p.code == Code::Missing)
-            .filter_map(|p| WsPath::parse_escaped(&p.path).ok())
+            .filter_map(|p| p.path.as_path().cloned())
             .filter(|p| !p.is_root()),
     );
     asked.extend(also.cloned());
@@ -684,7 +695,7 @@ fn judge_component(
     let blake3 = match facts.hashes.get(path) {
         Some(Ok(h)) => Some(h.to_string()),
         Some(Err(e)) => {
-            drafts.push(Draft::unreadable(path.to_string(), via.clone(), e));
+            drafts.push(Draft::unreadable(path, via.clone(), e));
             None
         }
         None => None,
@@ -696,7 +707,7 @@ fn judge_component(
     if let (Some(m), Some(kind)) = (manifest, kind) {
         match (&approved, &blake3) {
             (None, _) => drafts.push(Draft::not_in_manifest(
-                path.to_string(),
+                path,
                 via.clone(),
                 &m.path.to_string(),
             )),
@@ -706,22 +717,11 @@ fn judge_component(
                     .repository_form(path)
                     .map(|f| f.note())
                     .or_else(|| transform.as_ref().map(|t| t.note()));
-                drafts.push(Draft::stale_content(
-                    path.to_string(),
-                    via.clone(),
-                    want,
-                    got,
-                    note,
-                ));
+                drafts.push(Draft::stale_content(path, via.clone(), want, got, note));
             }
-            (Some((_, want_kind)), Some(_)) if kind != *want_kind => {
-                drafts.push(Draft::stale_kind(
-                    path.to_string(),
-                    via.clone(),
-                    want_kind.as_str(),
-                    kind.as_str(),
-                ))
-            }
+            (Some((_, want_kind)), Some(_)) if kind != *want_kind => drafts.push(
+                Draft::stale_kind(path, via.clone(), want_kind.as_str(), kind.as_str()),
+            ),
             _ => {}
         }
     }
@@ -742,7 +742,7 @@ fn judge_component(
 /// missing, and says why.
 fn judge_problems(cx: &Context, facts: &Facts, inv: &Inventory, drafts: &mut Vec<Draft>) {
     for p in &inv.problems {
-        let path = WsPath::parse_escaped(&p.path).ok();
+        let path = p.path.as_path().cloned();
         let mut p = p.clone();
         if let Some(why) = path
             .as_ref()
@@ -763,8 +763,8 @@ fn judge_problems(cx: &Context, facts: &Facts, inv: &Inventory, drafts: &mut Vec
 }
 
 /// The finding a component's version-control status calls for, if any.
-fn component_status(vcs: &dyn Vcs, wpath: &WsPath, via: &[Step], status: &Status) -> Option<Draft> {
-    let (path, via) = (wpath.to_string(), via.to_vec());
+fn component_status(vcs: &dyn Vcs, wpath: &WsPath, via: &Chain, status: &Status) -> Option<Draft> {
+    let (path, via) = (wpath, via.clone());
     match status {
         Status::Untracked(hint) => Some(Draft::untracked(path, via, hint.as_deref())),
         Status::Ignored => Some(Draft::ignored(path, via, vcs.ignore_rule(wpath).as_deref())),
@@ -787,15 +787,13 @@ pub fn manifest_status(manifest: &str, status: &Status) -> Option<Draft> {
 /// Manifest entries the profile no longer reaches (and that are not reported as problems already).
 fn orphans(m: &ManifestInfo, inv: &Inventory) -> Vec<Draft> {
     let present: BTreeSet<&WsPath> = inv.components.iter().map(|c| &c.path).collect();
-    let problem_paths: BTreeSet<&str> = inv.problems.iter().map(|p| p.path.as_str()).collect();
+    let problem_paths: BTreeSet<String> = inv.problems.iter().map(|p| p.path.to_string()).collect();
     let manifest = m.path.to_string();
     m.manifest
         .components
         .iter()
-        .filter(|e| {
-            !present.contains(&e.path) && !problem_paths.contains(e.path.to_string().as_str())
-        })
-        .map(|e| Draft::orphaned(e.path.to_string(), &manifest))
+        .filter(|e| !present.contains(&e.path) && !problem_paths.contains(&e.path.to_string()))
+        .map(|e| Draft::orphaned(&e.path, &manifest))
         .collect()
 }
 

@@ -309,6 +309,10 @@ impl fmt::Display for Severity {
     }
 }
 
+/// The chain of references by which a profile reached a component, outermost first. Shared: every
+/// finding about a component, and the checked component itself, hold the one chain the inventory made.
+pub type Chain = std::sync::Arc<[Step]>;
+
 /// One link of the chain by which a profile reached a component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -339,6 +343,131 @@ pub fn chain_text(via: &[Step]) -> String {
         .join(" → ")
 }
 
+/// What a finding is about: a path of the workspace, or text that names no such path (a declared
+/// pattern that matched nothing, a reference that leads outside the workspace, a file on a deployed
+/// host). Every report shows it as text, a workspace path in its escaped form, and compares and sorts
+/// it as that text.
+#[derive(Debug, Clone)]
+pub enum Subject {
+    Path(WsPath),
+    Text(String),
+}
+
+impl Subject {
+    /// What a declaration or a setting names, as `written`: the workspace path `path` when the text
+    /// is exactly that path's escaped form (so that version control can be asked about it), else the
+    /// text as written.
+    pub fn written(written: &str, path: Option<&WsPath>) -> Subject {
+        match path {
+            Some(p) if !p.is_root() && p.escaped() == written => Subject::Path(p.clone()),
+            _ => Subject::Text(written.to_string()),
+        }
+    }
+
+    /// The workspace path, when the subject is one.
+    pub fn as_path(&self) -> Option<&WsPath> {
+        match self {
+            Subject::Path(p) => Some(p),
+            Subject::Text(_) => None,
+        }
+    }
+
+    /// The subject as reports show it.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Subject::Path(p) => std::borrow::Cow::Owned(p.to_string()),
+            Subject::Text(t) => std::borrow::Cow::Borrowed(t),
+        }
+    }
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Path(p) => p.fmt(f),
+            Subject::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl PartialEq for Subject {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            // Escaping is one-to-one: equal paths are equal texts, and the reverse.
+            (Subject::Path(a), Subject::Path(b)) => a == b,
+            _ => self.text() == other.text(),
+        }
+    }
+}
+
+impl Eq for Subject {}
+
+impl PartialOrd for Subject {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Subject {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.text().cmp(&other.text())
+    }
+}
+
+impl Serialize for Subject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl PartialEq<String> for Subject {
+    fn eq(&self, other: &String) -> bool {
+        self.text() == other.as_str()
+    }
+}
+
+impl PartialEq<str> for Subject {
+    fn eq(&self, other: &str) -> bool {
+        self.text() == other
+    }
+}
+
+impl PartialEq<&str> for Subject {
+    fn eq(&self, other: &&str) -> bool {
+        self.text() == *other
+    }
+}
+
+impl From<WsPath> for Subject {
+    fn from(p: WsPath) -> Self {
+        Subject::Path(p)
+    }
+}
+
+impl From<&WsPath> for Subject {
+    fn from(p: &WsPath) -> Self {
+        Subject::Path(p.clone())
+    }
+}
+
+impl From<String> for Subject {
+    fn from(t: String) -> Self {
+        Subject::Text(t)
+    }
+}
+
+impl From<&String> for Subject {
+    fn from(t: &String) -> Self {
+        Subject::Text(t.clone())
+    }
+}
+
+impl From<&str> for Subject {
+    fn from(t: &str) -> Self {
+        Subject::Text(t.to_string())
+    }
+}
+
 /// One problem found in a profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -346,10 +475,10 @@ pub struct Finding {
     pub severity: Severity,
     pub profile: String,
     /// The component (or, for a declared pattern that matched nothing, the pattern).
-    pub path: String,
+    pub path: Subject,
     pub message: String,
     /// How the profile reached the component, outermost first.
-    pub via: Vec<Step>,
+    pub via: Chain,
     /// The line of `path` the finding is about, when it is about one line (a requirement's value).
     pub line: Option<u32>,
     /// For a `lint` finding: the linter's own code and severity.
@@ -361,7 +490,7 @@ impl Finding {
     pub fn location(&self) -> String {
         match self.line {
             Some(l) => format!("{}:{l}", self.path),
-            None => self.path.clone(),
+            None => self.path.to_string(),
         }
     }
 }
@@ -387,7 +516,8 @@ pub struct LintRef {
 
 /// Sorts findings by profile, path and code and drops exact repeats: the order every report shows.
 pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| (&a.profile, &a.path, a.code).cmp(&(&b.profile, &b.path, b.code)));
+    // Sorted by the subject's text, computed once per finding.
+    findings.sort_by_cached_key(|f| (f.profile.clone(), f.path.to_string(), f.code));
     findings.dedup();
 }
 
@@ -398,8 +528,8 @@ pub fn sort_and_dedupe(findings: &mut Vec<Finding>) {
 pub struct Draft {
     pub code: Code,
     /// The path (or the declared pattern) concerned.
-    pub path: String,
-    pub via: Vec<Step>,
+    pub path: Subject,
+    pub via: Chain,
     pub message: String,
     /// For a `lint` finding: the linter's own code and severity.
     pub lint: Option<LintRef>,
@@ -410,14 +540,14 @@ pub struct Draft {
 impl Draft {
     pub fn new(
         code: Code,
-        path: impl Into<String>,
-        via: Vec<Step>,
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
         message: impl Into<String>,
     ) -> Self {
         Draft {
             code,
             path: path.into(),
-            via,
+            via: via.into(),
             message: message.into(),
             lint: None,
             line: None,
@@ -444,23 +574,23 @@ impl Draft {
     }
 
     /// One result of a certificate linter on the profile's sample certificate, issued from `path`.
-    pub fn lint(path: impl Into<String>, lint: LintRef, message: &str) -> Self {
+    pub fn lint(path: impl Into<Subject>, lint: LintRef, message: &str) -> Self {
         let text = format!(
             "the sample certificate: {} {} {}: {message}",
             lint.linter, lint.severity, lint.code
         );
-        let mut d = Draft::new(Code::Lint, path, Vec::new(), text);
+        let mut d = Draft::new(Code::Lint, path, Chain::default(), text);
         d.lint = Some(lint);
         d
     }
 
     /// The profile's declared sample could not be issued or linted; `why` says what happened.
-    pub fn sample_failed(path: impl Into<String>, why: &str) -> Self {
-        Draft::new(Code::SampleFailed, path, Vec::new(), why)
+    pub fn sample_failed(path: impl Into<Subject>, why: &str) -> Self {
+        Draft::new(Code::SampleFailed, path, Chain::default(), why)
     }
 
     /// A component on disk that version control does not know; `hint` says why, when it can.
-    pub fn untracked(path: impl Into<String>, via: Vec<Step>, hint: Option<&str>) -> Self {
+    pub fn untracked(path: impl Into<Subject>, via: impl Into<Chain>, hint: Option<&str>) -> Self {
         let message = match hint {
             Some(h) => format!("not under version control: {h}"),
             None => "on disk, but not under version control".into(),
@@ -470,7 +600,7 @@ impl Draft {
 
     /// A component matched by an ignore rule; `rule` names it as `git check-ignore -v` does
     /// (`source:line:pattern`), when version control can tell.
-    pub fn ignored(path: impl Into<String>, via: Vec<Step>, rule: Option<&str>) -> Self {
+    pub fn ignored(path: impl Into<Subject>, via: impl Into<Chain>, rule: Option<&str>) -> Self {
         let message = match rule {
             Some(r) => format!("on disk, but ignored by {r}, so it is not under version control"),
             None => {
@@ -481,7 +611,12 @@ impl Draft {
     }
 
     /// A line OpenSSL refuses: `reason` is OpenSSL's own text (`missing equal sign`), `at` the file:line.
-    pub fn openssl_error(path: impl Into<String>, via: Vec<Step>, at: &str, reason: &str) -> Self {
+    pub fn openssl_error(
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
+        at: &str,
+        reason: &str,
+    ) -> Self {
         Draft::new(
             Code::OpensslError,
             path,
@@ -492,8 +627,8 @@ impl Draft {
 
     /// A component a structured extractor (`json`, `kv`, `xml`) cannot parse, at `line`.
     pub fn malformed(
-        path: impl Into<String>,
-        via: Vec<Step>,
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
         format: &str,
         line: u32,
         reason: &str,
@@ -509,17 +644,17 @@ impl Draft {
     }
 
     /// A path or value that depends on an environment variable the profile does not declare.
-    pub fn undeclared_env(path: impl Into<String>, via: Vec<Step>, what: &str) -> Self {
+    pub fn undeclared_env(path: impl Into<Subject>, via: impl Into<Chain>, what: &str) -> Self {
         Draft::new(Code::UndeclaredEnv, path, via, what)
     }
 
     /// A tracked component that differs from the last commit; `how` is version control's account.
-    pub fn uncommitted(path: impl Into<String>, via: Vec<Step>, how: &str) -> Self {
+    pub fn uncommitted(path: impl Into<Subject>, via: impl Into<Chain>, how: &str) -> Self {
         Draft::new(Code::Uncommitted, path, via, how)
     }
 
     /// A component that could not be read for hashing.
-    pub fn unreadable(path: impl Into<String>, via: Vec<Step>, why: &str) -> Self {
+    pub fn unreadable(path: impl Into<Subject>, via: impl Into<Chain>, why: &str) -> Self {
         Draft::new(
             Code::Unreadable,
             path,
@@ -529,17 +664,21 @@ impl Draft {
     }
 
     /// A profile with no approved manifest at `manifest`.
-    pub fn no_manifest(manifest: impl Into<String>) -> Self {
+    pub fn no_manifest(manifest: impl Into<Subject>) -> Self {
         Draft::new(
             Code::Unapproved,
             manifest,
-            Vec::new(),
+            Chain::default(),
             "the profile has no approved manifest",
         )
     }
 
     /// A component missing from the approved manifest at `manifest`.
-    pub fn not_in_manifest(path: impl Into<String>, via: Vec<Step>, manifest: &str) -> Self {
+    pub fn not_in_manifest(
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
+        manifest: &str,
+    ) -> Self {
         Draft::new(
             Code::Unapproved,
             path,
@@ -549,19 +688,19 @@ impl Draft {
     }
 
     /// A manifest entry the profile no longer references.
-    pub fn orphaned(path: impl Into<String>, manifest: &str) -> Self {
+    pub fn orphaned(path: impl Into<Subject>, manifest: &str) -> Self {
         Draft::new(
             Code::Orphaned,
             path,
-            Vec::new(),
+            Chain::default(),
             format!("in the approved manifest {manifest}, but no longer referenced by the profile"),
         )
     }
 
     /// On a deployed host: a component whose bytes differ from the approved ones in the bundle.
     pub fn deployed_differs(
-        path: impl Into<String>,
-        via: Vec<Step>,
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
         approved: &str,
         deployed: &str,
     ) -> Self {
@@ -578,7 +717,11 @@ impl Draft {
     }
 
     /// On a deployed host: a file the host's configuration reaches that the approval does not know.
-    pub fn deployed_extra(path: impl Into<String>, via: Vec<Step>, repo_path: &str) -> Self {
+    pub fn deployed_extra(
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
+        repo_path: &str,
+    ) -> Self {
         Draft::new(
             Code::Unapproved,
             path,
@@ -590,36 +733,36 @@ impl Draft {
     }
 
     /// On a deployed host: an approved component that is not there.
-    pub fn deployed_missing(path: impl Into<String>, repo_path: &str) -> Self {
+    pub fn deployed_missing(path: impl Into<Subject>, repo_path: &str) -> Self {
         Draft::new(
             Code::Missing,
             path,
-            Vec::new(),
+            Chain::default(),
             format!("approved as {repo_path}, but absent on the host"),
         )
     }
 
     /// On a deployed host: an approved component that is there but that no configuration reaches.
-    pub fn deployed_unreached(path: impl Into<String>, repo_path: &str) -> Self {
+    pub fn deployed_unreached(path: impl Into<Subject>, repo_path: &str) -> Self {
         Draft::new(
             Code::Orphaned,
             path,
-            Vec::new(),
+            Chain::default(),
             format!("approved as {repo_path} and present, but the host's configuration no longer reaches it"),
         )
     }
 
     /// On a deployed host: permission bits, owner or group other than the profile asks for.
-    pub fn wrong_permissions(path: impl Into<String>, via: Vec<Step>, what: &str) -> Self {
+    pub fn wrong_permissions(path: impl Into<Subject>, via: impl Into<Chain>, what: &str) -> Self {
         Draft::new(Code::WrongPermissions, path, via, what)
     }
 
     /// A manifest for `profile`, which vigil.toml does not declare.
-    pub fn orphaned_manifest(manifest: impl Into<String>, profile: &str) -> Self {
+    pub fn orphaned_manifest(manifest: impl Into<Subject>, profile: &str) -> Self {
         Draft::new(
             Code::OrphanedManifest,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!(
                 "an approved manifest for profile `{profile}`, which vigil.toml does not declare: \
                  removing an approved profile switches its control off"
@@ -629,8 +772,8 @@ impl Draft {
 
     /// A component whose content changed since approval; `note` explains a content transformation.
     pub fn stale_content(
-        path: impl Into<String>,
-        via: Vec<Step>,
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
         approved: &str,
         now: &str,
         note: Option<String>,
@@ -649,7 +792,12 @@ impl Draft {
     }
 
     /// A component whose kind (file, executable, symlink) changed since approval.
-    pub fn stale_kind(path: impl Into<String>, via: Vec<Step>, approved: &str, now: &str) -> Self {
+    pub fn stale_kind(
+        path: impl Into<Subject>,
+        via: impl Into<Chain>,
+        approved: &str,
+        now: &str,
+    ) -> Self {
         Draft::new(
             Code::Stale,
             path,
@@ -659,41 +807,41 @@ impl Draft {
     }
 
     /// The approved manifest file itself is not under version control.
-    pub fn manifest_untracked(manifest: impl Into<String>) -> Self {
+    pub fn manifest_untracked(manifest: impl Into<Subject>) -> Self {
         Draft::new(
             Code::Untracked,
             manifest,
-            Vec::new(),
+            Chain::default(),
             "the approved manifest itself is not under version control: commit it",
         )
     }
 
     /// The approved manifest file itself is matched by an ignore rule.
-    pub fn manifest_ignored(manifest: impl Into<String>) -> Self {
+    pub fn manifest_ignored(manifest: impl Into<Subject>) -> Self {
         Draft::new(
             Code::Ignored,
             manifest,
-            Vec::new(),
+            Chain::default(),
             "the approved manifest itself is matched by an ignore rule, so it is not under version control",
         )
     }
 
     /// The approved manifest file itself differs from the last commit; `how` is version control's account.
-    pub fn manifest_uncommitted(manifest: impl Into<String>, how: &str) -> Self {
+    pub fn manifest_uncommitted(manifest: impl Into<Subject>, how: &str) -> Self {
         Draft::new(
             Code::Uncommitted,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!("the approved manifest itself is {how}: commit it"),
         )
     }
 
     /// The manifest records an approval made on a revision outside the checked history.
-    pub fn foreign_approval(manifest: impl Into<String>, vcs: &str, id: &str, why: &str) -> Self {
+    pub fn foreign_approval(manifest: impl Into<Subject>, vcs: &str, id: &str, why: &str) -> Self {
         Draft::new(
             Code::ForeignApproval,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!(
                 "the approval was made on {vcs} revision {id}, outside the checked history: {why}"
             ),
@@ -701,11 +849,11 @@ impl Draft {
     }
 
     /// An approval without any signature, where `need` approvers must sign.
-    pub fn unsigned(manifest: impl Into<String>, need: usize) -> Self {
+    pub fn unsigned(manifest: impl Into<Subject>, need: usize) -> Self {
         Draft::new(
             Code::Unsigned,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!(
                 "the approval is not signed; {need} distinct approver{} must sign it",
                 if need == 1 { "" } else { "s" }
@@ -716,7 +864,7 @@ impl Draft {
     /// A finding about signature number `n` (1-based) of an approval, claimed by `principal`.
     fn signature(
         code: Code,
-        manifest: impl Into<String>,
+        manifest: impl Into<Subject>,
         n: usize,
         principal: &str,
         verdict: &str,
@@ -725,14 +873,14 @@ impl Draft {
         Draft::new(
             code,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!("signature {n} (by `{principal}`) {verdict}: {why}"),
         )
     }
 
     /// Signature number `n` (1-based) of an approval, claimed by `principal`, is not a valid signature.
     pub fn bad_signature(
-        manifest: impl Into<String>,
+        manifest: impl Into<Subject>,
         n: usize,
         principal: &str,
         why: &str,
@@ -743,7 +891,7 @@ impl Draft {
     /// Signature number `n` (1-based) of an approval, claimed by `principal`, is by a key that may
     /// not approve.
     pub fn untrusted_signer(
-        manifest: impl Into<String>,
+        manifest: impl Into<Subject>,
         n: usize,
         principal: &str,
         why: &str,
@@ -761,7 +909,7 @@ impl Draft {
     /// Fewer distinct trusted approvers than required; `approvers` are those that counted, `note`
     /// says what did not count again.
     pub fn insufficient_approvals(
-        manifest: impl Into<String>,
+        manifest: impl Into<Subject>,
         approvers: &[String],
         need: usize,
         note: &str,
@@ -774,7 +922,7 @@ impl Draft {
         Draft::new(
             Code::InsufficientApprovals,
             manifest,
-            Vec::new(),
+            Chain::default(),
             format!(
                 "{} of {need} required distinct approvers signed ({who}){note}",
                 approvers.len()
@@ -788,9 +936,9 @@ impl Draft {
     /// those ahead of its date (`upcoming`), at `path`:`line` when the value was set on a line.
     pub fn requirement(
         code: Code,
-        path: impl Into<String>,
+        path: impl Into<Subject>,
         line: Option<u32>,
-        via: Vec<Step>,
+        via: impl Into<Chain>,
         message: impl Into<String>,
     ) -> Self {
         let mut d = Draft::new(code, path, via, message);

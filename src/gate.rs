@@ -81,16 +81,6 @@ impl Gate {
     }
 }
 
-/// Runs the gate over the named profiles (all when empty).
-pub fn gate(
-    ws: &Workspace,
-    vcs: &dyn Vcs,
-    names: &[String],
-    progress: &mut dyn FnMut(Progress),
-) -> Result<Gate, Error> {
-    gate_as_of(ws, vcs, names, crate::requirements::Date::today(), progress)
-}
-
 /// Runs the gate with requirements judged as of `as_of` (`vigil gate --as-of DATE`).
 pub fn gate_as_of(
     ws: &Workspace,
@@ -356,11 +346,11 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         .iter()
         .filter(|c| c.status == Some(Status::Committed))
         .count();
-    let stale_paths: std::collections::BTreeSet<&str> = report
+    let stale_paths: std::collections::BTreeSet<String> = report
         .findings
         .iter()
         .filter(|f| f.profile == p.name && f.code == Code::Stale)
-        .map(|f| f.path.as_str())
+        .map(|f| f.path.to_string())
         .collect();
     let matching = p
         .components
@@ -368,7 +358,7 @@ fn gate_profile(report: &Report, p: &ProfileResult, approval: Approval) -> GateP
         .filter(|c| {
             c.blake3.is_some()
                 && c.approved == c.blake3
-                && !stale_paths.contains(c.path.to_string().as_str())
+                && !stale_paths.contains(&c.path.to_string())
         })
         .count();
     GateProfile {

@@ -91,11 +91,6 @@ pub fn digest_bytes(bytes: &[u8]) -> Digest {
     blake3::hash(bytes).into()
 }
 
-/// Hashes everything a reader yields, as hex (for the edges that write hex).
-pub fn hash_reader(reader: impl Read) -> io::Result<String> {
-    digest_reader(reader).map(|d| d.to_string())
-}
-
 /// Hashes bytes already in memory, as hex.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     digest_bytes(bytes).to_string()
@@ -108,7 +103,10 @@ mod tests {
     #[test]
     fn streaming_matches_one_shot() {
         let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
-        assert_eq!(hash_reader(&data[..]).unwrap(), hash_bytes(&data));
+        assert_eq!(
+            digest_reader(&data[..]).unwrap().to_string(),
+            hash_bytes(&data)
+        );
         // The BLAKE3 of the empty input, from the reference implementation.
         assert_eq!(
             hash_bytes(b""),

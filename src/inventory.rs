@@ -29,13 +29,14 @@ pub const MAX_SCAN_BYTES: u64 = openssl_load::MAX_LOAD_BYTES;
 /// Symlinks followed while resolving one path before it counts as a loop.
 const MAX_SYMLINK_HOPS: u32 = 40;
 
-pub use crate::finding::{chain_text, Step};
+use crate::finding::Subject;
+pub use crate::finding::{chain_text, Chain, Step};
 
 /// A file a profile needs.
 #[derive(Debug, Clone)]
 pub struct Component {
     pub path: WsPath,
-    pub via: Vec<Step>,
+    pub via: Chain,
     pub meta: Meta,
     /// BLAKE3 of the whole content, when the inventory read all of it to look for references in this
     /// run, so the check need not read it a second time.
@@ -179,7 +180,7 @@ fn has_glob_meta(s: &str) -> bool {
 }
 
 impl Walker<'_> {
-    fn problem(&mut self, code: Code, path: String, via: Vec<Step>, message: String) {
+    fn problem(&mut self, code: Code, path: impl Into<Subject>, via: Vec<Step>, message: String) {
         self.problems.push(Draft::new(code, path, via, message));
     }
 
@@ -216,7 +217,7 @@ impl Walker<'_> {
                     match read {
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => self.problem(
                             Code::Missing,
-                            file.clone(),
+                            Subject::written(&file, Some(&ws)),
                             via.clone(),
                             format!("the `env-file` is not in the {}", self.source.label()),
                         ),
@@ -272,7 +273,7 @@ impl Walker<'_> {
                 "the `oid_file` is outside the workspace".into(),
             ),
             Resolved::Unreadable { path, reason } => {
-                self.problem(Code::Unreadable, load.ws_text(&path), via, reason)
+                self.problem(Code::Unreadable, load.subject(&path), via, reason)
             }
         }
     }
@@ -400,7 +401,7 @@ impl Walker<'_> {
                 if self.queue.len() == before {
                     self.problem(
                         Code::Missing,
-                        pattern.to_string(),
+                        Subject::written(pattern, Some(&norm)),
                         via,
                         "the declared folder holds no files".into(),
                     );
@@ -408,7 +409,7 @@ impl Walker<'_> {
             }
             Lookup::Missing => self.problem(
                 Code::Missing,
-                pattern.to_string(),
+                Subject::written(pattern, Some(&norm)),
                 via,
                 format!("declared, but not found in the {}", self.source.label()),
             ),
@@ -423,7 +424,7 @@ impl Walker<'_> {
             Err(e) => {
                 self.problem(
                     Code::Missing,
-                    pattern.into(),
+                    pattern.to_string(),
                     via,
                     format!("invalid glob: {e}"),
                 );
@@ -583,11 +584,11 @@ impl Walker<'_> {
                     }
                     _ => format!("declared, but not found in the {}", self.source.label()),
                 };
-                self.problem(Code::Missing, p.path.to_string(), p.via, msg);
+                self.problem(Code::Missing, p.path.clone(), p.via, msg);
             }
             Lookup::Unreadable(why) => {
                 self.seen.insert(p.path.clone(), ());
-                self.problem(Code::Unreadable, p.path.to_string(), p.via, why);
+                self.problem(Code::Unreadable, p.path.clone(), p.via, why);
             }
             Lookup::ThroughSymlink { link, target } => {
                 if self.symlink_loop(&p.path) {
@@ -722,7 +723,7 @@ impl Walker<'_> {
     fn add_component(&mut self, p: &Pending, meta: Meta) {
         self.components.push(Component {
             path: p.path.clone(),
-            via: p.via.clone(),
+            via: p.via.as_slice().into(),
             meta,
             blake3: None,
         });

@@ -5,56 +5,96 @@
 //! against the profile's last approved manifest, and reports what is untracked, uncommitted, stale,
 //! missing or unapproved, with the chain of references that led to it.
 //!
-//! The pipeline, one module per stage:
-//! [`config`] → [`inventory`] (over a [`source`], with [`discover`]) → [`vcs`] → [`hash`] →
-//! [`check`] (against the [`manifest`]) → [`report`]. Only the binary prints or exits.
+//! The pipeline, one private module per stage: `config` → `inventory` (over a `source`, with
+//! `discover`) → `vcs` → `hash` → `check` (against the `manifest`) → `report`. Only the command
+//! ([`main`]) prints or exits.
+//!
+//! # The library's surface
+//!
+//! What a program needs to run the check the way `vigil check` does and read its result, and no
+//! more: open a [`Workspace`], [`Workspace::check`] it, and read the [`Report`]'s [`Finding`]s (each
+//! with its [`Code`], [`Severity`] and the [`Step`]s that reached it) or [`render`] it in one of the
+//! report [`Format`]s. [`schemas`] gives the JSON Schemas of the files and reports vigil reads and
+//! writes. For an auditor who checks a signed approval with OpenSSH alone: a [`Manifest`] parsed from
+//! its file, its [`canonical_message`] (the signed bytes), its [`SignatureEntry`]s and the
+//! [`SIGNATURE_NAMESPACE`] to give `ssh-keygen -Y verify -n`. Every other module is private to the
+//! crate, so the compiler sees who uses what.
+//!
+//! ```no_run
+//! let cwd = std::env::current_dir().unwrap();
+//! let ws = vigil::Workspace::load(None, &cwd)?;
+//! let report = ws.check(&[], vigil::Mode::Nightly)?;
+//! for f in &report.findings {
+//!     println!("{} {} {}: {}", f.severity, f.code, f.profile, f.location());
+//! }
+//! std::io::Write::write_all(&mut std::io::stdout(), &vigil::render(&report, vigil::Format::Json, false))
+//!     .unwrap();
+//! # Ok::<(), vigil::Error>(())
+//! ```
 
-pub mod approve;
-pub mod bundle;
-pub mod check;
-pub mod config;
+mod approve;
+mod approved_at;
+mod bundle;
+mod check;
+mod cli;
+mod config;
 mod diagnostic;
-pub mod diff;
+mod diff;
 mod discover;
-pub mod explain;
-pub mod extract;
-pub mod finding;
-pub mod gate;
-pub mod git_format;
-pub mod hash;
-pub mod history;
-pub mod history_svn;
-pub mod hook;
-pub mod hook_admin;
-pub mod inventory;
-pub mod manifest;
-pub mod openssl;
+mod explain;
+mod extract;
+mod finding;
+mod gate;
+mod git_format;
+mod hash;
+mod history;
+mod history_svn;
+mod hook;
+mod hook_admin;
+mod inventory;
+mod manifest;
+mod openssl;
 mod openssl_ca;
 mod openssl_load;
-pub mod output;
-pub mod path;
-pub mod policy;
-pub mod pre_commit;
-pub mod pre_receive;
+mod output;
+mod path;
+mod policy;
+mod pre_commit;
+mod pre_receive;
 mod regular;
-pub mod report;
+mod report;
 mod requirement_check;
-pub mod requirements;
-pub mod sample;
-pub mod samples;
-pub mod schema;
-pub mod sign;
-pub mod signature;
-pub mod snapshot;
-pub mod source;
-pub mod staged;
-pub mod stat_cache;
-pub mod survey;
-pub mod svn_hook;
+mod requirements;
+mod sample;
+mod samples;
+mod schema;
+mod sign;
+mod signature;
+mod snapshot;
+mod source;
+mod staged;
+mod stat_cache;
+mod survey;
+mod svn_hook;
 mod svn_tool;
-pub mod vcs;
-pub mod verify;
-pub mod workspace;
+mod vcs;
+mod verify;
+mod workspace;
+
+pub use check::Report;
+pub use finding::{Code, Finding, Mode, Severity, Step};
+pub use manifest::Manifest;
+pub use report::{render, Format};
+pub use schema::all as schemas;
+pub use signature::{canonical_message, SignatureEntry, NAMESPACE as SIGNATURE_NAMESPACE};
+pub use workspace::Workspace;
+
+/// The `vigil` command: parses the process's arguments, runs the subcommand, prints its output and
+/// returns its exit code (0 nothing at the failing severity, 1 findings, 2 usage, configuration or
+/// runtime errors). `src/main.rs` is this one call.
+pub fn main() -> std::process::ExitCode {
+    cli::main()
+}
 
 #[cfg(test)]
 mod testing;

@@ -58,7 +58,8 @@ pub struct CaFile {
     /// The value OpenSSL uses, after variable expansion.
     pub value: String,
     /// The workspace path it names, when it is inside the workspace.
-    pub path: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub path: Option<WsPath>,
     pub presence: Presence,
     /// Where the value was set, and how the profile reached that line.
     pub via: Vec<Step>,
@@ -112,7 +113,7 @@ pub fn ca_files(
             key: key.to_string(),
             role,
             value,
-            path: path.as_ref().map(WsPath::to_string),
+            path: path.clone(),
             presence,
             via: {
                 let mut via = load.via_of_line(&s.at);
@@ -159,7 +160,10 @@ pub fn drafts(files: &[CaFile]) -> Vec<Draft> {
             };
             Draft::new(
                 crate::finding::Code::Missing,
-                f.path.clone().unwrap_or_else(|| f.value.clone()),
+                match &f.path {
+                    Some(p) => crate::finding::Subject::Path(p.clone()),
+                    None => crate::finding::Subject::Text(f.value.clone()),
+                },
                 f.via.clone(),
                 format!(
                     "the CA's `{}` (section `{}`{at}) is not in the working tree; vigil checks that it exists and never reads it",

@@ -3,7 +3,7 @@
 //! and its results turned into the inventory's words: workspace paths, reference chains and findings.
 
 use crate::config::Profile;
-use crate::finding::{Code, Draft, Step};
+use crate::finding::{Code, Draft, Step, Subject};
 use crate::openssl::{
     self, FileAccess, Kind as OKind, Loaded, Meta as OMeta, Options, ProblemKind,
 };
@@ -47,6 +47,13 @@ impl ProfileLoad {
     /// The workspace path of an absolute path of this load, or its display when it is outside.
     pub fn ws_text(&self, abs: &Path) -> String {
         to_ws(&self.root, abs).map_or_else(|| abs.display().to_string(), |p| p.to_string())
+    }
+
+    /// What a problem at the absolute path `abs` is about: its workspace path, or its display when
+    /// it is outside.
+    pub fn subject(&self, abs: &Path) -> Subject {
+        to_ws(&self.root, abs)
+            .map_or_else(|| Subject::Text(abs.display().to_string()), Subject::Path)
     }
 
     /// The chain that reached the file of `read` (an index into `loaded.reads`).
@@ -98,9 +105,9 @@ impl ProfileLoad {
                 None => self.via.clone(),
             };
             let path = match (&p.path, &p.at) {
-                (Some(path), _) => self.ws_text(path),
-                (None, Some(at)) => self.ws_text(&at.path),
-                (None, None) => self.top.to_string(),
+                (Some(path), _) => self.subject(path),
+                (None, Some(at)) => self.subject(&at.path),
+                (None, None) => Subject::Path(self.top.clone()),
             };
             let code = match p.kind {
                 ProblemKind::MissingInclude => Code::Missing,
@@ -145,7 +152,9 @@ impl ProfileLoad {
                 (Code::OutsideRoot, Some(line)) => Draft::new(
                     code,
                     match (&p.path, &p.written) {
-                        (Some(abs), Some(w)) if w.is_relative() => relative_to(&self.root, abs),
+                        (Some(abs), Some(w)) if w.is_relative() => {
+                            Subject::Text(relative_to(&self.root, abs))
+                        }
                         _ => path.clone(),
                     },
                     via,

@@ -57,7 +57,7 @@ pub fn judge(
                 .path
                 .clone()
                 .unwrap_or_else(|| format!("requirement {}", r.requirement));
-            let via = r.chain.iter().filter_map(|s| chain_step(s)).collect();
+            let via: Vec<_> = r.chain.iter().filter_map(|s| chain_step(s)).collect();
             (
                 r.profile.clone(),
                 Draft::requirement(code, path, r.line, via, r.message),

@@ -83,7 +83,7 @@ pub(crate) fn sign_locked(
             Some(w) => w.to_string(),
             None => principal_of(allowed.as_ref(), sig.public_key(), &fingerprint)?,
         };
-        let signed_at = crate::approve::approval_time()?;
+        let signed_at = crate::approved_at::approval_time()?;
         let entry =
             SignatureEntry::new(who, armored, signed_at).map_err(|e| Error::Sign(e.to_string()))?;
         let mut new_text = text.clone();

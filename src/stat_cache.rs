@@ -124,15 +124,12 @@ impl StatCache {
         location(root).map(|f| StatCache::load(f, root))
     }
 
-    /// The file the cache is read from and written to.
-    pub fn file(&self) -> &Path {
-        &self.file
-    }
-
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -543,7 +543,7 @@ fn signers_rejection(
             out,
             "  {:<12} /{}\n               {}",
             f.code.as_str(),
-            repo_join(ws, &f.path),
+            repo_join(ws, &f.path.text()),
             crate::path::escape_text(&f.message)
         );
     }
@@ -582,7 +582,12 @@ fn rejection(cfg: &Config, ws: &str, findings: &[Finding]) -> String {
         let manifest = repo_join(ws, &cfg.manifest_path(profile));
         let _ = writeln!(out, "\nprofile `{profile}` (manifest /{manifest}):");
         for f in fs {
-            let _ = writeln!(out, "  {:<12} /{}", f.code.as_str(), repo_join(ws, &f.path));
+            let _ = writeln!(
+                out,
+                "  {:<12} /{}",
+                f.code.as_str(),
+                repo_join(ws, &f.path.text())
+            );
             let _ = writeln!(
                 out,
                 "               {}",

@@ -290,10 +290,14 @@ fn declared_as_written(inv: &mut crate::inventory::Inventory, map: &PathMap, wri
         .chain(&written.env_file)
         .filter_map(|p| Some((map.pattern(p).ok()?, p)))
         .collect();
-    let fix = |via: &mut Vec<Step>| {
-        if let Some(Step::Declared { pattern }) = via.first_mut() {
+    let fix = |via: &mut crate::finding::Chain| {
+        if let Some(Step::Declared { pattern }) = via.first() {
             if let Some(w) = host_of.get(pattern.as_str()) {
-                *pattern = (*w).clone();
+                let mut chain = via.to_vec();
+                chain[0] = Step::Declared {
+                    pattern: (*w).clone(),
+                };
+                *via = chain.into();
             }
         }
     };
@@ -357,7 +361,7 @@ fn verify_profile(
         .iter()
         .cloned()
         .map(|mut d| {
-            d.path = format!("/{}", d.path.trim_start_matches('/'));
+            d.path = format!("/{}", d.path.text().trim_start_matches('/')).into();
             d
         })
         .collect();
@@ -416,7 +420,7 @@ fn unreached(
     drafts: &[Draft],
     map: &PathMap,
 ) -> Vec<Draft> {
-    let problems: HashSet<&str> = drafts.iter().map(|d| d.path.as_str()).collect();
+    let problems: HashSet<String> = drafts.iter().map(|d| d.path.to_string()).collect();
     let mut out = Vec::new();
     for e in &manifest.components {
         if reached.contains(&e.path) {
@@ -424,7 +428,7 @@ fn unreached(
         }
         let host = map.to_host(&e.path);
         let shown = absolute(&host);
-        if problems.contains(shown.as_str()) {
+        if problems.contains(&shown) {
             continue;
         }
         match source.lookup(&host) {
@@ -458,7 +462,7 @@ fn kind_name(kind: &Kind) -> &'static str {
 fn permissions(
     abs: &Path,
     shown: &str,
-    via: &[Step],
+    via: &crate::finding::Chain,
     want: &HostAttributes,
     users: &Accounts,
 ) -> Vec<Draft> {
@@ -491,7 +495,7 @@ fn permissions(
         }
     }
     out.into_iter()
-        .map(|what| Draft::wrong_permissions(shown, via.to_vec(), &what))
+        .map(|what| Draft::wrong_permissions(shown, via.clone(), &what))
         .collect()
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub struct Workspace {
     /// Absolute path of the folder holding `vigil.toml`.
     pub root: PathBuf,
-    pub config: Config,
+    pub(crate) config: Config,
 }
 
 impl Workspace {
@@ -46,7 +46,7 @@ impl Workspace {
     }
 
     /// The version-control backend of the working copy around the workspace.
-    pub fn vcs(&self) -> Result<Box<dyn Vcs>, Error> {
+    pub(crate) fn vcs(&self) -> Result<Box<dyn Vcs>, Error> {
         vcs::open(&self.root).map_err(|e| Error::Vcs(e.to_string()))
     }
 }

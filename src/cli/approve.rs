@@ -1,8 +1,8 @@
 //! `vigil approve`.
 
 use super::{Exit, Globals, Outcome, ProgressLine};
-use vigil::approve::{self, Outcome as Approval};
-use vigil::inventory::chain_text;
+use crate::approve::{self, Outcome as Approval};
+use crate::inventory::chain_text;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -60,7 +60,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
                     f.profile,
                     f.code,
                     f.path,
-                    vigil::path::escape_text(&f.message)
+                    crate::path::escape_text(&f.message)
                 );
                 if !f.via.is_empty() {
                     eprintln!("      via {}", chain_text(&f.via));
@@ -109,7 +109,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
                 }
             }
             if let Some(signer) = signer {
-                let signed = vigil::sign::sign(&ws, &names, &signer, a.principal.as_deref())?;
+                let signed = crate::sign::sign(&ws, &names, &signer, a.principal.as_deref())?;
                 super::print_signed(&ws, &signed);
             }
             Ok(Exit::Ok)

@@ -19,26 +19,26 @@ pub struct Args {
 }
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let file = match &g.config {
-        Some(p) if cwd.join(p).is_dir() => cwd.join(p).join(vigil::config::CONFIG_FILE),
+        Some(p) if cwd.join(p).is_dir() => cwd.join(p).join(crate::config::CONFIG_FILE),
         Some(p) => cwd.join(p),
-        None => vigil::config::discover(&cwd).ok_or_else(|| {
+        None => crate::config::discover(&cwd).ok_or_else(|| {
             super::usage(format!(
                 "no {} found in {} or any folder above it (use --config PATH)",
-                vigil::config::CONFIG_FILE,
+                crate::config::CONFIG_FILE,
                 cwd.display()
             ))
         })?,
     };
     let dir = file.parent().unwrap_or(&cwd);
-    let bundle = vigil::bundle::from_git(dir, a.rev.as_deref(), &a.profiles)?;
-    vigil::output::write_output(&a.output, &bundle.to_bytes())?;
+    let bundle = crate::bundle::from_git(dir, a.rev.as_deref(), &a.profiles)?;
+    crate::output::write_output(&a.output, &bundle.to_bytes())?;
     if !g.quiet {
         let components = bundle
             .files
             .iter()
-            .filter(|f| f.role == vigil::bundle::Role::Component)
+            .filter(|f| f.role == crate::bundle::Role::Component)
             .count();
         println!(
             "bundled {} ({} components) at git {} into {} (blake3 {})",

@@ -1,12 +1,12 @@
 //! `vigil check`: the working tree, or with `--staged` / `--rev` a git snapshot.
 
 use super::{emit, usage, Exit, Globals, Outcome, ProgressLine};
+use crate::check::{self, Context};
+use crate::config::Mode;
+use crate::pre_commit::{self, Request, Verdict};
+use crate::report::{self, Format};
+use crate::source::WorkTree;
 use clap::ValueEnum;
-use vigil::check::{self, Context};
-use vigil::config::Mode;
-use vigil::pre_commit::{self, Request, Verdict};
-use vigil::report::{self, Format};
-use vigil::source::WorkTree;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -49,7 +49,7 @@ pub struct Args {
 
     /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC): "what breaks on 2027-03-15?"
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
-    pub(super) as_of: Option<vigil::requirements::Date>,
+    pub(super) as_of: Option<crate::requirements::Date>,
     /// Also issue a sample certificate with each profile that declares one (`[profiles.NAME.sample]`),
     /// from the bytes checked (working tree, index or commit), and lint it: findings `lint` and
     /// `sample-failed`. Slow (seconds per profile), so hooks do it only when asked.
@@ -135,7 +135,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let vcs = ws.vcs()?;
     let cache = (!a.no_cache && mode != Mode::Gate)
-        .then(|| vigil::stat_cache::StatCache::open(&ws.root))
+        .then(|| crate::stat_cache::StatCache::open(&ws.root))
         .flatten();
     let source = match cache {
         Some(c) => WorkTree::with_cache(&ws.root, c),
@@ -157,12 +157,12 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
 /// Runs the check of the working tree and writes the report.
 fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
     let mut progress = ProgressLine::new();
-    let as_of = a.as_of.unwrap_or_else(vigil::requirements::Date::today);
+    let as_of = a.as_of.unwrap_or_else(crate::requirements::Date::today);
     let report = check::run_as_of(cx, &a.profiles, as_of, &mut |p| progress.update(p));
     progress.finish();
     let mut report = report?;
     if a.sample {
-        vigil::samples::add_to_check(cx, &mut report, &a.profiles)?;
+        crate::samples::add_to_check(cx, &mut report, &a.profiles)?;
     }
     write_report(g, a, &report)
 }
@@ -171,13 +171,13 @@ fn finish(g: &Globals, a: &Args, cx: &Context) -> Outcome {
 /// replaces.
 fn write_file(report: &check::Report, format: FormatArg, path: &std::path::Path) -> Outcome {
     let bytes = if format.0 == Format::Prometheus {
-        let previous = vigil::output::read_previous(path);
+        let previous = crate::output::read_previous(path);
         let previous = previous.as_deref().map(String::from_utf8_lossy);
         report::prometheus::render(report, previous.as_deref())
     } else {
         report::render(report, format.into(), false)
     };
-    vigil::output::write_output(path, &bytes)?;
+    crate::output::write_output(path, &bytes)?;
     Ok(Exit::Ok)
 }
 
@@ -238,9 +238,9 @@ pub(super) fn write_reports(
 }
 
 /// `--staged` (the pre-commit hook) and `--rev REV`: the check of a git snapshot instead of the working
-/// tree. The library decides ([`vigil::pre_commit`]); this prints.
+/// tree. The library decides ([`crate::pre_commit`]); this prints.
 fn run_snapshot(g: &Globals, a: &Args, mode: Mode) -> Outcome {
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let request = Request {
         cwd: &cwd,
         config: g.config.as_deref(),

@@ -1,9 +1,9 @@
 //! `vigil diff`: unified diffs of stale components, coloured as `git diff` colours them when colour is on.
 
 use super::{emit, Exit, Globals, Outcome};
+use crate::check::short;
+use crate::diff::{self, Change};
 use anstyle::{AnsiColor, Style};
-use vigil::check::short;
-use vigil::diff::{self, Change};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {

@@ -1,9 +1,9 @@
 //! `vigil explain`.
 
 use super::{emit, Exit, Globals, Outcome, TextOrJson};
-use vigil::explain::{self, Query};
-use vigil::inventory;
-use vigil::source::WorkTree;
+use crate::explain::{self, Query};
+use crate::inventory;
+use crate::source::WorkTree;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,7 +25,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let profiles = ws
         .config
         .select(std::slice::from_ref(&a.profile))
-        .map_err(vigil::Error::from)?;
+        .map_err(crate::Error::from)?;
     let source = WorkTree::new(&ws.root);
     let inv = inventory::inventory(&source, profiles[0], Some(&ws.root));
     let queries: Vec<Query> = a.keys.iter().map(|k| Query::parse(k)).collect();

@@ -31,7 +31,7 @@ pub struct Args {
 
     /// Judge requirements as of this day (YYYY-MM-DD; default: today, UTC).
     #[arg(long, value_name = "DATE", value_parser = super::parse_date)]
-    as_of: Option<vigil::requirements::Date>,
+    as_of: Option<crate::requirements::Date>,
     /// Keep the evidence of each sample certificate in DIR (created if need be): the certificate
     /// (`PROFILE.sample.pem`) and each linter's own output (`PROFILE.pkilint.json`).
     #[arg(long, value_name = "DIR")]
@@ -56,20 +56,20 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let mut ws = g.workspace()?;
     let relaxed = match &a.policy {
         Some(f) => {
-            let p = vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?;
+            let p = crate::policy::Policy::load(f).map_err(crate::Error::Config)?;
             let relaxed = p.apply(&mut ws.config);
-            (!relaxed.is_empty()).then(|| vigil::policy::rejection_lines(&p, &relaxed))
+            (!relaxed.is_empty()).then(|| crate::policy::rejection_lines(&p, &relaxed))
         }
         None => None,
     };
     let vcs = ws.vcs()?;
     let mut progress = ProgressLine::new();
-    let outcome = vigil::gate::gate_as_of(
+    let outcome = crate::gate::gate_as_of(
         &ws,
         vcs.as_ref(),
         // `--all` conflicts with naming profiles, so the list is empty then: every profile.
         &a.profiles,
-        a.as_of.unwrap_or_else(vigil::requirements::Date::today),
+        a.as_of.unwrap_or_else(crate::requirements::Date::today),
         &mut |p| progress.update(p),
     );
     progress.finish();
@@ -80,21 +80,21 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         return prometheus(&a, &outcome.report, passed);
     }
     let evidence = match &a.evidence {
-        Some(dir) => vigil::samples::write_evidence(dir, &outcome.samples())?,
+        Some(dir) => crate::samples::write_evidence(dir, &outcome.samples())?,
         None => Vec::new(),
     };
     let text = match a.format {
         Format::Human => human(&outcome, &policy, &evidence).into_bytes(),
-        Format::Json => vigil::report::gate_json::render(&outcome, &policy),
-        Format::Markdown => vigil::report::gate_markdown::render(&outcome, &policy).into_bytes(),
+        Format::Json => crate::report::gate_json::render(&outcome, &policy),
+        Format::Markdown => crate::report::gate_markdown::render(&outcome, &policy).into_bytes(),
         // Written with the previous file's last success above; this arm is never taken.
-        Format::Prometheus => vigil::report::prometheus::render_run(&outcome.report, None, passed),
+        Format::Prometheus => crate::report::prometheus::render_run(&outcome.report, None, passed),
     };
     if let Some(path) = &a.output {
-        vigil::output::write_output(path, &text)?;
+        crate::output::write_output(path, &text)?;
     }
     if g.quiet && a.format == Format::Human {
-        emit(vigil::report::quiet::render(&outcome.report).as_bytes())?;
+        emit(crate::report::quiet::render(&outcome.report).as_bytes())?;
     } else {
         emit(&text)?;
     }
@@ -102,12 +102,12 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
 }
 
 /// `--format prometheus`: the gate's metrics, to `--output` or stdout.
-fn prometheus(a: &Args, report: &vigil::check::Report, passed: bool) -> Outcome {
-    let previous = a.output.as_deref().and_then(vigil::output::read_previous);
+fn prometheus(a: &Args, report: &crate::check::Report, passed: bool) -> Outcome {
+    let previous = a.output.as_deref().and_then(crate::output::read_previous);
     let previous = previous.as_deref().map(String::from_utf8_lossy);
-    let bytes = vigil::report::prometheus::render_run(report, previous.as_deref(), passed);
+    let bytes = crate::report::prometheus::render_run(report, previous.as_deref(), passed);
     match &a.output {
-        Some(path) => vigil::output::write_output(path, &bytes)?,
+        Some(path) => crate::output::write_output(path, &bytes)?,
         None => emit(&bytes)?,
     }
     Ok(if passed { Exit::Ok } else { Exit::Findings })
@@ -115,11 +115,11 @@ fn prometheus(a: &Args, report: &vigil::check::Report, passed: bool) -> Outcome 
 
 /// The plain summary, with the policy that fails it and the evidence files written.
 fn human(
-    outcome: &vigil::gate::Gate,
+    outcome: &crate::gate::Gate,
     policy: &[String],
     evidence: &[std::path::PathBuf],
 ) -> String {
-    let mut text = vigil::report::gate::render(outcome);
+    let mut text = crate::report::gate::render(outcome);
     if !policy.is_empty() {
         // The profiles may pass under the raised policy; the relaxed configuration fails the gate.
         text = text.replacen("vigil gate: PASS", "vigil gate: FAIL", 1);

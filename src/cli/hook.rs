@@ -1,8 +1,8 @@
 //! `vigil hook install`, `uninstall` and `status`: vigil's git hooks in a repository.
 
 use super::{Exit, Globals, Outcome};
-use vigil::hook::{self, HookRepo, Installed};
-use vigil::hook_admin::{self, HookState, Uninstalled};
+use crate::hook::{self, HookRepo, Installed};
+use crate::hook_admin::{self, HookState, Uninstalled};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -68,7 +68,7 @@ const HOOKS: [(&str, &str); 2] = [
 ];
 
 fn install(g: &Globals, a: InstallArgs) -> Outcome {
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let repo = HookRepo::open(&cwd)?;
     let (pre_commit, pre_receive) = hook::hooks_wanted(&repo, a.pre_commit, a.pre_receive);
     let choice = repo.choose_workspace(&cwd, a.workspace.as_deref())?;
@@ -85,7 +85,7 @@ fn install(g: &Globals, a: InstallArgs) -> Outcome {
         }
         _ => Vec::new(),
     };
-    let bin = std::env::current_exe().map_err(|e| vigil::Error::io("the vigil executable", e))?;
+    let bin = std::env::current_exe().map_err(|e| crate::Error::io("the vigil executable", e))?;
     let bin = bin.canonicalize().unwrap_or(bin);
     let dir = repo.hooks_dir();
     let mut code = Exit::Ok;
@@ -117,7 +117,7 @@ fn install(g: &Globals, a: InstallArgs) -> Outcome {
 }
 
 fn uninstall(g: &Globals, a: UninstallArgs) -> Outcome {
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let dir = HookRepo::open(&cwd)?.hooks_dir();
     let all = !a.pre_commit && !a.pre_receive;
     let mut code = Exit::Ok;
@@ -153,7 +153,7 @@ fn uninstall(g: &Globals, a: UninstallArgs) -> Outcome {
 }
 
 fn status() -> Outcome {
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let dir = HookRepo::open(&cwd)?.hooks_dir();
     let mut out = format!("hooks folder: {}\n", dir.display());
     let mut code = Exit::Ok;

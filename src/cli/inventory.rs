@@ -1,9 +1,9 @@
 //! `vigil inventory`.
 
 use super::{emit, Exit, Globals, Outcome, TextOrJson};
-use vigil::inventory;
-use vigil::report::{human, json};
-use vigil::source::WorkTree;
+use crate::inventory;
+use crate::report::{human, json};
+use crate::source::WorkTree;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,7 +18,7 @@ pub struct Args {
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
-    let profiles = ws.config.select(&a.profiles).map_err(vigil::Error::from)?;
+    let profiles = ws.config.select(&a.profiles).map_err(crate::Error::from)?;
     let source = WorkTree::new(&ws.root);
     let invs: Vec<_> = profiles
         .iter()
@@ -26,17 +26,17 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         .collect();
     match a.format {
         TextOrJson::Human if g.quiet => {
-            emit(vigil::report::quiet::render_inventory(&invs).as_bytes())?
+            emit(crate::report::quiet::render_inventory(&invs).as_bytes())?
         }
         TextOrJson::Human => emit(human::render_inventory(&invs, g.stdout_color()).as_bytes())?,
         TextOrJson::Json => {
             // Only git is asked: its attributes are read in process, without a status query.
-            let git = match vigil::vcs::detect(&ws.root) {
-                vigil::vcs::Detected::Git(_) => vigil::vcs::git::GitWorkTree::open(&ws.root).ok(),
+            let git = match crate::vcs::detect(&ws.root) {
+                crate::vcs::Detected::Git(_) => crate::vcs::git::GitWorkTree::open(&ws.root).ok(),
                 _ => None,
             };
-            let transform = |p: &vigil::path::WsPath| {
-                use vigil::vcs::Vcs;
+            let transform = |p: &crate::path::WsPath| {
+                use crate::vcs::Vcs;
                 git.as_ref().and_then(|g| g.transform(p)).map(|t| t.what())
             };
             emit(&json::render_inventory(&invs, &transform))?

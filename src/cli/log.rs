@@ -14,24 +14,24 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     ws.config
         .select(std::slice::from_ref(&a.profile))
-        .map_err(vigil::Error::from)?;
-    let (entries, history) = match vigil::vcs::detect(&ws.root) {
-        vigil::vcs::Detected::Svn(_) => {
+        .map_err(crate::Error::from)?;
+    let (entries, history) = match crate::vcs::detect(&ws.root) {
+        crate::vcs::Detected::Svn(_) => {
             let manifest = ws.config.manifest_path(&a.profile);
-            let entries = vigil::history_svn::log(&ws.root, &manifest, &a.profile)?;
+            let entries = crate::history_svn::log(&ws.root, &manifest, &a.profile)?;
             (
                 entries,
                 "the Subversion history of the working copy's revision",
             )
         }
         _ => {
-            let repo = vigil::snapshot::open_repo(&ws.root)?;
-            let prefix = vigil::snapshot::repo_relative(&repo, &ws.root, std::path::Path::new("."))
+            let repo = crate::snapshot::open_repo(&ws.root)?;
+            let prefix = crate::snapshot::repo_relative(&repo, &ws.root, std::path::Path::new("."))
                 .ok_or_else(|| {
                     usage("vigil log reads git history: the workspace is not in a git work tree")
                 })?;
             (
-                vigil::history::log(&repo, &prefix, &a.profile)?,
+                crate::history::log(&repo, &prefix, &a.profile)?,
                 "the history of HEAD",
             )
         }
@@ -47,10 +47,10 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             "{}  {}  approved by {}",
             m.approved_at,
             e.revision(),
-            vigil::path::escape_text(&m.approved_by)
+            crate::path::escape_text(&m.approved_by)
         );
         if let Some(r) = &m.reason {
-            let _ = writeln!(out, "  reason:    {}", vigil::path::escape_text(r));
+            let _ = writeln!(out, "  reason:    {}", crate::path::escape_text(r));
         }
         if !e.signers.is_empty() || !e.rejected.is_empty() {
             let _ = writeln!(
@@ -64,7 +64,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             );
         }
         for r in &e.rejected {
-            let _ = writeln!(out, "  not counted: {}", vigil::path::escape_text(r));
+            let _ = writeln!(out, "  not counted: {}", crate::path::escape_text(r));
         }
         if !e.satisfies.is_empty() {
             let _ = writeln!(out, "  satisfies: {}", e.satisfies.join(", "));
@@ -79,7 +79,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
             if e.changed.is_empty() {
                 "no component (a re-approval)".to_string()
             } else {
-                vigil::path::escape_text(&e.changed.join(", ")).into_owned()
+                crate::path::escape_text(&e.changed.join(", ")).into_owned()
             }
         );
     }

@@ -18,8 +18,8 @@ pub fn run(a: Args) -> Outcome {
     let cmd = Cli::command().disable_help_subcommand(true);
     match &a.write {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| vigil::Error::io(dir, e))?;
-            clap_mangen::generate_to(cmd, dir).map_err(|e| vigil::Error::write(dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|e| crate::Error::io(dir, e))?;
+            clap_mangen::generate_to(cmd, dir).map_err(|e| crate::Error::write(dir, e))?;
         }
         None => {
             let mut out = Vec::new();

@@ -18,11 +18,11 @@ mod sign;
 mod svn_pre_commit;
 mod verify;
 
+use crate::workspace::Workspace;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use vigil::workspace::Workspace;
 
 // The check's output options, shared with `vigil verify`, which reports the same way.
 use check::{distinct, parse_report, write_reports, FormatArg};
@@ -42,11 +42,11 @@ pub enum Exit {
 #[derive(Debug, thiserror::Error)]
 pub enum Failure {
     #[error(transparent)]
-    Vigil(#[from] vigil::Error),
+    Vigil(#[from] crate::Error),
     /// The Subversion pre-commit hook could not run: any non-zero exit rejects the commit, so say it
     /// was vigil that failed, not the commit.
     #[error("the pre-commit check could not run, so the commit is rejected: {0}")]
-    HookCouldNotRun(vigil::Error),
+    HookCouldNotRun(crate::Error),
     /// Writing the output failed (a closed pipe is not a failure; see `main`).
     #[error("{0}")]
     Output(#[from] io::Error),
@@ -66,12 +66,12 @@ pub type Outcome = Result<Exit, Failure>;
 
 /// A usage error, as a command's failure.
 pub fn usage(message: impl Into<String>) -> Failure {
-    Failure::Vigil(vigil::Error::Usage(message.into()))
+    Failure::Vigil(crate::Error::Usage(message.into()))
 }
 
 /// `--as-of DATE`: a day as `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<vigil::requirements::Date, String> {
-    vigil::requirements::Date::parse(text)
+pub fn parse_date(text: &str) -> Result<crate::requirements::Date, String> {
+    crate::requirements::Date::parse(text)
 }
 
 /// Keeps configuration profiles under change control.
@@ -187,8 +187,8 @@ pub struct Globals {
 }
 
 impl Globals {
-    pub fn workspace(&self) -> Result<Workspace, vigil::Error> {
-        let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    pub fn workspace(&self) -> Result<Workspace, crate::Error> {
+        let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
         Workspace::load(self.config.as_deref(), &cwd)
     }
 
@@ -249,18 +249,18 @@ pub fn main() -> ExitCode {
 }
 
 /// The signer for `--key`, or for git's `user.signingKey` when there is none.
-pub fn signer(ws: &Workspace, key: Option<PathBuf>) -> Result<vigil::signature::Signer, Failure> {
+pub fn signer(ws: &Workspace, key: Option<PathBuf>) -> Result<crate::signature::Signer, Failure> {
     let key = match key {
         Some(k) => k,
-        None => vigil::sign::default_key(ws).ok_or_else(|| {
+        None => crate::sign::default_key(ws).ok_or_else(|| {
             usage("which key signs? pass --key FILE, or set git's user.signingKey")
         })?,
     };
-    Ok(vigil::signature::Signer::new(key))
+    Ok(crate::signature::Signer::new(key))
 }
 
 /// One line per signed approval.
-pub fn print_signed(ws: &Workspace, signed: &[vigil::sign::Signed]) {
+pub fn print_signed(ws: &Workspace, signed: &[crate::sign::Signed]) {
     for s in signed {
         let rel = s.file.strip_prefix(&ws.root).unwrap_or(&s.file);
         println!(
@@ -299,8 +299,8 @@ impl ProgressLine {
         }
     }
 
-    pub fn update(&mut self, p: vigil::check::Progress) {
-        use vigil::check::Progress as P;
+    pub fn update(&mut self, p: crate::check::Progress) {
+        use crate::check::Progress as P;
         if !self.enabled || self.started.elapsed() < std::time::Duration::from_secs(1) {
             return;
         }

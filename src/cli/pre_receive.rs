@@ -1,10 +1,10 @@
 //! `vigil pre-receive`: the git server hook. Reads `OLD NEW REF` lines on stdin, has the library
-//! check each update ([`vigil::pre_receive`]) and prints what it says.
+//! check each update ([`crate::pre_receive`]) and prints what it says.
 
 use super::{usage, Exit, Outcome};
+use crate::pre_receive::{RefUpdate, Server};
+use crate::snapshot;
 use std::io::BufRead;
-use vigil::pre_receive::{RefUpdate, Server};
-use vigil::snapshot;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -30,9 +30,9 @@ pub fn run(a: Args) -> Outcome {
     };
     // The repository first: one libgit2 cannot open (SHA-256 object ids) is said as such, rather
     // than as input lines that do not parse.
-    let cwd = std::env::current_dir().map_err(vigil::Error::current_dir)?;
+    let cwd = std::env::current_dir().map_err(crate::Error::current_dir)?;
     let policy = match &a.policy {
-        Some(f) => Some(vigil::policy::Policy::load(f).map_err(vigil::Error::Config)?),
+        Some(f) => Some(crate::policy::Policy::load(f).map_err(crate::Error::Config)?),
         None => None,
     };
     let server = Server::open(&cwd, prefix, a.every_commit)?.with_policy(policy);

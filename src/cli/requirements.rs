@@ -2,9 +2,9 @@
 //! applies to on a day.
 
 use super::{emit, Exit, Globals, Outcome, TextOrJson};
-use vigil::report::requirements::RequirementsReport;
-use vigil::requirements::Date;
-use vigil::source::WorkTree;
+use crate::report::requirements::RequirementsReport;
+use crate::requirements::Date;
+use crate::source::WorkTree;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -21,7 +21,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let ws = g.workspace()?;
     let as_of = a.as_of.unwrap_or_else(Date::today);
     let source = WorkTree::new(&ws.root);
-    let outcome = vigil::survey::survey(&ws.config, &source, Some(&ws.root), as_of)?;
+    let outcome = crate::survey::survey(&ws.config, &source, Some(&ws.root), as_of)?;
     let report = RequirementsReport::build(&ws.config.requirements, &outcome, as_of);
     let text = match a.format {
         TextOrJson::Json => report.json(),

@@ -30,7 +30,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let signer = signer(&ws, a.key)?;
     if a.allowed_signers {
         let (file, entry, n) =
-            vigil::signature::signers::sign_file(&ws, &signer, a.principal.as_deref())?;
+            crate::signature::signers::sign_file(&ws, &signer, a.principal.as_deref())?;
         let rel = file.strip_prefix(&ws.root).unwrap_or(&file);
         println!(
             "signed the allowed signers as {} with {}: {n} signature{} in {}",
@@ -41,7 +41,7 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         );
         return Ok(Exit::Ok);
     }
-    let signed = vigil::sign::sign(&ws, &a.profiles, &signer, a.principal.as_deref())?;
+    let signed = crate::sign::sign(&ws, &a.profiles, &signer, a.principal.as_deref())?;
     print_signed(&ws, &signed);
     Ok(Exit::Ok)
 }

@@ -1,9 +1,9 @@
 //! `vigil svn-pre-commit`: the Subversion server-side pre-commit hook (see `hooks/svn-pre-commit`).
 
 use super::{Exit, Failure, Outcome};
+use crate::source::TxnOrRev;
+use crate::svn_hook::{self, Options, Verdict};
 use std::path::PathBuf;
-use vigil::source::TxnOrRev;
-use vigil::svn_hook::{self, Options, Verdict};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -64,8 +64,8 @@ pub fn run(a: Args) -> Outcome {
     };
     let policy = match &a.policy {
         Some(f) => Some(
-            vigil::policy::Policy::load(f)
-                .map_err(|e| Failure::HookCouldNotRun(vigil::Error::Config(e)))?,
+            crate::policy::Policy::load(f)
+                .map_err(|e| Failure::HookCouldNotRun(crate::Error::Config(e)))?,
         ),
         None => None,
     };

@@ -1,7 +1,7 @@
 //! `vigil verify`: a deployed host (no version control) against a bundle made by `vigil bundle`.
 
 use super::{distinct, parse_report, write_reports, FormatArg, Globals, Outcome};
-use vigil::config::Mode;
+use crate::config::Mode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -46,8 +46,8 @@ pub struct Args {
 
 pub fn run(g: &Globals, a: Args) -> Outcome {
     distinct(a.output.as_deref(), &a.reports)?;
-    let map = vigil::verify::PathMap::parse(&a.maps)?;
-    let opened = vigil::verify::open_bundle(&a.bundle)?;
+    let map = crate::verify::PathMap::parse(&a.maps)?;
+    let opened = crate::verify::open_bundle(&a.bundle)?;
     if !a.root.is_dir() {
         return Err(super::usage(format!(
             "--root {}: not a folder",
@@ -57,8 +57,8 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
     let root = a
         .root
         .canonicalize()
-        .map_err(|e| vigil::Error::io(&a.root, e))?;
-    let req = vigil::verify::Request {
+        .map_err(|e| crate::Error::io(&a.root, e))?;
+    let req = crate::verify::Request {
         bundle: &opened,
         bundle_label: a.bundle.display().to_string(),
         root: &root,
@@ -67,6 +67,6 @@ pub fn run(g: &Globals, a: Args) -> Outcome {
         mode: Mode::Nightly,
         allowed_signers: a.allowed_signers.as_deref(),
     };
-    let report = vigil::verify::verify(&req)?;
+    let report = crate::verify::verify(&req)?;
     write_reports(g, a.format, a.output.as_deref(), &a.reports, &report)
 }

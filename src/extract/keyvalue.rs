@@ -173,11 +173,7 @@ mod tests {
     use super::*;
 
     fn run(selectors: &[&str], text: &str) -> Vec<String> {
-        let s: Vec<Selector> = selectors
-            .iter()
-            .map(|s| Selector::parse(s).unwrap())
-            .collect();
-        super::super::describe(extract(&s, text.as_bytes()), true)
+        super::super::run_with(Selector::parse, extract, selectors, text, true)
     }
 
     #[test]

@@ -22,6 +22,24 @@ pub struct Found {
     pub value: String,
 }
 
+/// An extractor: its selectors and a file's bytes in, the values found out.
+#[cfg(test)]
+type Extractor<S> = fn(&[S], &[u8]) -> Result<Vec<Found>, Malformed>;
+
+/// One extractor's test run: `selectors` parsed with `parse`, `text` searched with `extract`, and each
+/// found value described (see [`describe`]).
+#[cfg(test)]
+pub(crate) fn run_with<S>(
+    parse: fn(&str) -> Result<S, String>,
+    extract: Extractor<S>,
+    selectors: &[&str],
+    text: &str,
+    with_at: bool,
+) -> Vec<String> {
+    let s: Vec<S> = selectors.iter().map(|s| parse(s).unwrap()).collect();
+    describe(extract(&s, text.as_bytes()), with_at)
+}
+
 /// Each found value as `LINE:AT=VALUE` (or `LINE:VALUE` without `at`), for the extractors' tests.
 #[cfg(test)]
 pub(crate) fn describe(found: Result<Vec<Found>, Malformed>, with_at: bool) -> Vec<String> {

@@ -214,11 +214,7 @@ mod tests {
     use super::*;
 
     fn run(selectors: &[&str], text: &str) -> Vec<String> {
-        let s: Vec<Selector> = selectors
-            .iter()
-            .map(|s| Selector::parse(s).unwrap())
-            .collect();
-        super::super::describe(extract(&s, text.as_bytes()), false)
+        super::super::run_with(Selector::parse, extract, selectors, text, false)
     }
 
     const ENCODED: &str = r#"<?xml version="1.0" encoding="UTF-8"?>

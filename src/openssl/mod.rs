@@ -20,8 +20,11 @@
 //!
 //! # Using it
 //!
-//! ```no_run
-//! use vigil::openssl::{load, Options, RealFs};
+//! The module is private to the crate, so this sketch is not run as a doc test; `src/openssl/tests.rs`
+//! runs the same calls over real files.
+//!
+//! ```ignore
+//! use crate::openssl::{load, Options, RealFs};
 //! let opts = Options::new("/srv/ca", "/srv/ca");
 //! let loaded = load(&RealFs, "/srv/ca/openssl.cnf".as_ref(), &opts);
 //! for read in &loaded.reads {
@@ -42,8 +45,8 @@
 //! * `explain SECTION.KEY` is [`Database::get`] (or [`Database::lookup`], with OpenSSL's fallback to
 //!   the `default` section) plus [`Loaded::chain_of`] and [`Setting::overrode`].
 //! * The file access is the [`FileAccess`] trait: `lstat`, `read_link`, `read` (with a size cap) and
-//!   `read_dir` over absolute paths inside the root; [`RealFs`] implements it over the real file system,
-//!   and path resolution comes with the trait.
+//!   `read_dir` over absolute paths inside the root; `openssl_load` implements it over the check's
+//!   `Source`, the tests' `RealFs` over the real file system, and path resolution comes with the trait.
 //!
 //! # Deviations from OpenSSL, on purpose
 //! * A load error stops the load where OpenSSL stops; OpenSSL then discards the whole database, this
@@ -54,10 +57,12 @@
 mod access;
 mod lexer;
 mod machine;
+#[cfg(test)]
 mod real_fs;
 
 pub use access::{FileAccess, Kind, Meta, Resolved};
 pub use machine::load;
+#[cfg(test)]
 pub use real_fs::RealFs;
 
 use std::borrow::Cow;

@@ -50,10 +50,10 @@ struct Shared<'a> {
 }
 
 /// What makes two profiles' findings the same entry in the human report.
-type SharedKey<'a> = (Code, Severity, &'a str, Option<u32>);
+type SharedKey<'a> = (Code, Severity, std::borrow::Cow<'a, str>, Option<u32>);
 
 fn shared_key(f: &Finding) -> SharedKey<'_> {
-    (f.code, f.severity, f.path.as_str(), f.line)
+    (f.code, f.severity, f.path.text(), f.line)
 }
 
 /// The findings that more than one profile reports about the same component (a shared include
@@ -332,7 +332,9 @@ pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}",
-                f.path.as_deref().unwrap_or(&f.value),
+                f.path
+                    .as_ref()
+                    .map_or_else(|| f.value.clone(), crate::path::WsPath::to_string),
                 p.dim(&format!("[{}: {}]", f.key, ca_file_note(f)))
             );
             let _ = writeln!(
@@ -347,7 +349,7 @@ pub fn render_inventory(invs: &[Inventory], color: bool) -> String {
                 "  {} {} {}: {}",
                 p.severity(Severity::Error),
                 pr.code,
-                p.bold(&pr.path),
+                p.bold(&pr.path.to_string()),
                 escape_text(&pr.message)
             );
             if !pr.via.is_empty() {

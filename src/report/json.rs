@@ -5,7 +5,7 @@
 
 use crate::check::{CheckedComponent, Report};
 use crate::finding::{Code, Severity};
-use crate::inventory::{Inventory, Step};
+use crate::inventory::{Chain, Inventory};
 use crate::path::WsPath;
 use crate::source::Kind;
 use crate::vcs::Status;
@@ -74,7 +74,7 @@ pub struct JsonComponent {
     pub target: Option<String>,
     pub size: u64,
     /// How the profile reached it, outermost first.
-    pub via: Vec<Step>,
+    pub via: Chain,
     /// BLAKE3 of the content now; absent in an inventory or when unreadable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blake3: Option<String>,
@@ -103,7 +103,7 @@ pub struct JsonFinding {
     pub line: Option<u32>,
     pub message: String,
     /// How the profile reached it, outermost first.
-    pub via: Vec<Step>,
+    pub via: Chain,
     /// For `lint`: the linter (`pkilint`, `zlint`, or `requirements` for a requirement checked on the
     /// sample certificate), its own code and severity word, and where in the certificate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,7 +116,7 @@ impl From<&crate::finding::Finding> for JsonFinding {
             code: f.code,
             severity: f.severity,
             profile: f.profile.clone(),
-            path: f.path.clone(),
+            path: f.path.to_string(),
             line: f.line,
             message: f.message.clone(),
             via: f.via.clone(),
@@ -159,7 +159,7 @@ pub struct JsonProblem {
     pub code: Code,
     pub path: String,
     pub message: String,
-    pub via: Vec<Step>,
+    pub via: Chain,
 }
 
 /// `file`, `executable`, `symlink` or `special`, and a symlink's target.
@@ -286,7 +286,7 @@ pub fn render_inventory(
                     .iter()
                     .map(|p| JsonProblem {
                         code: p.code,
-                        path: p.path.clone(),
+                        path: p.path.to_string(),
                         message: p.message.clone(),
                         via: p.via.clone(),
                     })

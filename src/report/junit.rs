@@ -74,7 +74,7 @@ fn cases_of<'a>(r: &'a Report, p: &ProfileResult) -> BTreeMap<String, Vec<&'a Fi
         cases.insert(m.path.to_string(), vec![]);
     }
     for f in r.findings.iter().filter(|f| f.profile == p.name) {
-        cases.entry(f.path.clone()).or_default().push(f);
+        cases.entry(f.path.to_string()).or_default().push(f);
     }
     cases
 }

@@ -64,7 +64,7 @@ pub fn render_inventory(invs: &[Inventory]) -> String {
         for p in &inv.problems {
             let location = match p.line {
                 Some(l) => format!("{}:{l}", p.path),
-                None => p.path.clone(),
+                None => p.path.to_string(),
             };
             let _ = writeln!(
                 out,

@@ -181,16 +181,18 @@ fn result(f: &Finding, rule_index: usize, at: &Locator) -> Value {
     // A path outside the workspace is where the problem points, not where it is: locate the result at
     // the reference that leads out, when there is one.
     let location = match f.via.last() {
-        Some(Step::Reference { from, line, .. }) if !in_workspace(&f.path) && *line > 0 => json!({
-            "artifactLocation": at.artifact(&from.to_string()),
-            "region": { "startLine": line },
-        }),
+        Some(Step::Reference { from, line, .. }) if !in_workspace(&f.path.text()) && *line > 0 => {
+            json!({
+                "artifactLocation": at.artifact(&from.to_string()),
+                "region": { "startLine": line },
+            })
+        }
         _ => match f.line {
             Some(line) => json!({
-                "artifactLocation": at.artifact(&f.path),
+                "artifactLocation": at.artifact(&f.path.text()),
                 "region": { "startLine": line },
             }),
-            None => json!({ "artifactLocation": at.artifact(&f.path) }),
+            None => json!({ "artifactLocation": at.artifact(&f.path.text()) }),
         },
     };
     let mut r = json!({

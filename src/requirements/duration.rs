@@ -57,14 +57,11 @@ impl Unit {
 }
 
 impl Span {
-    pub fn from_seconds(s: u128) -> Span {
-        Span {
-            nanos: s * NANOS_PER_SECOND,
-        }
-    }
-
+    #[cfg(test)]
     pub fn from_days(d: u128) -> Span {
-        Span::from_seconds(d * SECONDS_PER_DAY)
+        Span {
+            nanos: d * SECONDS_PER_DAY * NANOS_PER_SECOND,
+        }
     }
 
     /// Whole seconds, rounded down (certificate times have no smaller unit).

@@ -38,15 +38,14 @@ pub mod site;
 pub mod time;
 pub mod value;
 
-pub use duration::Span;
 pub use eval::{
     evaluate, ComponentFacts, Outcome, ProfileInput, Readers, ResultCode, Satisfies, Window,
 };
 pub use pack::Pack;
 pub use rule::Requirement;
-pub use site::{
-    parse_site, ProfileRequirements, RawProfileRequirements, RawSiteRequirements, RequirementSet,
-};
+#[cfg(test)]
+pub use site::parse_site;
+pub use site::{ProfileRequirements, RawProfileRequirements, RawSiteRequirements, RequirementSet};
 pub use time::Date;
 pub use value::{
     Address, Found, JsonValues, KvValues, LookupError, Origin, Unparsable, ValueLookup,

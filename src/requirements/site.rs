@@ -164,8 +164,8 @@ impl RawProfileRequirements {
     }
 }
 
-/// Reads only the `[requirements]` table of a `vigil.toml`, for use before the main configuration
-/// carries it and in tests.
+/// Reads only the `[requirements]` table of a `vigil.toml`, for tests of the requirements alone.
+#[cfg(test)]
 pub fn parse_site(file: &Path, text: &str) -> Result<RequirementSet, ConfigError> {
     #[derive(Deserialize)]
     struct Outer {

@@ -46,18 +46,6 @@ pub struct SampleCert {
     pub signature_algorithm: String,
 }
 
-impl SampleCert {
-    /// The validity in whole days, rounded up: 398 days and 1 second is 399.
-    pub fn validity_days_ceil(&self) -> i64 {
-        (self.validity_seconds + 86_399).div_euclid(86_400)
-    }
-
-    /// True when the inclusive validity is longer than `days` days.
-    pub fn validity_exceeds_days(&self, days: i64) -> bool {
-        self.validity_seconds > days * 86_400
-    }
-}
-
 /// One AIA entry: its access method (`OCSP`, `caIssuers` or a dotted OID) and URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessUrl {

@@ -244,6 +244,7 @@ pub(crate) const DEFAULT_SAN: &str = "DNS:sample.example.org";
 
 impl SampleDecl {
     /// A declaration with this command and every other field at its default.
+    #[cfg(test)]
     pub fn new(command: Vec<String>) -> SampleDecl {
         SampleDecl {
             command: Commands::One(command),

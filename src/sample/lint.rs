@@ -116,15 +116,6 @@ pub struct LintReport {
     pub outputs: Vec<(&'static str, String)>,
 }
 
-impl LintReport {
-    /// True when any result is at error severity.
-    pub fn failed(&self) -> bool {
-        self.results
-            .iter()
-            .any(|r| r.severity == LintSeverity::Error)
-    }
-}
-
 /// A linter that should have run could not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LintError {
@@ -416,7 +407,7 @@ mod tests {
             lint(b"x", &decl, &none),
             Err(LintError::NotInstalled { .. })
         ));
-        decl.pkilint = Some(super::super::LinterDecl {
+        decl.pkilint = Some(super::super::decl::LinterDecl {
             disabled: true,
             ..Default::default()
         });

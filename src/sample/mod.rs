@@ -17,6 +17,8 @@ mod lint;
 mod run;
 
 pub use cert::SampleCert;
-pub use decl::{KeyType, LinterDecl, Purpose, SampleDecl};
+pub use decl::{KeyType, Purpose, SampleDecl};
 pub use lint::{lint, LintReport, LintSeverity, Linters};
-pub use run::{run_sample, SampleFailure, SampleInputs};
+#[cfg(test)]
+pub use run::SampleFailure;
+pub use run::{run_sample, SampleInputs};

@@ -63,11 +63,6 @@ impl AllowedSigner {
     pub fn valid_at(&self, at: SystemTime) -> bool {
         self.valid_after.is_none_or(|a| at >= a) && self.valid_before.is_none_or(|b| at <= b)
     }
-
-    /// The key's SHA-256 fingerprint as `ssh-keygen -l` prints it (`SHA256:…`).
-    pub fn fingerprint(&self) -> String {
-        fingerprint(&self.key)
-    }
 }
 
 /// A key's SHA-256 fingerprint as `ssh-keygen -l` prints it (`SHA256:…`).
@@ -338,7 +333,6 @@ mod tests {
         assert!(!s.matches_principal("bob@example.org"));
         assert!(!s.matches_principal("eve@example.org"));
         assert!(s.allows_namespace("vigil-approval"));
-        assert!(s.fingerprint().starts_with("SHA256:"));
         let c = &a.signers[1];
         assert!(c.matches_principal("carol smith"));
         assert!(c.allows_namespace("vigil-approval"));

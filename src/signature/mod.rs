@@ -42,12 +42,10 @@ pub mod verify;
 pub use crate::manifest::SignatureEntry;
 pub use allowed::AllowedSigners;
 pub use message::canonical_message;
-pub use sign::{SignError, Signer};
-pub use verify::{evaluate, verify, verify_entry, BadSignature, Failure, Untrusted, Verdict};
+pub use sign::Signer;
+pub use verify::{evaluate, BadSignature, Failure, Verdict};
 
-use crate::config::ConfigError;
-use serde::{Deserialize, Serialize};
-use std::path::Path;
+use serde::Serialize;
 
 /// The `sshsig` namespace of approval signatures, so that a signature made for git commits, files or
 /// anything else can never pass for an approval.
@@ -83,34 +81,4 @@ impl SignatureEntry {
         }
         toml::to_string(&One { signature: [self] }).expect("a signature table always serialises")
     }
-}
-
-/// The signing part of a manifest file: its signatures. Read on its own, so it works whatever else
-/// the manifest holds.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct SigningPart {
-    #[serde(default, rename = "signature")]
-    pub signatures: Vec<SignatureEntry>,
-}
-
-impl SigningPart {
-    /// Reads the signing part of a manifest's text; `file` names it in errors.
-    pub fn parse(file: &Path, text: &str) -> Result<SigningPart, ConfigError> {
-        toml::from_str(text)
-            .map_err(|e| ConfigError::at(file, text, e.span(), e.message().trim().to_string()))
-    }
-}
-
-/// Signs an approval: builds its canonical message, signs it, and returns the table to record.
-pub fn sign_approval(
-    signer: &Signer,
-    manifest: &crate::manifest::Manifest,
-    principal: &str,
-    signed_at: &str,
-) -> Result<SignatureEntry, SignError> {
-    let armored = signer.sign(&canonical_message(manifest))?;
-    SignatureEntry::new(principal, armored, signed_at).map_err(|e| SignError::Failed {
-        key: signer.key.clone(),
-        stderr: e.to_string(),
-    })
 }

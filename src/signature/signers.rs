@@ -208,7 +208,7 @@ pub fn sign_file(
                 .map_err(crate::Error::Usage)?
         }
     };
-    let signed_at = crate::approve::approval_time()?;
+    let signed_at = crate::approved_at::approval_time()?;
     let entry =
         SignatureEntry::new(who, armored, signed_at).map_err(|e| Error::Sign(e.to_string()))?;
     sigs.signatures.push(entry.clone());

@@ -29,16 +29,6 @@ pub enum Failure {
     Untrusted(#[from] Untrusted),
 }
 
-impl Failure {
-    /// The finding code this failure becomes.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Failure::Bad(_) => "bad-signature",
-            Failure::Untrusted(_) => "untrusted-signer",
-        }
-    }
-}
-
 /// A signature that is not a valid signature of this approval.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BadSignature {
@@ -221,17 +211,6 @@ pub enum Verdict {
     Unsigned,
     /// Fewer distinct approvers than required (finding `insufficient-approvals`).
     Insufficient { have: usize, need: usize },
-}
-
-impl Verdict {
-    /// The finding code of a verdict that is not met.
-    pub fn code(self) -> Option<&'static str> {
-        match self {
-            Verdict::Met => None,
-            Verdict::Unsigned => Some("unsigned"),
-            Verdict::Insufficient { .. } => Some("insufficient-approvals"),
-        }
-    }
 }
 
 impl Quorum {

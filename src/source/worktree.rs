@@ -59,6 +59,7 @@ impl WorkTree {
     }
 
     /// How many regular files this run opened and read to hash them.
+    #[cfg(test)]
     pub fn files_read_for_hashing(&self) -> usize {
         self.read_for_hash.get()
     }

@@ -1,17 +1,19 @@
 //! `approve`'s decisions over a workspace on disk and a fake version control: what refuses an
 //! approval whatever the severities, what it records, and when it writes nothing.
 
-use crate::approve::{approve, Outcome};
+use crate::approve::{approve_satisfying, Outcome};
+use crate::requirements::Date;
 use crate::testing::{ca, lines, DiskWorkspace, FakeVcs};
 use crate::vcs::Status;
 
 fn run(d: &DiskWorkspace, vcs: &FakeVcs, by: Option<&str>) -> Outcome {
-    approve(
+    approve_satisfying(
         &d.workspace(),
         vcs,
         &[],
         by.map(str::to_string),
         Some("test".into()),
+        &[],
         &mut |_| {},
     )
     .unwrap_or_else(|e| panic!("{e}"))
@@ -54,7 +56,14 @@ fn approving_records_every_component_then_changes_nothing() {
 fn an_approved_workspace_checks_clean() {
     let d = DiskWorkspace::ca(false);
     run(&d, &FakeVcs::git(), None);
-    let g = crate::gate::gate(&d.workspace(), &FakeVcs::git(), &[], &mut |_| {}).unwrap();
+    let g = crate::gate::gate_as_of(
+        &d.workspace(),
+        &FakeVcs::git(),
+        &[],
+        Date::today(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert!(g.passed(), "{:?}", lines(&g.report.findings));
 }
 

@@ -1,12 +1,14 @@
 //! The release gate's own decisions over a workspace on disk and a fake version control: the
 //! manifest must be committed, and the revision it records must be in the checked history.
 
-use crate::gate::{gate, Gate};
+use crate::gate::{gate_as_of, Gate};
+use crate::requirements::Date;
 use crate::testing::{ca, ca_manifest, lines, DiskWorkspace, FakeVcs};
 use crate::vcs::{Lineage, Status};
 
 fn run(d: &DiskWorkspace, vcs: &FakeVcs) -> Gate {
-    gate(&d.workspace(), vcs, &[], &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
+    gate_as_of(&d.workspace(), vcs, &[], Date::today(), &mut |_| {})
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[test]

@@ -385,7 +385,9 @@ fn ca_files(i: &Inventory) -> Vec<String> {
                 "{} {:?} {} {:?}",
                 f.key,
                 f.role,
-                f.path.as_deref().unwrap_or(&f.value),
+                f.path
+                    .as_ref()
+                    .map_or_else(|| f.value.clone(), |p| p.to_string()),
                 f.presence
             )
         })

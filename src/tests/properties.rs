@@ -175,7 +175,7 @@ proptest! {
         let d = DiskWorkspace::ca(false);
         d.write(ca::MANIFEST, &ca_manifest(Some("c0ffee")));
         std::fs::write(d.dir.path().join(path), &bytes).unwrap();
-        let g = crate::gate::gate(&d.workspace(), &FakeVcs::git(), &[], &mut |_| {})
+        let g = crate::gate::gate_as_of(&d.workspace(), &FakeVcs::git(), &[], crate::requirements::Date::today(), &mut |_| {})
             .unwrap_or_else(|e| panic!("{e}"));
         prop_assert!(!g.passed(), "{:?}", lines(&g.report.findings));
     }

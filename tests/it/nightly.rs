@@ -15,7 +15,7 @@ pub fn approved_ca(s: &Sandbox) {
 /// The approved workspace, then broken in many ways at once: a stale and uncommitted component, an
 /// untracked include, a reference out of the workspace, a pattern that matches nothing, and a second
 /// profile with an orphaned manifest entry.
-fn broken_ca(s: &Sandbox) {
+pub(crate) fn broken_ca(s: &Sandbox) {
     approved_ca(s);
     let server =
         "[profiles.server]\ndescription = \"TLS server\"\nfollow = [\"openssl-include\"]\n";
@@ -78,13 +78,10 @@ fn sarif_is_valid_and_carries_rules_levels_locations_and_chains() {
     // Rules: one per finding code, each described, with its remedy as help.
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let codes: Vec<&str> = vigil::finding::Code::ALL
-        .iter()
-        .map(|c| c.as_str())
-        .collect();
+    let codes: Vec<&str> = vigil::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(ids, codes);
     for rule in rules {
-        let code = vigil::finding::Code::parse(rule["id"].as_str().unwrap()).unwrap();
+        let code = vigil::Code::parse(rule["id"].as_str().unwrap()).unwrap();
         assert_eq!(rule["shortDescription"]["text"], code.description());
         assert!(rule["fullDescription"]["text"].as_str().unwrap().len() > 10);
         assert!(rule["help"]["text"]

@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::path::Path;
-use vigil::finding::Code;
+use vigil::Code;
 
 const REGENERATE: &str =
     "regenerate them with `cargo run -- schema --write schema` and commit schema/";
@@ -10,7 +10,7 @@ const REGENERATE: &str =
 #[test]
 fn committed_schemas_match_the_code() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema");
-    let generated = vigil::schema::all();
+    let generated = vigil::schemas();
     let mut problems = Vec::new();
     for (name, text) in &generated {
         match fs::read_to_string(dir.join(name)) {
@@ -40,7 +40,7 @@ fn schema_command_prints_the_same_schemas() {
         .unwrap();
     assert!(out.status.success());
     let printed = String::from_utf8(out.stdout).unwrap();
-    for (name, text) in vigil::schema::all() {
+    for (name, text) in vigil::schemas() {
         assert!(
             printed.contains(text.trim_end()),
             "`vigil schema` omits {name}"
@@ -91,7 +91,7 @@ fn finding_codes_are_pinned() {
         text.push_str(&format!(
             "{} ({}): {}\n    fix: {}\n",
             c.as_str(),
-            c.default_severity(vigil::config::Mode::Nightly),
+            c.default_severity(vigil::Mode::Nightly),
             c.description(),
             c.remedy()
         ));
@@ -101,7 +101,7 @@ fn finding_codes_are_pinned() {
 
 #[test]
 fn the_report_schema_lists_every_code() {
-    let all = vigil::schema::all();
+    let all = vigil::schemas();
     let report = &all
         .iter()
         .find(|(n, _)| *n == "report.schema.json")

@@ -6,8 +6,7 @@
 use crate::support::{Run, Sandbox};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use vigil::manifest::Manifest;
-use vigil::signature::{canonical_message, SignatureEntry, NAMESPACE};
+use vigil::{canonical_message, Manifest, SignatureEntry, SIGNATURE_NAMESPACE as NAMESPACE};
 
 pub(crate) fn ssh_keygen() -> Command {
     assert!(

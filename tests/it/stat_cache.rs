@@ -5,7 +5,6 @@
 
 use crate::support::Sandbox;
 use std::time::Duration;
-use vigil::stat_cache::{StatCache, StatKey};
 
 const CONFIG: &str = "[profiles.data]\ncomponents = [\"data/key.bin\"]\n";
 
@@ -25,21 +24,39 @@ fn changed_after_approval() -> Sandbox {
     s
 }
 
+/// The cache file `vigil check` keeps for the workspace: the one `stat-cache-*` file in `.git/vigil`.
+fn cache_file(s: &Sandbox) -> std::path::PathBuf {
+    let dir = s.root.join(".git/vigil");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("stat-cache-")
+        })
+        .collect();
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    files.pop().unwrap()
+}
+
 /// Records the approved digest for the changed file, with its current stat data, in the cache
-/// `vigil check` reads.
+/// `vigil check` wrote: the entry's digest (stored as its 32 bytes) is swapped, and the cache's own
+/// BLAKE3 (its last 32 bytes, of everything before them) made to match again.
 fn poison(s: &Sandbox) {
-    let root = s.root.canonicalize().unwrap();
-    let mut cache = StatCache::open(&root).expect("a place for the cache");
-    assert!(
-        cache.file().starts_with(root.join(".git")),
-        "the cache lives inside .git: {}",
-        cache.file().display()
-    );
-    let key = StatKey::of(&std::fs::symlink_metadata(s.path("data/key.bin")).unwrap());
-    let path = vigil::path::WsPath::from_normal_bytes(b"data/key.bin");
-    cache.begin().unwrap();
-    cache.insert(path, key, vigil::hash::digest_bytes(b"approved\n"));
-    cache.save().unwrap();
+    let file = cache_file(s);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let body = bytes.len() - 32;
+    let real = blake3::hash(b"CHANGED!\n");
+    let at = bytes[..body]
+        .windows(32)
+        .position(|w| w == real.as_bytes())
+        .expect("the cache holds the changed file's digest");
+    bytes[at..at + 32].copy_from_slice(blake3::hash(b"approved\n").as_bytes());
+    let sum = blake3::hash(&bytes[..body]);
+    bytes[body..].copy_from_slice(sum.as_bytes());
+    std::fs::write(&file, bytes).unwrap();
 }
 
 fn stale(codes: &[String]) -> bool {
@@ -70,8 +87,7 @@ fn check_uses_the_cache_while_no_cache_and_the_gate_read_every_byte() {
 fn a_corrupt_cache_file_is_ignored_and_rewritten() {
     let s = changed_after_approval();
     s.vigil(&["check", "--format", "json"]);
-    let root = s.root.canonicalize().unwrap();
-    let file = vigil::stat_cache::location(&root).unwrap();
+    let file = cache_file(&s);
     let good = std::fs::read(&file).expect("check wrote the cache");
     std::fs::write(&file, b"not a cache at all").unwrap();
     let r = s.vigil(&["check", "--format", "json"]);

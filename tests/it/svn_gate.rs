@@ -51,7 +51,7 @@ fn summary(s: &Svn, r: &Run) -> String {
         s.sb.redact(&r.stdout)
             .replace(&format!("vigil {}", vigil::VERSION), "vigil [VERSION]");
     if let Ok(m) = std::fs::read(s.sb.path("approved/server.toml")) {
-        text = text.replace(&vigil::hash::hash_bytes(&m), "[MANIFEST-BLAKE3]");
+        text = text.replace(blake3::hash(&m).to_hex().as_str(), "[MANIFEST-BLAKE3]");
     }
     text
 }

@@ -1,11 +1,11 @@
 //! Samples: real certificates issued with the installed `openssl` from a profile's configuration, and
 //! linted with the real pkilint (installed by `scripts/test` into `target/test-venv`).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use vigil::sample::{
+use crate::sample::{
     lint, run_sample, LintReport, LintSeverity, Linters, SampleDecl, SampleFailure, SampleInputs,
 };
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// A compliant OV TLS server profile, split the way CA profiles are: the profile includes the CA
 /// section by a path relative to the workspace, which OpenSSL must resolve although the command runs
@@ -134,8 +134,13 @@ fn a_compliant_tls_profile_issues_a_sample_pkilint_accepts() {
         "C=US, ST=California, L=San Francisco, O=Example Org, CN=sample.example.org"
     );
     assert_eq!(c.validity_seconds, 396 * 86_400 + 1, "counted inclusively");
-    assert_eq!(c.validity_days_ceil(), 397);
-    assert!(!c.validity_exceeds_days(397) && c.validity_exceeds_days(396));
+    // 397 days, inclusive: longer than 396 days, not longer than 397.
+    let days = |d: i64| d * 86_400;
+    assert!(
+        c.validity_seconds > days(396) && c.validity_seconds <= days(397),
+        "{}",
+        c.validity_seconds
+    );
     assert_eq!(c.ca, Some(false));
     assert_eq!(
         c.key_usage.as_deref(),
@@ -170,7 +175,6 @@ fn a_compliant_tls_profile_issues_a_sample_pkilint_accepts() {
 
     let report = lint(&sample.der, &d, &linters()).unwrap();
     assert_eq!(errors(&report), Vec::<&str>::new(), "{report:#?}");
-    assert!(!report.failed());
     // pkilint did run: an OV certificate with a common name draws its warning.
     assert!(
         report.results.iter().any(
@@ -229,7 +233,6 @@ fn each_broken_profile_variant_draws_its_pkilint_error() {
         for run in runs {
             let (what, code, report) = run.join().unwrap();
             assert_eq!(errors(&report), [*code], "{what}: {report:#?}");
-            assert!(report.failed());
             let r = report.results.iter().find(|r| r.code == *code).unwrap();
             assert_eq!(r.linter, "pkilint");
             assert_eq!(r.linter_severity, "ERROR");

@@ -4,14 +4,14 @@
 //! and the load error `openssl req -config TOP` reports (reason and line) must equal the loader's; for a
 //! second set, the `[dn] CN` value `openssl req` prints must equal the value the loader loaded.
 
+use crate::finding::Code;
+use crate::inventory::{inventory, Inventory};
+use crate::openssl::{load, Options, RealFs};
+use crate::source::WorkTree;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use vigil::finding::Code;
-use vigil::inventory::{inventory, Inventory};
-use vigil::openssl::{load, Options, RealFs};
-use vigil::source::WorkTree;
 
 /// One configuration. Paths are relative to a temporary base folder whose `ws/` is the root and the
 /// working directory; `outside/` is beyond the root. `{B}` in a link target is the base folder.
@@ -58,23 +58,40 @@ impl Case {
     }
 }
 
-fn cases() -> Vec<Case> {
-    let chain20: Vec<(String, String)> = (0..20)
-        .map(|i| {
-            (
-                format!("ws/c{i}.cnf"),
-                format!("v{i} = {i}\n.include c{}.cnf\n", i + 1),
-            )
-        })
-        .collect();
+/// A chain of 21 included files, deeper than OpenSSL's limit of 16.
+fn deep_chain() -> Case {
     let mut deep = case("chain of 21 files, deeper than 16")
         .top(".include c0.cnf\n")
         .f("ws/c20.cnf", "");
-    for (p, b) in &chain20 {
-        deep = deep.f(p, b);
+    for i in 0..20 {
+        let body = format!("v{i} = {i}\n.include c{}.cnf\n", i + 1);
+        deep = deep.f(&format!("ws/c{i}.cnf"), &body);
     }
+    deep
+}
+
+/// A top file over 16 MiB whose include comes after the limit.
+fn big_top() -> Vec<u8> {
     let mut big = b"# padding line\n".repeat(1_200_000);
     big.extend_from_slice(b".include tail.cnf\n");
+    big
+}
+
+/// Every case, in four groups so that each reads on one screen.
+fn cases() -> Vec<Case> {
+    [
+        syntax_cases(),
+        expansion_cases(),
+        folder_cases(),
+        link_and_error_cases(),
+        limit_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+fn syntax_cases() -> Vec<Case> {
     vec![
         case("plain").top("a = 1\n"),
         case("simple include")
@@ -139,6 +156,11 @@ fn cases() -> Vec<Case> {
             .top(".pragma includedir:inc\n.include {B}/ws/a.cnf\n")
             .f("ws/a.cnf", "")
             .f("ws/inc/a.cnf", ""),
+    ]
+}
+
+fn expansion_cases() -> Vec<Case> {
+    vec![
         case("quoted include keeps spaces")
             .top(".include \"sp ace.cnf\"\n")
             .f("ws/sp ace.cnf", ""),
@@ -183,6 +205,11 @@ fn cases() -> Vec<Case> {
             .top("a = 1\n.include a.cnf\n.include b.cnf\n")
             .b("ws/a.cnf", b"\xEF\xBB\xBFx = 1\n".to_vec())
             .f("ws/b.cnf", ""),
+    ]
+}
+
+fn folder_cases() -> Vec<Case> {
+    vec![
         case("folder: extensions, case, names longer than the extension")
             .top(".include d\n")
             .f("ws/d/a.cnf", "")
@@ -231,7 +258,6 @@ fn cases() -> Vec<Case> {
             .top(".include d\n.include e\n")
             .f("ws/d/a.cnf", "")
             .f("ws/e/b.cnf", ""),
-        deep,
         case("include cycle")
             .top(".include a.cnf\n")
             .f("ws/a.cnf", ".include top.cnf\n"),
@@ -242,6 +268,12 @@ fn cases() -> Vec<Case> {
         case("same file twice")
             .top(".include a.cnf\n.include a.cnf\n")
             .f("ws/a.cnf", "x = 1\n"),
+    ]
+}
+
+fn limit_cases() -> Vec<Case> {
+    vec![
+        deep_chain(),
         case("NUL in a comment joins the next line")
             .b(
                 "ws/top.cnf",
@@ -257,7 +289,7 @@ fn cases() -> Vec<Case> {
             .f("ws/a.cnf", "")
             .f("ws/b.cnf", ""),
         case("file over 16 MiB")
-            .b("ws/top.cnf", big)
+            .b("ws/top.cnf", big_top())
             .f("ws/tail.cnf", ""),
         case("long line before an include")
             .top(&format!("x = {}\n.include a.cnf\n", "y".repeat(2000)))
@@ -271,6 +303,11 @@ fn cases() -> Vec<Case> {
         case("trailing comment on an include")
             .top(".include a.cnf # why\n")
             .f("ws/a.cnf", ""),
+    ]
+}
+
+fn link_and_error_cases() -> Vec<Case> {
+    vec![
         case("link/.. resolves through the link, outside")
             .top(".include l/../x.cnf\n")
             .f("outside/sub/keep", "")
@@ -477,7 +514,7 @@ fn inventory_of(c: &Case, root: &Path) -> Inventory {
         // A JSON string is a valid TOML basic string.
         toml.push_str(&format!("{k} = {}\n", serde_json::to_string(v).unwrap()));
     }
-    let cfg = vigil::config::parse(Path::new("vigil.toml"), &toml).expect("profile");
+    let cfg = crate::config::parse(Path::new("vigil.toml"), &toml).expect("profile");
     let inv = inventory(&WorkTree::new(root), &cfg.profiles["p"], Some(root));
     assert_eq!(
         inv.loads.len(),
@@ -509,13 +546,13 @@ fn inventory_holds_exactly_the_files_openssl_reads() {
         let mut ours: BTreeSet<PathBuf> = inv
             .components
             .iter()
-            .filter(|comp| !matches!(comp.meta.kind, vigil::source::Kind::Symlink(_)))
+            .filter(|comp| !matches!(comp.meta.kind, crate::source::Kind::Symlink(_)))
             .map(|comp| root.join(comp.path.as_path()))
             .collect();
         for p in &inv.problems {
             if p.code == Code::OutsideRoot {
                 // A relative include that leads out is shown relative to the workspace.
-                if let Ok(real) = fs::canonicalize(root.join(&p.path)) {
+                if let Ok(real) = fs::canonicalize(root.join(p.path.to_string())) {
                     if real.is_file() {
                         ours.insert(real);
                     }

@@ -2,14 +2,47 @@
 //! (vigil signs and `ssh-keygen -Y verify` accepts; `ssh-keygen -Y sign` signs and vigil accepts), and
 //! every rejection checked against what `ssh-keygen -Y verify` says about the same signature.
 
+use crate::manifest::Manifest;
+use crate::signature::verify::{verify, verify_entry, Untrusted};
+use crate::signature::{
+    canonical_message, evaluate, sign::sign_in_namespace, sign::SignError, AllowedSigners,
+    BadSignature, Failure, SignatureEntry, Signer, Verdict, NAMESPACE,
+};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime};
-use vigil::manifest::Manifest;
-use vigil::signature::{
-    canonical_message, evaluate, sign::sign_in_namespace, sign_approval, verify, AllowedSigners,
-    BadSignature, Failure, SignatureEntry, Signer, SigningPart, Untrusted, Verdict, NAMESPACE,
-};
+
+/// Signs an approval as `vigil approve --sign` records it: its canonical message signed, as the
+/// table to record.
+fn sign_approval(
+    signer: &Signer,
+    manifest: &Manifest,
+    principal: &str,
+    signed_at: &str,
+) -> Result<SignatureEntry, SignError> {
+    let armored = signer.sign(&canonical_message(manifest))?;
+    SignatureEntry::new(principal, armored, signed_at).map_err(|e| SignError::Failed {
+        key: signer.key.clone(),
+        stderr: e.to_string(),
+    })
+}
+
+/// The finding code a failed signature becomes.
+fn failure_code(f: &Failure) -> &'static str {
+    match f {
+        Failure::Bad(_) => "bad-signature",
+        Failure::Untrusted(_) => "untrusted-signer",
+    }
+}
+
+/// The finding code of a verdict that is not met.
+fn verdict_code(v: Verdict) -> Option<&'static str> {
+    match v {
+        Verdict::Met => None,
+        Verdict::Unsigned => Some("unsigned"),
+        Verdict::Insufficient { .. } => Some("insufficient-approvals"),
+    }
+}
 
 const MANIFEST: &str = r#"# Approved state of vigil profile `ca`. Written by `vigil approve`; review its diff, do not edit.
 manifest-version = 1
@@ -161,7 +194,7 @@ fn vigil_signs_and_openssh_verifies_for_every_key_type() {
             .unwrap_or_else(|e| {
                 panic!("{name}: ssh-keygen -Y verify refused vigil's signature: {e}")
             });
-        let v = vigil::signature::verify_entry(&message(), &entry, &allowed, now())
+        let v = verify_entry(&message(), &entry, &allowed, now())
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(v.principal, "alice@example.org");
         assert_eq!(v.line, 1);
@@ -229,7 +262,7 @@ fn a_changed_manifest_is_a_bad_signature() {
         matches!(e, Failure::Bad(BadSignature::Mismatch { .. })),
         "{e:?}"
     );
-    assert_eq!(e.code(), "bad-signature");
+    assert_eq!(failure_code(&e), "bad-signature");
     assert!(f
         .openssh_verify(&file, "alice@example.org", &sig, &changed)
         .is_err());
@@ -245,7 +278,7 @@ fn a_changed_manifest_is_a_bad_signature() {
         1,
     );
     let e = verify(&message(), &damaged, "alice@example.org", &allowed, now()).unwrap_err();
-    assert_eq!(e.code(), "bad-signature", "{e:?}");
+    assert_eq!(failure_code(&e), "bad-signature", "{e:?}");
     let e = verify(
         &message(),
         "not a signature",
@@ -273,7 +306,7 @@ fn an_unlisted_key_or_principal_is_untrusted() {
         matches!(e, Failure::Untrusted(Untrusted::KeyNotListed { .. })),
         "{e:?}"
     );
-    assert_eq!(e.code(), "untrusted-signer");
+    assert_eq!(failure_code(&e), "untrusted-signer");
     assert!(f
         .openssh_verify(&file, "alice@example.org", &sig, &message())
         .is_err());
@@ -308,7 +341,7 @@ fn validity_window_and_namespaces_are_enforced() {
         let (file, allowed, sig) = signed(&f, &format!("k{i}"), options);
         let e = verify(&message(), &sig, "alice@example.org", &allowed, now()).unwrap_err();
         assert!(expected(&e), "{options}: {e:?}");
-        assert_eq!(e.code(), "untrusted-signer");
+        assert_eq!(failure_code(&e), "untrusted-signer");
         assert!(e.to_string().contains("line 1"), "{e}");
         assert!(
             f.openssh_verify(&file, "alice@example.org", &sig, &message())
@@ -377,7 +410,7 @@ fn a_quorum_counts_distinct_people_and_keys() {
     let q = |entries: &[SignatureEntry]| evaluate(&msg, entries, &allowed, now(), 2);
 
     assert_eq!(q(&[]).verdict(), Verdict::Unsigned);
-    assert_eq!(Verdict::Unsigned.code(), Some("unsigned"));
+    assert_eq!(verdict_code(Verdict::Unsigned), Some("unsigned"));
 
     // The same person twice, with the same key or with two keys: one approver.
     let same = q(&[
@@ -394,7 +427,10 @@ fn a_quorum_counts_distinct_people_and_keys() {
         two_keys.verdict(),
         Verdict::Insufficient { have: 1, need: 2 }
     );
-    assert_eq!(two_keys.verdict().code(), Some("insufficient-approvals"));
+    assert_eq!(
+        verdict_code(two_keys.verdict()),
+        Some("insufficient-approvals")
+    );
     // One key claiming two principals through a wildcard line: one approver.
     let one_key = q(&[entry(&w, "x@ops.example"), entry(&w, "y@ops.example")]);
     assert_eq!(
@@ -408,11 +444,11 @@ fn a_quorum_counts_distinct_people_and_keys() {
     let failed = q(&[entry(&a1, "alice@example.org"), forged]);
     assert_eq!(failed.verdict(), Verdict::Insufficient { have: 1, need: 2 });
     assert_eq!(failed.failures.len(), 1);
-    assert_eq!(failed.failures[0].1.code(), "untrusted-signer");
+    assert_eq!(failure_code(&failed.failures[0].1), "untrusted-signer");
     // A table whose recorded fingerprint was edited is a bad signature.
     let mut relabelled = entry(&b, "bob@example.org");
     relabelled.key_fingerprint = entry(&a1, "alice@example.org").key_fingerprint;
-    let e = vigil::signature::verify_entry(&msg, &relabelled, &allowed, now()).unwrap_err();
+    let e = verify_entry(&msg, &relabelled, &allowed, now()).unwrap_err();
     assert!(
         matches!(e, Failure::Bad(BadSignature::FingerprintMismatch { .. })),
         "{e:?}"
@@ -507,18 +543,17 @@ fn a_co_signature_appends_a_table_and_changes_nothing_else() {
     let signed_once = format!("{MANIFEST}\n{}", entry(&a, "alice@example.org").to_toml());
     let cosigned = format!("{signed_once}\n{}", entry(&b, "bob@example.org").to_toml());
     assert!(cosigned.starts_with(&signed_once));
-    let part = SigningPart::parse(Path::new("approved/ca.toml"), &cosigned).unwrap();
-    assert_eq!(part.signatures.len(), 2);
+    let m = Manifest::parse(Path::new("approved/ca.toml"), &cosigned).unwrap();
+    assert_eq!(m.signatures.len(), 2);
     assert!(
         cosigned.contains("[[signature]]\nprincipal = \"alice@example.org\"\n"),
         "{cosigned}"
     );
-    let msg =
-        canonical_message(&Manifest::parse(Path::new("approved/ca.toml"), &cosigned).unwrap());
-    let q = evaluate(&msg, &part.signatures, &allowed, now(), 2);
+    let msg = canonical_message(&m);
+    let q = evaluate(&msg, &m.signatures, &allowed, now(), 2);
     assert_eq!(q.verdict(), Verdict::Met, "{q:?}");
     // A bad table is an error with a line, not a panic.
-    let e = SigningPart::parse(
+    let e = Manifest::parse(
         Path::new("approved/ca.toml"),
         &format!("{cosigned}\n[[signature]]\nprincipal = 1\n"),
     )
