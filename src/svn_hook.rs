@@ -11,7 +11,8 @@
 //! `vigil.toml` and of the manifests: a changed path matters to a profile when it is `vigil.toml`, the
 //! profile's manifest, a component the manifest names (or a folder holding one), a file beside such a
 //! component (a new file in a folder that an OpenSSL `.include` loads), or a path a declared pattern could
-//! match. Only the profiles it matters to are checked in full. This assumes what the previous revision
+//! match. Only the profiles it matters to are checked in full; every profile is, where `unapproved` is
+//! below an error in the hook, since a manifest then need not name every component. This assumes what the previous revision
 //! held was already consistent, which the hook itself guarantees once it is installed; run `vigil check`
 //! on a working copy once when installing it.
 //!
@@ -287,6 +288,9 @@ fn touched_profiles(
     changes: &[Change],
     all_touched: bool,
 ) -> Result<Result<Vec<String>, String>, Error> {
+    // The manifests list every component only where a component missing from one fails the hook;
+    // otherwise a changed file that no manifest names may still be one (the rule of crate::staged).
+    let manifests_complete = cfg.severity(Mode::Hook, Code::Unapproved) >= Severity::Error;
     let mut names = Vec::new();
     let mut unsure = Vec::new();
     for name in cfg.profiles.keys() {
@@ -298,7 +302,10 @@ fn touched_profiles(
             }
             Err(e) => return Err(e),
         };
-        if all_touched || profile_touched(cfg, name, manifest.as_ref(), changes) {
+        if all_touched
+            || !manifests_complete
+            || profile_touched(cfg, name, manifest.as_ref(), changes)
+        {
             names.push(name.clone());
         } else {
             unsure.push(name.clone());

@@ -270,3 +270,29 @@ fn the_node_cache_spares_rereading_committed_components_but_never_a_change() {
     let r = s.hook_on_rev(&s.youngest(), &["--no-cache"]).expect(0);
     assert!(r.stderr.contains("(0 files known"), "{}", r.stderr);
 }
+
+/// Where `unapproved` is below an error in the hook, a manifest need not list every component, so a
+/// changed file that no manifest entry or declared pattern is near may still be one: the commit is
+/// checked in full.
+#[test]
+fn a_configuration_that_lets_components_go_unapproved_is_checked_in_full() {
+    let s = Svn::new(Layout::TrunkCheckout);
+    s.sb.file(
+        "vigil.toml",
+        "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n\n\
+         [severity.hook]\nstale = \"warning\"\nunapproved = \"warning\"\n",
+    )
+    .file("profiles/server.cnf", "[ext]\n");
+    s.commit_all("profile");
+    s.sb.vigil(&["approve", "server", "--by", "Ada"]).expect(0);
+    s.commit_all("approve");
+    s.install_hook("");
+    // The include, approved later: warnings only, accepted.
+    s.sb.file("profiles/server.cnf", ".include validity/398.cnf\n[ext]\n")
+        .file("validity/398.cnf", "default_days = 397\n");
+    accepted(&s, "include");
+    // A change of the unapproved component that breaks the profile.
+    s.sb.file("validity/398.cnf", ".include validity/gone.cnf\n");
+    let err = rejected(&s, "include a file that is not there");
+    assert!(err.contains("missing"), "{err}");
+}
