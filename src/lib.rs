@@ -77,6 +77,7 @@ mod stat_cache;
 mod survey;
 mod svn_hook;
 mod svn_tool;
+mod touched;
 mod vcs;
 mod verify;
 mod workspace;

@@ -26,7 +26,7 @@ use crate::config::{Config, Mode, CONFIG_FILE};
 use crate::finding::{Code, Severity};
 use crate::path::WsPath;
 use crate::source::Source;
-use crate::svn_hook::{profile_touched, Change};
+use crate::touched::{profile_touched, Change};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;

@@ -31,6 +31,7 @@ use crate::inventory::chain_text;
 use crate::path::WsPath;
 use crate::source::{NodeCache, SvnTxn, Svnlook, TxnOrRev};
 use crate::svn_tool::find_tool;
+use crate::touched::{profile_touched, Change};
 use crate::vcs::{Revision, Status, Vcs, VcsError};
 use crate::Error;
 use std::cell::{OnceCell, RefCell};
@@ -90,16 +91,6 @@ pub enum Verdict {
     Accept(Vec<String>),
     /// Rejected, with the message for the committer.
     Reject(String),
-}
-
-/// One changed path of the commit, relative to a workspace.
-#[derive(Debug, Clone)]
-pub(crate) struct Change {
-    pub(crate) path: WsPath,
-    pub(crate) is_dir: bool,
-    /// Added or replaced: a path the previous revision did not have, which an unchanged profile can
-    /// pick up through a folder listing, a glob or a reference that now resolves.
-    pub(crate) added: bool,
 }
 
 /// Checks a transaction (or, for testing a repository, a revision).
@@ -289,7 +280,7 @@ fn touched_profiles(
     all_touched: bool,
 ) -> Result<Result<Vec<String>, String>, Error> {
     // The manifests list every component only where a component missing from one fails the hook;
-    // otherwise a changed file that no manifest names may still be one (the rule of crate::staged).
+    // otherwise a changed file that no manifest names may still be one (the rule of the git hooks' fast path).
     let manifests_complete = cfg.severity(Mode::Hook, Code::Unapproved) >= Severity::Error;
     let mut names = Vec::new();
     let mut unsure = Vec::new();
@@ -450,46 +441,6 @@ fn check_profiles(
         )));
     }
     Ok(Err(rejection(cfg, ws, &report.findings)))
-}
-
-/// Whether a change can alter what `profile` references or its approval.
-pub(crate) fn profile_touched(
-    cfg: &Config,
-    name: &str,
-    manifest: Option<&check::ManifestInfo>,
-    changes: &[Change],
-) -> bool {
-    let manifest_path = WsPath::normalize(Path::new(&cfg.manifest_path(name)));
-    let profile = &cfg.profiles[name];
-    let entries: Vec<&WsPath> = manifest
-        .map(|m| m.manifest.components.iter().map(|e| &e.path).collect())
-        .unwrap_or_default();
-    changes.iter().any(|c| {
-        let on = |p: &WsPath| {
-            &c.path == p
-                || (c.is_dir && p.starts_with(&c.path))
-                // Something new beside a component: a folder include, a glob, a reference now satisfied.
-                || c.path.parent() == p.parent()
-        };
-        // The manifest itself, or a folder above it (`svn rm approved`): the approval changes.
-        let approval = manifest_path
-            .as_ref()
-            .is_some_and(|m| m.starts_with(&c.path));
-        if approval || entries.iter().any(|e| on(e)) {
-            return true;
-        }
-        profile.components.iter().any(|pattern| {
-            let trimmed = pattern.trim_end_matches('/');
-            let literal: Vec<&str> = trimmed
-                .split('/')
-                .take_while(|part| !part.contains(['*', '?', '[', '{']))
-                .collect();
-            let Some(lit) = WsPath::normalize(Path::new(&literal.join("/"))) else {
-                return true;
-            };
-            c.path.starts_with(&lit) || lit.starts_with(&c.path)
-        })
-    })
 }
 
 /// The message for a configuration or manifest that does not parse.
