@@ -80,18 +80,24 @@ fn ssh_keygen() -> Command {
 /// Makes a key pair without a passphrase; returns the private key's path.
 fn keygen(dir: &Path, name: &str, args: &[&str]) -> PathBuf {
     let key = dir.join(name);
-    let out = ssh_keygen()
-        .args(["-q", "-N", "", "-C", name, "-f"])
-        .arg(&key)
-        .args(args)
-        .output()
-        .unwrap();
+    succeed(
+        ssh_keygen()
+            .args(["-q", "-N", "", "-C", name, "-f"])
+            .arg(&key)
+            .args(args),
+    );
+    key
+}
+
+/// Runs a command that must succeed; its output.
+fn succeed(c: &mut Command) -> std::process::Output {
+    let out = c.output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    key
+    out
 }
 
 fn pubkey(key: &Path) -> String {
@@ -222,16 +228,11 @@ fn openssh_signs_and_vigil_verifies_for_every_key_type() {
         let key = keygen(f.dir.path(), name, args);
         let (_, allowed) = f.allowed(&format!("bob@example.org {}\n", pubkey(&key)));
         let _ = std::fs::remove_file(f.path("message.sig"));
-        let out = ssh_keygen()
-            .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
-            .arg(&key)
-            .arg(&msg_file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            ssh_keygen()
+                .args(["-Y", "sign", "-n", NAMESPACE, "-f"])
+                .arg(&key)
+                .arg(&msg_file),
         );
         let sig = std::fs::read_to_string(f.path("message.sig")).unwrap();
         let v = verify(&message(), &sig, "bob@example.org", &allowed, now())
