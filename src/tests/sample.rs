@@ -10,48 +10,15 @@ use std::time::{Duration, Instant};
 /// A compliant OV TLS server profile, split the way CA profiles are: the profile includes the CA
 /// section by a path relative to the workspace, which OpenSSL must resolve although the command runs
 /// in the scratch folder.
-const CA_CNF: &str = "\
-[ ca ]
-default_ca              = issuing_ca
+const CA_CNF: &str = include_str!("../../tests/data/sample/ca.cnf");
 
-[ issuing_ca ]
-dir                     = /srv/ca/issuing
-certificate             = $dir/issuing.pem
-private_key             = pkcs11:token=issuing;object=signing-key
-database                = $dir/index.txt
-new_certs_dir           = $dir/issued
-serial                  = $dir/serial
-default_md              = sha256
-unique_subject          = no
-copy_extensions         = copy
-email_in_dn             = no
-rand_serial             = yes
-policy                  = policy_organization
-
-[ policy_organization ]
-countryName             = match
-stateOrProvinceName     = supplied
-localityName            = supplied
-organizationName        = supplied
-commonName              = supplied
-";
-
-const TLS_CNF: &str = "\
-.include common/ca.cnf
-
-[ issuing_ca ]
-default_days            = 396
-
-[ tls_server_ext ]
-basicConstraints        = critical, CA:FALSE
-keyUsage                = critical, digitalSignature
-extendedKeyUsage        = serverAuth
-certificatePolicies     = 2.23.140.1.2.2
-crlDistributionPoints   = URI:http://crl.example.org/issuing.crl
-authorityInfoAccess     = caIssuers;URI:http://pki.example.org/issuing.crt, OCSP;URI:http://ocsp.example.org
-subjectKeyIdentifier    = none
-authorityKeyIdentifier  = keyid:always
-";
+/// The profile that includes it, issuing for 396 days.
+fn tls_cnf() -> String {
+    include_str!("../../tests/data/sample/tls-server.cnf").replace(
+        "default_days            = 198",
+        "default_days            = 396",
+    )
+}
 
 const DECL: &str = r#"
 purpose = "tls-server"
@@ -122,7 +89,7 @@ fn errors(report: &LintReport) -> Vec<&str> {
 
 #[test]
 fn a_compliant_tls_profile_issues_a_sample_pkilint_accepts() {
-    let ws = workspace(TLS_CNF);
+    let ws = workspace(&tls_cnf());
     let before = files(ws.path());
     let d = decl(DECL);
     let sample = run_sample(&d, &inputs(ws.path())).unwrap();
@@ -197,12 +164,12 @@ fn each_broken_profile_variant_draws_its_pkilint_error() {
     let variants = [
         (
             "default_days = 398: 398 days and 1 second",
-            TLS_CNF.replace("default_days            = 396", "default_days = 398"),
+            tls_cnf().replace("default_days            = 396", "default_days = 398"),
             "cabf.serverauth.certificate_validity_period_exceeds_398_days",
         ),
         (
             "an LDAP URL in AIA",
-            TLS_CNF.replace(
+            tls_cnf().replace(
                 "caIssuers;URI:http://pki.example.org/issuing.crt",
                 "caIssuers;URI:ldap://ldap.example.org/cn=issuing?cACertificate",
             ),
@@ -210,7 +177,7 @@ fn each_broken_profile_variant_draws_its_pkilint_error() {
         ),
         (
             "no certificate policies",
-            TLS_CNF.replace("certificatePolicies     = 2.23.140.1.2.2\n", ""),
+            tls_cnf().replace("certificatePolicies     = 2.23.140.1.2.2\n", ""),
             "cabf.serverauth.subscriber.certificate_policies_extension_absent",
         ),
     ];
@@ -252,7 +219,7 @@ fn sh(script: &str, extra: &str) -> SampleDecl {
 
 #[test]
 fn a_command_that_hangs_is_killed_at_the_time_limit() {
-    let ws = workspace(TLS_CNF);
+    let ws = workspace(&tls_cnf());
     let started = Instant::now();
     let failure = run_sample(
         &sh("sleep 60 & sleep 60", r#"timeout = "1s""#),
@@ -275,7 +242,7 @@ fn a_command_that_hangs_is_killed_at_the_time_limit() {
 
 #[test]
 fn a_command_that_fails_writes_nothing_or_writes_garbage_is_a_typed_failure() {
-    let ws = workspace(TLS_CNF);
+    let ws = workspace(&tls_cnf());
     let run = |d: SampleDecl| run_sample(&d, &inputs(ws.path())).unwrap_err();
 
     let failed = run(decl(
@@ -324,7 +291,7 @@ fn a_command_that_fails_writes_nothing_or_writes_garbage_is_a_typed_failure() {
 
 #[test]
 fn the_command_runs_in_the_scratch_folder_with_a_minimal_environment() {
-    let ws = workspace(TLS_CNF);
+    let ws = workspace(&tls_cnf());
     // The checks fail the command (and so the test) unless the environment is exactly the minimal one;
     // the CA certificate written as DER to standard output proves the stdout and DER paths. Shell braces
     // are doubled, as a single brace opens a placeholder.

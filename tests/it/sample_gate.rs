@@ -5,50 +5,11 @@
 use crate::support::{Run, Sandbox};
 use std::path::PathBuf;
 
-const CA_CNF: &str = "\
-[ ca ]
-default_ca              = issuing_ca
-
-[ issuing_ca ]
-dir                     = /srv/ca/issuing
-certificate             = $dir/issuing.pem
-private_key             = pkcs11:token=issuing;object=signing-key
-database                = $dir/index.txt
-new_certs_dir           = $dir/issued
-serial                  = $dir/serial
-default_md              = sha256
-unique_subject          = no
-copy_extensions         = copy
-email_in_dn             = no
-rand_serial             = yes
-policy                  = policy_organization
-
-[ policy_organization ]
-countryName             = match
-stateOrProvinceName     = supplied
-localityName            = supplied
-organizationName        = supplied
-commonName              = supplied
-";
+const CA_CNF: &str = include_str!("../data/sample/ca.cnf");
 
 /// A TLS server profile that meets the rules in force today: 198 days and 1 second, counted
 /// inclusively, is within a 200-day maximum (and below the 199 days above which pkilint warns).
-const TLS_CNF: &str = "\
-.include common/ca.cnf
-
-[ issuing_ca ]
-default_days            = 198
-
-[ tls_server_ext ]
-basicConstraints        = critical, CA:FALSE
-keyUsage                = critical, digitalSignature
-extendedKeyUsage        = serverAuth
-certificatePolicies     = 2.23.140.1.2.2
-crlDistributionPoints   = URI:http://crl.example.org/issuing.crl
-authorityInfoAccess     = caIssuers;URI:http://pki.example.org/issuing.crt, OCSP;URI:http://ocsp.example.org
-subjectKeyIdentifier    = none
-authorityKeyIdentifier  = keyid:always
-";
+const TLS_CNF: &str = include_str!("../data/sample/tls-server.cnf");
 
 const SAMPLE: &str = r#"
 [profiles.tls-server.sample]
