@@ -85,7 +85,7 @@ pub struct CheckedComponent {
     pub approved: Option<String>,
     /// How version control transforms its bytes between disk and the repository, when it does
     /// (see [`Vcs::transform`]).
-    pub transform: Option<crate::vcs::git_attr::Transform>,
+    pub transform: Option<crate::vcs::Transform>,
 }
 
 /// What a profile's manifest says about who approved it.
@@ -375,7 +375,7 @@ impl<'a> Files<'a> {
 struct Facts {
     hashes: HashMap<WsPath, Result<Digest, String>>,
     statuses: HashMap<WsPath, Status>,
-    transforms: HashMap<WsPath, Option<crate::vcs::git_attr::Transform>>,
+    transforms: HashMap<WsPath, Option<crate::vcs::Transform>>,
     /// The manifest of each profile whose status was asked, by profile name.
     manifests: HashMap<String, WsPath>,
 }
@@ -593,10 +593,7 @@ fn rehash_repository_form(
 
 /// Where git converts content (core.autocrlf, .gitattributes), the working tree and a snapshot can hash
 /// differently: not reproduced, but detected per regular file and reported.
-fn transforms(
-    cx: &Context,
-    files: &Files,
-) -> HashMap<WsPath, Option<crate::vcs::git_attr::Transform>> {
+fn transforms(cx: &Context, files: &Files) -> HashMap<WsPath, Option<crate::vcs::Transform>> {
     files
         .unique
         .iter()

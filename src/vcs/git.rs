@@ -254,7 +254,7 @@ impl Vcs for GitWorkTree {
     }
 
     /// The attributes git applies on the next `git add`: `.gitattributes` on disk, then in the index.
-    fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
+    fn transform(&self, path: &WsPath) -> Option<super::Transform> {
         self.attrs.transform(
             &self.repo,
             &self.repo_path(path),

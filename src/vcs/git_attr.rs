@@ -9,38 +9,11 @@
 //! vigil does not guess the conversion: it detects it, per component, with libgit2's attribute
 //! lookup (in-process and cached, so cheap), and says so.
 
+use super::Transform;
 use git2::{AttrCheckFlags, AttrValue, Repository};
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-
-/// How git transforms one file between the work tree and the repository.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transform {
-    /// What asks for it, as written: "`text`", "`eol=crlf`", "`ident`", "core.autocrlf=true", ...
-    pub causes: Vec<String>,
-    /// The `.gitattributes` settings that turn it off, such as `-text`.
-    pub fix: Vec<&'static str>,
-}
-
-impl Transform {
-    /// What transforms it, for reports: ".gitattributes `text`, `eol=crlf`" or "core.autocrlf=true".
-    pub fn what(&self) -> String {
-        self.causes.join(", ")
-    }
-
-    /// A sentence for a finding: what transforms the file, what that means, and how to stop it.
-    pub fn note(&self) -> String {
-        format!(
-            "git transforms this file's bytes between disk and the repository ({}), so the file on \
-             disk and its blob in the index or a commit can differ and hash differently; this may be \
-             the transformation rather than an edit. Configuration that must be byte-exact should not \
-             be transformed: mark it `{}` in .gitattributes, `git add --renormalize` it, and approve again",
-            self.what(),
-            self.fix.join(" ")
-        )
-    }
-}
 
 /// An owned attribute value.
 #[derive(Debug, Clone, PartialEq, Eq)]

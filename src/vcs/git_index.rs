@@ -53,7 +53,7 @@ impl Vcs for GitStaged<'_> {
     }
 
     /// The attributes of the commit being made: `.gitattributes` as staged, then on disk.
-    fn transform(&self, path: &WsPath) -> Option<super::git_attr::Transform> {
+    fn transform(&self, path: &WsPath) -> Option<super::Transform> {
         self.attrs.transform(
             self.repo,
             &super::git::join_prefix(&self.prefix, path),

@@ -2,7 +2,8 @@
 //!
 //! Everything the inventory finds in a commit is, by definition, tracked and committed in it.
 
-use super::git_attr::{self, Transform};
+use super::git_attr;
+use super::Transform;
 use super::{Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Oid, Repository};

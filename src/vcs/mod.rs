@@ -27,6 +27,44 @@ pub enum Status {
     Uncommitted(String),
 }
 
+/// How version control transforms one file's bytes between disk and the repository, without vigil
+/// reproducing it (git's attributes and `core.autocrlf`, see [`git_attr`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transform {
+    /// What asks for it, as written: "`text`", "`eol=crlf`", "`ident`", "core.autocrlf=true", ...
+    pub causes: Vec<String>,
+    /// The settings that turn it off, such as `-text` in `.gitattributes`.
+    pub fix: Vec<&'static str>,
+}
+
+impl Transform {
+    /// What transforms it, for reports: ".gitattributes `text`, `eol=crlf`" or "core.autocrlf=true".
+    pub fn what(&self) -> String {
+        self.causes.join(", ")
+    }
+
+    /// A sentence for a finding: what transforms the file, what that means, and how to stop it.
+    pub fn note(&self) -> String {
+        format!(
+            "git transforms this file's bytes between disk and the repository ({}), so the file on \
+             disk and its blob in the index or a commit can differ and hash differently; this may be \
+             the transformation rather than an edit. Configuration that must be byte-exact should not \
+             be transformed: mark it `{}` in .gitattributes, `git add --renormalize` it, and approve again",
+            self.what(),
+            self.fix.join(" ")
+        )
+    }
+}
+
+/// How version control stores a file whose working-copy bytes it translates (Subversion's
+/// `svn:keywords` and `svn:eol-style`, see [`svn::subst`]): the bytes as the repository holds them.
+pub trait RepositoryForm {
+    /// The repository's bytes for working-copy `bytes`.
+    fn to_repository_form(&self, bytes: &[u8]) -> Vec<u8>;
+    /// A sentence for a finding: which translation applies.
+    fn note(&self) -> String;
+}
+
 /// The bytes on disk compared with the committed ones ([`Vcs::compare_committed`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Committed {
@@ -78,14 +116,14 @@ pub trait Vcs {
     /// How version control changes this component's bytes between the working copy and the repository
     /// (`svn:keywords`, `svn:eol-style`), when it does; the component is then hashed in its repository form.
     /// Known only for paths already passed to [`Vcs::status`].
-    fn repository_form(&self, _path: &WsPath) -> Option<svn::subst::Subst> {
+    fn repository_form(&self, _path: &WsPath) -> Option<Box<dyn RepositoryForm>> {
         None
     }
     /// How version control may transform this component's bytes between disk and the repository
     /// without vigil reproducing it (git's `core.autocrlf` and `.gitattributes` `text`, `eol`, `ident`,
     /// `filter`, `working-tree-encoding`): the working tree and a snapshot can then hash differently,
     /// and reports say so. Cheap: answered per path, in process.
-    fn transform(&self, _path: &WsPath) -> Option<git_attr::Transform> {
+    fn transform(&self, _path: &WsPath) -> Option<Transform> {
         None
     }
     /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the

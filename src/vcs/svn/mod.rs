@@ -646,8 +646,14 @@ impl Vcs for SvnWorkingCopy {
         }))
     }
 
-    fn repository_form(&self, path: &WsPath) -> Option<Subst> {
-        self.substs.lock().expect("not poisoned").get(path).cloned()
+    fn repository_form(&self, path: &WsPath) -> Option<Box<dyn super::RepositoryForm>> {
+        let subst = self
+            .substs
+            .lock()
+            .expect("not poisoned")
+            .get(path)
+            .cloned()?;
+        Some(Box::new(subst))
     }
 
     fn approved_content(

@@ -218,6 +218,16 @@ fn normalize_eol(b: &[u8], eol: &[u8]) -> Vec<u8> {
     out
 }
 
+impl crate::vcs::RepositoryForm for Subst {
+    fn to_repository_form(&self, bytes: &[u8]) -> Vec<u8> {
+        Subst::to_repository_form(self, bytes)
+    }
+
+    fn note(&self) -> String {
+        Subst::note(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
