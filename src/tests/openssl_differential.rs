@@ -17,16 +17,16 @@ use std::process::Command;
 /// working directory; `outside/` is beyond the root. `{B}` in a link target is the base folder.
 #[derive(Default)]
 struct Case {
-    name: &'static str,
+    name: String,
     files: Vec<(String, Vec<u8>)>,
     links: Vec<(String, String)>,
     dirs: Vec<String>,
     env: Vec<(String, String)>,
 }
 
-fn case(name: &'static str) -> Case {
+fn case(name: &str) -> Case {
     Case {
-        name,
+        name: name.to_string(),
         ..Case::default()
     }
 }
@@ -43,18 +43,6 @@ impl Case {
     }
     fn top(self, body: &str) -> Self {
         self.f("ws/top.cnf", body)
-    }
-    fn link(mut self, path: &str, target: &str) -> Self {
-        self.links.push((path.to_string(), target.to_string()));
-        self
-    }
-    fn dir(mut self, path: &str) -> Self {
-        self.dirs.push(path.to_string());
-        self
-    }
-    fn env(mut self, k: &str, v: &str) -> Self {
-        self.env.push((k.to_string(), v.to_string()));
-        self
     }
 }
 
@@ -77,198 +65,62 @@ fn big_top() -> Vec<u8> {
     big
 }
 
-/// Every case, in four groups so that each reads on one screen.
+/// The case table, `tests/data/openssl-differential.toml` (its header says what a case is).
+#[derive(serde::Deserialize)]
+struct Table {
+    inventory: Vec<Row>,
+    values: Vec<Row>,
+}
+
+#[derive(serde::Deserialize)]
+struct Row {
+    name: String,
+    top: String,
+    #[serde(default)]
+    files: Vec<(String, String)>,
+    #[serde(default)]
+    links: Vec<(String, String)>,
+    #[serde(default)]
+    dirs: Vec<String>,
+    #[serde(default)]
+    env: Vec<(String, String)>,
+}
+
+impl From<Row> for Case {
+    fn from(r: Row) -> Case {
+        let mut c = case(&r.name).top(&r.top);
+        for (path, body) in &r.files {
+            c = c.f(path, body);
+        }
+        Case {
+            links: r.links,
+            dirs: r.dirs,
+            env: r.env,
+            ..c
+        }
+    }
+}
+
+fn table() -> Table {
+    let t: Table = toml::from_str(include_str!("../../tests/data/openssl-differential.toml"))
+        .expect("tests/data/openssl-differential.toml parses");
+    assert!(
+        t.inventory.len() >= 60 && t.values.len() >= 20,
+        "the case table lost cases"
+    );
+    t
+}
+
+/// Every case of the inventory comparison: the table's, then the limits, which are made by code.
 fn cases() -> Vec<Case> {
-    [
-        syntax_cases(),
-        expansion_cases(),
-        folder_cases(),
-        link_and_error_cases(),
-        limit_cases(),
-    ]
-    .into_iter()
-    .flatten()
-    .collect()
+    let table = table().inventory.into_iter().map(Case::from);
+    table.chain(limit_cases()).collect()
 }
 
-fn syntax_cases() -> Vec<Case> {
-    vec![
-        case("plain").top("a = 1\n"),
-        case("simple include")
-            .top(".include a.cnf\n")
-            .f("ws/a.cnf", "x = 1\n"),
-        case("include with equals")
-            .top(".include = a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("include with equals no space")
-            .top(".include=a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case(".includex is an include")
-            .top(".includex a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case(".includedir = is an include")
-            .top(".includedir = e\n")
-            .f("ws/e", ""),
-        case("section-qualified include")
-            .top("[s]\ns::.include = a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case(".import = is an assignment")
-            .top(".import = a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case(".import is a load error")
-            .top("x = 1\n.import a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("variable from a child file in a later include")
-            .top(".include set.cnf\n.include $d/x.cnf\n")
-            .f("ws/set.cnf", "d = sub\n")
-            .f("ws/sub/x.cnf", ""),
-        case("variable from a folder file in the parent")
-            .top(".include conf.d\n.include ${d}.cnf\n")
-            .f("ws/conf.d/a.cnf", "d = later\n")
-            .f("ws/later.cnf", ""),
-        case("includedir pragma in a child holds in the parent")
-            .top(".include p.cnf\n.include a.cnf\n")
-            .f("ws/p.cnf", ".pragma includedir:inc\n")
-            .f("ws/inc/a.cnf", "")
-            .f("ws/a.cnf", ""),
-        case("dollarid pragma in a child holds in the parent")
-            .top(".include p.cnf\n.include a$b.cnf\n")
-            .f("ws/p.cnf", ".pragma dollarid:on\n")
-            .f("ws/a$b.cnf", ""),
-        case("pragma with spaces around the colon")
-            .top(".pragma = includedir : inc\n.include a.cnf\n")
-            .f("ws/inc/a.cnf", ""),
-        case(".pragmas spelling")
-            .top(".pragmas includedir:inc\n.include a.cnf\n")
-            .f("ws/inc/a.cnf", ""),
-        case("pragma value is not expanded")
-            .top("d = inc\n.pragma includedir:$d\n.include a.cnf\n")
-            .f("ws/inc/a.cnf", "")
-            .f("ws/$d/a.cnf", ""),
-        case("quotes in a pragma are part of the value")
-            .top(".pragma includedir:\"inc\"\n.include a.cnf\n")
-            .f("ws/\"inc\"/a.cnf", "")
-            .f("ws/inc/a.cnf", ""),
-        case("includedir with trailing slash")
-            .top(".pragma includedir:inc/\n.include a.cnf\n")
-            .f("ws/inc/a.cnf", ""),
-        case("includedir does not apply to absolute paths")
-            .top(".pragma includedir:inc\n.include {B}/ws/a.cnf\n")
-            .f("ws/a.cnf", "")
-            .f("ws/inc/a.cnf", ""),
-    ]
-}
-
-fn expansion_cases() -> Vec<Case> {
-    vec![
-        case("quoted include keeps spaces")
-            .top(".include \"sp ace.cnf\"\n")
-            .f("ws/sp ace.cnf", ""),
-        case("single quotes, no expansion inside")
-            .top("d = x\n.include '$d.cnf'\n")
-            .f("ws/$d.cnf", "")
-            .f("ws/x.cnf", ""),
-        case("escaped dollar is literal")
-            .top(".include a\\$b.cnf\n")
-            .f("ws/a$b.cnf", ""),
-        case("section variable falls back to default")
-            .top("d = sub\n[s]\n.include $s::d/x.cnf\n")
-            .f("ws/sub/x.cnf", ""),
-        case("section variable shadows default")
-            .top("d = no\n[s]\nd = sub\n.include $d/x.cnf\n")
-            .f("ws/sub/x.cnf", "")
-            .f("ws/no/x.cnf", ""),
-        case("declared environment")
-            .top(".include $ENV::CONFD/x.cnf\n")
-            .env("CONFD", "sub")
-            .f("ws/sub/x.cnf", ""),
-        case("undeclared environment falls back to default")
-            .top("CONFD = dflt\n.include $ENV::CONFD/x.cnf\n")
-            .f("ws/dflt/x.cnf", ""),
-        case("undeclared environment with no default is an error")
-            .top("a = 1\n.include $ENV::CONFD/x.cnf\n")
-            .f("ws/x.cnf", ""),
-        case("continuation inside an include")
-            .top(".include \\\na.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("a comment's continuation swallows the next line")
-            .top("# note \\\n.include a.cnf\n.include b.cnf\n")
-            .f("ws/a.cnf", "")
-            .f("ws/b.cnf", ""),
-        case("double backslash is not a continuation")
-            .top("x = a\\\\\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("BOM at the start of the top file")
-            .b("ws/top.cnf", b"\xEF\xBB\xBF.include a.cnf\n".to_vec())
-            .f("ws/a.cnf", ""),
-        case("BOM in an included file is an error")
-            .top("a = 1\n.include a.cnf\n.include b.cnf\n")
-            .b("ws/a.cnf", b"\xEF\xBB\xBFx = 1\n".to_vec())
-            .f("ws/b.cnf", ""),
-    ]
-}
-
-fn folder_cases() -> Vec<Case> {
-    vec![
-        case("folder: extensions, case, names longer than the extension")
-            .top(".include d\n")
-            .f("ws/d/a.cnf", "")
-            .f("ws/d/B.CNF", "")
-            .f("ws/d/C.Conf", "")
-            .f("ws/d/.cnf", "")
-            .f("ws/d/.conf", "")
-            .f("ws/d/x.conf", "")
-            .f("ws/d/notes.txt", "")
-            .f("ws/d/a.cnf.bak", ""),
-        case("folder: only files directly inside")
-            .top(".include d\n")
-            .f("ws/d/a.cnf", "")
-            .f("ws/d/sub.cnf/e.cnf", "")
-            .f("ws/d/sub/f.cnf", ""),
-        case("folder: an entry linking to a folder is not read into")
-            .top(".include d\n")
-            .f("ws/d/a.cnf", "")
-            .f("ws/other/g.cnf", "")
-            .link("ws/d/l.cnf", "../other"),
-        case("folder: an entry linking to a file is read")
-            .top(".include d\n")
-            .f("ws/target.txt", "")
-            .link("ws/d/l.cnf", "../target.txt"),
-        case("folder: a dangling link is skipped")
-            .top(".include d\n")
-            .f("ws/d/a.cnf", "")
-            .link("ws/d/gone.cnf", "nowhere"),
-        case("include a link to a folder")
-            .top(".include l\n")
-            .f("ws/real/a.cnf", "")
-            .f("ws/real/sub/b.cnf", "")
-            .link("ws/l", "real"),
-        case("empty folder").top(".include d\n").dir("ws/d"),
-        case("folder file including a folder while the folder is read")
-            .top(".include d\n")
-            .f("ws/d/a.cnf", ".include e\n")
-            .f("ws/e/x.cnf", ""),
-        case("folder file's included file including a folder")
-            .top(".include d\n")
-            .f("ws/d/only.cnf", ".include other.cnf\n.include e\n")
-            .f("ws/other.cnf", ".include e2\n")
-            .f("ws/e/x.cnf", "")
-            .f("ws/e2/y.cnf", ""),
-        case("folder after folder")
-            .top(".include d\n.include e\n")
-            .f("ws/d/a.cnf", "")
-            .f("ws/e/b.cnf", ""),
-        case("include cycle")
-            .top(".include a.cnf\n")
-            .f("ws/a.cnf", ".include top.cnf\n"),
-        case("folder holding a link to one of its own files")
-            .top(".include ext\n")
-            .f("ws/ext/ocsp.cnf", "a = 1\n")
-            .link("ws/ext/current.cnf", "ocsp.cnf"),
-        case("same file twice")
-            .top(".include a.cnf\n.include a.cnf\n")
-            .f("ws/a.cnf", "x = 1\n"),
-    ]
+/// Configurations whose `[dn] CN` value `openssl req` prints as the subject, so the loaded value
+/// (quotes, escapes, expansion, overrides across files, the environment) is compared with OpenSSL's.
+fn value_cases() -> Vec<Case> {
+    table().values.into_iter().map(Case::from).collect()
 }
 
 fn limit_cases() -> Vec<Case> {
@@ -302,67 +154,6 @@ fn limit_cases() -> Vec<Case> {
             .f("ws/a.cnf", ""),
         case("trailing comment on an include")
             .top(".include a.cnf # why\n")
-            .f("ws/a.cnf", ""),
-    ]
-}
-
-fn link_and_error_cases() -> Vec<Case> {
-    vec![
-        case("link/.. resolves through the link, outside")
-            .top(".include l/../x.cnf\n")
-            .f("outside/sub/keep", "")
-            .f("outside/x.cnf", "")
-            .f("ws/x.cnf", "")
-            .link("ws/l", "{B}/outside/sub"),
-        case("link/.. resolves through the link, inside")
-            .top(".include l/../x.cnf\n")
-            .f("ws/deep/er/keep", "")
-            .f("ws/deep/x.cnf", "")
-            .f("ws/x.cnf", "")
-            .link("ws/l", "deep/er"),
-        case("absolute include inside")
-            .top(".include {B}/ws/a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("missing include is skipped")
-            .top(".include none.cnf\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("empty include path")
-            .top(".include =\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("abspath rejects a relative include")
-            .top(".pragma abspath:on\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("abspath accepts an absolute include")
-            .top(".pragma abspath:true\n.include {B}/ws/a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("missing equal sign in a child, counted across files")
-            .top("a = 1\n.include a.cnf\nb = 2\n")
-            .f("ws/a.cnf", "x = 1\n\nbroken\n"),
-        case("missing close square bracket")
-            .top("[s\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("invalid pragma")
-            .top(".pragma dollarid:maybe\n.include a.cnf\n")
-            .f("ws/a.cnf", ""),
-        case("no close brace in an include")
-            .top("d = x\n.include ${d.cnf\n")
-            .f("ws/x.cnf", ""),
-        case("dollarid and braces")
-            .top(".pragma dollarid:on\nd$ = x\n.include ${d$}.cnf\n")
-            .f("ws/x.cnf", ""),
-        case("OPENSSL_CONF_INCLUDE wins over the pragma")
-            .top(".pragma includedir:inc\n.include a.cnf\n")
-            .env("OPENSSL_CONF_INCLUDE", "envinc")
-            .f("ws/inc/a.cnf", "")
-            .f("ws/envinc/a.cnf", ""),
-        case("section header with spaces")
-            .top("[ s t ]\nd = x\n.include ${s t::d}.cnf\n")
-            .f("ws/x.cnf", ""),
-        case("variable defined after the include is not seen")
-            .top(".include $d.cnf\nd = x\n")
-            .f("ws/x.cnf", ""),
-        case("escape in a key name")
-            .top("a\\=b = x\n.include a.cnf\n")
             .f("ws/a.cnf", ""),
     ]
 }
@@ -592,53 +383,6 @@ fn inventory_holds_exactly_the_files_openssl_reads() {
         cases.len(),
         failures.join("\n")
     );
-}
-
-/// Configurations whose `[dn] CN` value `openssl req` prints as the subject, so the loaded value
-/// (quotes, escapes, expansion, overrides across files, the environment) is compared with OpenSSL's.
-fn value_cases() -> Vec<Case> {
-    vec![
-        case("quotes keep inner spaces").top("[dn]\nCN = \"a  b\" c\n"),
-        case("escaped dollar").top("x = no\n[dn]\nCN = cost \\$x\n"),
-        case("tab escape").top("[dn]\nCN = a\\tb\n"),
-        case("doubled single quotes").top("[dn]\nCN = 'it''s'\n"),
-        case("hash inside quotes").top("[dn]\nCN = 'a # b' # c\n"),
-        case("variable from an included file")
-            .top(".include v.cnf\n[dn]\nCN = $x\n")
-            .f("ws/v.cnf", "x = from v\n"),
-        case("braces and parentheses").top("x = X\n[dn]\nCN = ${x}-$(x)\n"),
-        case("section variable falls back to default").top("x = dflt\n[dn]\nCN = $dn::x\n"),
-        case("section variable shadows default")
-            .top("x = dflt\n[s]\nx = own\ny = $x\n[dn]\nCN = $s::y\n"),
-        case("other section").top("[s]\nx = from s\n[dn]\nCN = $s::x\n"),
-        case("declared environment")
-            .top("[dn]\nCN = $ENV::WHO\n")
-            .env("WHO", "ca team"),
-        case("undeclared environment falls back to default")
-            .top("WHO = fallback\n[dn]\nCN = $ENV::WHO\n"),
-        case("ENV section wins over the environment")
-            .top("[ENV]\nWHO = section\n[dn]\nCN = $ENV::WHO\n")
-            .env("WHO", "env"),
-        case("dollarid from an included file")
-            .top(".include p.cnf\n[dn]\nCN = a$b\n")
-            .f("ws/p.cnf", ".pragma dollarid:on\n"),
-        case("child overrides parent")
-            .top("[dn]\nCN = parent\n.include o.cnf\n")
-            .f("ws/o.cnf", "[dn]\nCN = child\n"),
-        case("parent overrides child afterwards")
-            .top(".include o.cnf\n[dn]\nCN = parent\n")
-            .f("ws/o.cnf", "[dn]\nCN = child\n"),
-        case("section-qualified assignment").top("[dn]\nCN = first\n[other]\ndn::CN = qualified\n"),
-        case("section stays switched after an include")
-            .top("[other]\n.include o.cnf\nCN = switched by the child\n")
-            .f("ws/o.cnf", "[dn]\n"),
-        case("continuation").top("[dn]\nCN = one \\\n two\n"),
-        case("folder value")
-            .top(".include d\n[dn]\nCN = $x\n")
-            .f("ws/d/a.cnf", "x = from folder\n"),
-        case("BOM stripped from the top file")
-            .b("ws/top.cnf", b"\xEF\xBB\xBF[dn]\nCN = bom\n".to_vec()),
-    ]
 }
 
 #[test]
