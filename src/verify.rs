@@ -4,9 +4,11 @@
 //! The host is read through the working-tree [`Source`] rooted at `--root`, in *host* paths: the
 //! inventory and the OpenSSL loader run unchanged with `/` as the workspace, so an absolute `.include
 //! /etc/ca/ext.cnf` on the host is the host's file, and symlinks resolve as the kernel resolves them.
-//! The profile's own paths (declared components, `extfile`, `include-dir`, `env-file`) are repository
-//! paths; the [`PathMap`] (`--map REPO_PATH=HOST_PATH`) carries them onto the host, and carries every
-//! file reached back to the repository path its approval has. A repository path no map names sits at
+//! The profile's own paths (declared components, `extfile`, `include-dir`, `env-file`, and its
+//! references' `files` and `dir`) are repository paths; the [`PathMap`] (`--map REPO_PATH=HOST_PATH`)
+//! carries them onto the host, and carries every file reached back to the repository path its
+//! approval has. The profile's `deployed` folders are not used on the host: they are the
+//! repository's view of the software's absolute paths, which on the host are its own files. A repository path no map names sits at
 //! the same path under the root.
 //!
 //! Deviation: user reference patterns with `relative-to = "workspace"` resolve against the host's
@@ -278,6 +280,27 @@ fn on_host(p: &Profile, map: &PathMap) -> Result<Profile, Error> {
         dir.to_string()
     };
     h.skip = p.skip.iter().map(|s| map.to_host(s)).collect();
+    // Reference extractors apply to the host paths of the files they name, and resolve a relative
+    // path against the software's folder where the host has it.
+    for r in &mut h.references {
+        // A glob that starts with a wildcard (`**/*.json`) names no folder to map: it matches on
+        // the host as it is.
+        let host_glob = r
+            .files
+            .as_ref()
+            .and_then(|f| map.pattern(f.glob().glob()).ok());
+        if let Some(glob) = host_glob {
+            r.files = Some(
+                globset::Glob::new(&glob)
+                    .map_err(|e| bad(format!("`files = \"{glob}\"` on the host: {e}")))?
+                    .compile_matcher(),
+            );
+        }
+        r.dir = r.dir.as_ref().map(|d| map.to_host(d));
+    }
+    // `deployed` carries the software's absolute paths into the repository's folders; on the host
+    // an absolute path is the host's own file, which the map carries back to its repository path.
+    h.deployed = Vec::new();
     Ok(h)
 }
 

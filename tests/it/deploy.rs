@@ -704,3 +704,96 @@ struct BundleFile {
     blake3: String,
     content: String,
 }
+
+/// step-ca's `ca.json` names absolute paths (`/etc/step-ca/certs/root_ca.crt`): in the repository
+/// the profile's `deployed` folders carry them into the workspace (`step/`); on the host each is the
+/// host's own file below `--root`, and the map carries it back to the repository path its approval
+/// has.
+#[test]
+fn absolute_paths_on_the_host_resolve_through_the_map() {
+    let s = crate::extract::example("step-ca", &[]);
+    s.vigil(&["approve", "step-ca"]).expect(0);
+    s.commit_all("approve step-ca");
+    let out = s.outside().join("step.bundle");
+    s.vigil(&["bundle", "step-ca", "-o", out.to_str().unwrap()])
+        .expect(0);
+    let host = s.outside().join("host");
+    let step = host.join("etc/step-ca");
+    let files = s.git_ok(&["ls-files", "step"]).stdout;
+    for rel in files.lines() {
+        let to = step.join(rel.strip_prefix("step/").unwrap());
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        fs::copy(s.path(rel), &to).unwrap();
+    }
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "--bundle",
+            out.to_str().unwrap(),
+            "--root",
+            host.to_str().unwrap(),
+            "--map",
+            "step=/etc/step-ca",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        s.vigil(&args)
+    };
+    let r = run(&[]).expect(0);
+    assert_eq!(r.finding_codes(), Vec::<String>::new());
+    let j = r.json();
+    let paths: Vec<&str> = j["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "etc/step-ca/certs/intermediate_ca.crt",
+            "etc/step-ca/certs/root_ca.crt",
+            "etc/step-ca/config/ca.json",
+            "etc/step-ca/templates/ssh/user.tpl",
+            "etc/step-ca/templates/x509/client.tpl",
+            "etc/step-ca/templates/x509/tls-server.tpl",
+        ]
+    );
+    // The root certificate, named by its absolute path, replaced on the host.
+    fs::write(step.join("certs/root_ca.crt"), "not the approved root\n").unwrap();
+    let r = run(&[]).expect(1);
+    assert_eq!(r.finding_codes(), ["stale /etc/step-ca/certs/root_ca.crt"]);
+}
+
+/// `group`, like `owner`, by number (the deployed files' own group: no finding) and by a name the
+/// system does not know (a finding naming the group the file has).
+#[test]
+fn the_group_the_profile_asks_for_is_checked_by_name_and_number() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Sandbox::git_repo();
+    let gid = fs::metadata(s.path(".")).unwrap().gid();
+    approved(&s, &format!("group = \"{gid}\"\n"));
+    let b = bundle(&s);
+    let host = deploy(&s);
+    verify(&s, &b, &host, &[]).expect(0);
+
+    let s = Sandbox::git_repo();
+    approved(&s, "group = \"vigil-no-such-group\"\n");
+    let b = bundle(&s);
+    let host = deploy(&s);
+    let r = verify(&s, &b, &host, &["--format", "json"]).expect(1);
+    assert_eq!(
+        r.finding_codes(),
+        [
+            "wrong-permissions /etc/ca/profiles/ext.d/10-key-usage.cnf",
+            "wrong-permissions /etc/ca/profiles/tls-server.cnf"
+        ]
+    );
+    assert!(
+        r.stdout
+            .contains("the profile asks for vigil-no-such-group"),
+        "{}",
+        r.stdout
+    );
+}

@@ -8,7 +8,7 @@ use std::path::Path;
 
 /// A git repository holding a copy of `examples/NAME`, committed except for the files in `left_out`,
 /// which are on disk only.
-fn example(name: &str, left_out: &[&str]) -> Sandbox {
+pub(crate) fn example(name: &str, left_out: &[&str]) -> Sandbox {
     let s = Sandbox::git_repo();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("examples")
