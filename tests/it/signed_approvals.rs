@@ -257,6 +257,10 @@ fn each_bad_approval_is_rejected_by_check_gate_and_pre_receive() {
                         public(&alice)
                     ),
                 );
+                // The change of the allowed signers itself is signed by the approver trusted so
+                // far, so that the push is refused for the approval alone.
+                s.vigil(&["sign", "--allowed-signers", "--key", key_str(&alice)])
+                    .expect(0);
                 "untrusted-signer"
             }
             Bad::SamePersonTwice => {
@@ -267,6 +271,8 @@ fn each_bad_approval_is_rejected_by_check_gate_and_pre_receive() {
                 s.config(&format!(
                     "[signing]\nallowed-signers = \"approvers/allowed_signers\"\nrequired = 2\n\n{PROFILE}"
                 ));
+                s.vigil(&["sign", "--allowed-signers", "--key", key_str(&alice)])
+                    .expect(0);
                 s.vigil(&["sign", "ca", "--key", key_str(&alice2)])
                     .expect(0);
                 "insufficient-approvals"
@@ -284,6 +290,11 @@ fn each_bad_approval_is_rejected_by_check_gate_and_pre_receive() {
         let r = s.git(&["push", "origin", "main"]);
         assert_ne!(r.code, 0, "{bad:?}: push accepted:\n{}", r.all());
         assert!(r.all().contains(want), "{bad:?}: {}", r.all());
+        assert!(
+            !r.all().contains("the allowed-signers change"),
+            "{bad:?}: refused for the allowed-signers change, not the approval: {}",
+            r.all()
+        );
     }
 }
 
@@ -300,4 +311,54 @@ fn without_signing_configured_manifests_are_unchanged_and_unsigned_is_no_finding
     );
     s.commit_all("a");
     assert_eq!(codes(&s.check_json().expect(0)), Vec::<String>::new());
+}
+
+/// `[signing.profiles.NAME] required` overrides `[signing] required` for that profile alone.
+#[test]
+fn a_profile_quorum_overrides_the_default_one() {
+    let probe = Sandbox::plain();
+    let alice = keygen(&probe, "alice", &["-t", "ed25519"]);
+    let bob = keygen(&probe, "bob", &["-t", "ed25519"]);
+    let s = Sandbox::git_repo();
+    s.config(
+        "[signing]\nallowed-signers = \"approvers/allowed_signers\"\nrequired = 1\n\n\
+         [signing.profiles.ca]\nrequired = 2\n\n\
+         [profiles.ca]\ncomponents = [\"ca/issuing.cnf\"]\n\n\
+         [profiles.cb]\ncomponents = [\"cb/issuing.cnf\"]\n",
+    )
+    .file(
+        "approvers/allowed_signers",
+        &format!(
+            "{}\n{}\n",
+            line("alice@ca.example", &alice),
+            line("bob@ca.example", &bob)
+        ),
+    )
+    .file("ca/issuing.cnf", "default_days = 397\n")
+    .file("cb/issuing.cnf", "default_days = 90\n");
+    s.commit_all("profiles");
+    for p in ["ca", "cb"] {
+        s.vigil(&["approve", p, "--sign", "--key", key_str(&alice)])
+            .expect(0);
+    }
+    s.commit_all("approve, alice signs");
+    // One signature meets cb's default quorum of one, not ca's two.
+    let r = s.check_json().expect(1);
+    assert_eq!(codes(&r), ["insufficient-approvals approved/ca.toml"]);
+    assert!(
+        r.stdout
+            .contains("1 of 2 required distinct approvers signed"),
+        "{}",
+        r.stdout
+    );
+    s.vigil(&["gate", "cb"]).expect(0);
+    assert!(s
+        .vigil(&["gate", "ca"])
+        .expect(1)
+        .stdout
+        .contains("insufficient-approvals"));
+    s.vigil(&["sign", "ca", "--key", key_str(&bob)]).expect(0);
+    s.commit_all("bob co-signs ca");
+    assert_eq!(codes(&s.check_json().expect(0)), Vec::<String>::new());
+    s.vigil(&["gate", "ca"]).expect(0);
 }

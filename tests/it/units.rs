@@ -135,3 +135,40 @@ fn shipped_units_name_the_readme_the_install_steps_put_in_place() {
         "the README's systemd install steps no longer install the README the units name"
     );
 }
+
+/// The settings the hardening is for, each judged by `systemd-analyze security` itself (a ✓ line),
+/// not only through the overall rating: a read-only file system, no new privileges, no
+/// capabilities and, for the check (the alert unit must send its message), no network.
+#[test]
+fn shipped_services_have_a_read_only_view_no_privileges_and_the_check_no_network() {
+    let dir = installed_units();
+    for unit in SERVICES {
+        let o = systemd_analyze()
+            .args(["security", "--offline=yes", "--no-pager"])
+            .arg(dir.path().join(unit))
+            .output()
+            .expect("systemd-analyze runs");
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        let mut want = vec![
+            "ProtectSystem=",
+            "NoNewPrivileges=",
+            "CapabilityBoundingSet=~CAP_SYS_ADMIN",
+            "AmbientCapabilities=",
+        ];
+        if unit == "vigil-nightly.service" {
+            want.extend([
+                "PrivateNetwork=",
+                "RestrictAddressFamilies=~AF_(INET|INET6)",
+                "IPAddressDeny=",
+            ]);
+        }
+        for setting in want {
+            assert!(
+                stdout
+                    .lines()
+                    .any(|l| l.starts_with(&format!("✓ {setting} "))),
+                "{unit}: systemd-analyze security does not rate {setting} as met:\n{stdout}"
+            );
+        }
+    }
+}
