@@ -267,6 +267,21 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_quorum_below_the_policy_is_a_relaxation_and_raised() {
+        let p = Policy::parse(Path::new("/etc/vigil/policy.toml"), POLICY).unwrap();
+        let mut c = config(
+            "[signing]\nallowed-signers = \"a\"\nrequired = 2\n[signing.profiles.ca]\nrequired = 1\n[profiles.ca]\ncomponents = [\"x\"]\n",
+        );
+        let r = p.apply(&mut c);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(
+            r[0].0,
+            "[signing.profiles.ca] required = 1 is below the server policy's 2"
+        );
+        assert_eq!(c.signing.as_ref().unwrap().required_for("ca"), 2);
+    }
+
+    #[test]
     fn the_author_rule_is_raised_and_an_explicit_false_is_a_relaxation() {
         let p = Policy::parse(Path::new("/p.toml"), "author-may-not-approve = true\n").unwrap();
         let signing = "[signing]\nallowed-signers = \"a\"\n";
