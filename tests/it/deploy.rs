@@ -298,6 +298,7 @@ fn verify_writes_several_reports_and_prometheus_names_the_bundle_revision() {
     let host = deploy(&s);
     let prom = s.outside().join("vigil.prom");
     let json = s.outside().join("verify.json");
+    let sarif = s.outside().join("verify.sarif");
     verify(
         &s,
         &b,
@@ -309,9 +310,20 @@ fn verify_writes_several_reports_and_prometheus_names_the_bundle_revision() {
             &format!("prometheus={}", prom.display()),
             "--report",
             &format!("json={}", json.display()),
+            "--report",
+            &format!("sarif={}", sarif.display()),
         ],
     )
     .expect(0);
+    // The JSON and SARIF reports of verify carry the time they were made, the same moment.
+    let j: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    let at = j["generated_at"].as_str().unwrap();
+    let made = humantime::parse_rfc3339(at).unwrap();
+    let age = std::time::SystemTime::now().duration_since(made).unwrap();
+    assert!(age.as_secs() < 300, "{at} is not the time of this run");
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
+    crate::nightly::assert_valid_sarif(&v);
+    assert_eq!(v["runs"][0]["invocations"][0]["endTimeUtc"], at);
     let families = parse(&fs::read_to_string(&prom).unwrap());
     let head = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
     let rev = families

@@ -51,7 +51,7 @@ fn sarif_validator() -> jsonschema::Validator {
 }
 
 #[track_caller]
-fn assert_valid_sarif(v: &serde_json::Value) {
+pub(crate) fn assert_valid_sarif(v: &serde_json::Value) {
     let validator = sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(v)
