@@ -212,3 +212,27 @@ fn the_committer_of_a_staged_change_may_not_approve_it() {
         r.stdout
     );
 }
+
+/// The git pre-receive hook judges the pushed commit the same way: the committer of the
+/// components' last change in the pushed history does not count toward the quorum.
+#[test]
+fn the_pre_receive_hook_rejects_a_push_approved_only_by_its_author() {
+    let (s, bob) = signed_by_author("author-may-not-approve = true\n");
+    let bare = s.bare_origin();
+    s.vigil_in(&bare, &["hook", "install"]).expect(0);
+    let r = s.git(&["push", "origin", "main"]);
+    assert_ne!(r.code, 0, "push accepted:\n{}", r.all());
+    assert!(r.all().contains("insufficient-approvals"), "{}", r.all());
+    assert!(
+        r.all().contains(&format!(
+            "`{AUTHOR}` does not count: the author of the change (git "
+        )),
+        "{}",
+        r.all()
+    );
+    // Bob, who did not make the change, co-signs: the same history is accepted.
+    s.vigil(&["sign", "ca", "--key", key_str(&bob)]).expect(0);
+    s.commit_all("bob co-signs");
+    let r = s.git(&["push", "origin", "main"]);
+    assert_eq!(r.code, 0, "{}", r.all());
+}
