@@ -128,8 +128,10 @@ fn untouched_from_head(r: &Request, repo: &git2::Repository, start: &Path) -> Op
     let head = repo.head().ok()?.peel_to_commit().ok()?;
     let snap = Snap::Commit(head.clone());
     let prefix = match r.workspace {
-        Some(w) => Some(snapshot::parse_workspace(w).ok()?)
-            .filter(|p| snap.blob(&snapshot::join(p, CONFIG_FILE.as_bytes())).is_some()),
+        Some(w) => Some(snapshot::parse_workspace(w).ok()?).filter(|p| {
+            snap.blob(&snapshot::join(p, CONFIG_FILE.as_bytes()))
+                .is_some()
+        }),
         None => {
             let from = snapshot::repo_relative(repo, r.cwd, start).unwrap_or_default();
             snapshot::find_workspace(&snap, &from)

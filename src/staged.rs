@@ -322,7 +322,10 @@ mod tests {
         );
         assert_eq!(parse_raw(b""), Some(Vec::new()));
         assert_eq!(parse_raw(b"garbage\0"), None);
-        assert_eq!(parse_raw(format!(":100644 100644 {z} {z} M\0").as_bytes()), None);
+        assert_eq!(
+            parse_raw(format!(":100644 100644 {z} {z} M\0").as_bytes()),
+            None
+        );
     }
 
     #[test]
@@ -332,7 +335,10 @@ mod tests {
             old: Kind::File,
             new: Kind::File,
         };
-        let got = inside(vec![c("ca/x.cnf"), c("cab/y"), c("other/z"), c("ca")], b"ca");
+        let got = inside(
+            vec![c("ca/x.cnf"), c("cab/y"), c("other/z"), c("ca")],
+            b"ca",
+        );
         assert_eq!(got, [c("x.cnf")]);
         assert_eq!(inside(vec![c("a")], b""), [c("a")]);
     }

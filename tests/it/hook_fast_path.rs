@@ -206,7 +206,11 @@ fn an_in_place_edit_outside_a_subfolder_workspace_is_not_its_change() {
         "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n",
     )
     .unwrap();
-    std::fs::write(ws.join("profiles/server.cnf"), ".include validity/398.cnf\n").unwrap();
+    std::fs::write(
+        ws.join("profiles/server.cnf"),
+        ".include validity/398.cnf\n",
+    )
+    .unwrap();
     std::fs::write(ws.join("validity/398.cnf"), "default_days = 398\n").unwrap();
     s.file("validity/398.cnf", "not the CA's\n");
     s.commit_all("profile");
