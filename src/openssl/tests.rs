@@ -107,7 +107,7 @@ fn section_lookup_falls_back_to_default_and_env_to_default() {
         [ProblemKind::UndeclaredEnv],
         "HOME is not declared: say so"
     );
-    assert_eq!(l.db.get("s", "c").unwrap().undeclared_env, ["HOME"]);
+    assert_eq!(l.db.get("s", "c").unwrap().undeclared_env[..], ["HOME"]);
 }
 
 #[test]
