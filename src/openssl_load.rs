@@ -215,13 +215,19 @@ pub fn root_of(ws_abs: Option<&Path>) -> PathBuf {
     ws_abs.map_or_else(|| PathBuf::from(DETACHED_ROOT), Path::to_path_buf)
 }
 
-/// The loader's options for `profile`: root, working folder (`include-dir`), environment.
+/// The loader's options for `profile`: root, working folder (`include-dir`), environment, and its
+/// `deployed` folders.
 pub fn options(profile: &Profile, root: &Path, env: BTreeMap<String, String>) -> Options {
     // Collecting the components drops a `.` (the default `include-dir`), so paths read cleanly.
     let cwd: PathBuf = root.join(&profile.include_dir).components().collect();
     let mut opts = Options::new(root, cwd);
     opts.env = env;
     opts.max_file_size = MAX_LOAD_BYTES;
+    opts.deployed = profile
+        .deployed
+        .iter()
+        .map(|(host, ws)| (host.clone(), root.join(ws.as_path())))
+        .collect();
     opts
 }
 

@@ -600,6 +600,18 @@ impl Machine<'_> {
         Ok(())
     }
 
+    /// Where an include written as an absolute path under a deployed folder is read here: the same
+    /// path below the folder that holds the deployed files. Not for a path that climbs with `..`,
+    /// which could leave the mapped folder: that one is resolved as written.
+    fn deployed(&self, written: &Path) -> Option<PathBuf> {
+        self.opts.deployed.iter().find_map(|(host, here)| {
+            let rest = written.strip_prefix(host).ok()?;
+            rest.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+                .then(|| here.join(rest))
+        })
+    }
+
     /// `process_include` and the push onto the file stack.
     fn include(&mut self, path: &[u8], loc: &Location) {
         let mut chain = self
@@ -612,7 +624,10 @@ impl Machine<'_> {
             path: loc.path.to_path_buf(),
             line: loc.line,
         });
-        let abs = self.opts.cwd.join(path_from_bytes(path));
+        let written = path_from_bytes(path);
+        let abs = self
+            .deployed(&written)
+            .unwrap_or_else(|| self.opts.cwd.join(&written));
         if path.is_empty() {
             let msg = "include path is empty (OpenSSL skips it)".to_string();
             self.problem(ProblemKind::MissingInclude, Some(loc.clone()), None, msg);

@@ -83,6 +83,10 @@ pub struct Options {
     pub max_file_size: u64,
     /// Reading more files than this in one load is reported and stops further includes.
     pub max_reads: usize,
+    /// Absolute folders of the host the configuration is deployed on, each with the absolute folder
+    /// holding its files here, longest first: an include written as an absolute path under one is
+    /// read from the other (what OpenSSL reads on the host, approved in the repository).
+    pub deployed: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Options {
@@ -94,6 +98,7 @@ impl Options {
             env: BTreeMap::new(),
             max_file_size: 256 << 20,
             max_reads: 100_000,
+            deployed: Vec::new(),
         }
     }
 }

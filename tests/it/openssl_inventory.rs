@@ -60,6 +60,50 @@ fn include_through_a_link_and_dotdot_resolves_like_the_kernel() {
     );
 }
 
+/// An include written as an absolute path of the CA host (`/etc/ca/...`) is read from the folder a
+/// profile's `deployed` maps it to, and the included file is a component with its chain; without the
+/// map, or through `..`, it stays `outside-root`.
+#[test]
+fn an_absolute_include_under_a_deployed_folder_is_read_from_the_workspace() {
+    let s = Sandbox::git_repo();
+    let profile = |deployed: &str| {
+        format!(
+            "[profiles.p]\ncomponents = [\"top.cnf\"]\nfollow = [\"openssl-include\"]\n{deployed}"
+        )
+    };
+    s.config(&profile("deployed = { \"/etc/ca\" = \"host\" }\n"))
+        .file("top.cnf", ".include /etc/ca/validity/398.cnf\n")
+        .file("host/validity/398.cnf", "default_days = 398\n")
+        .commit_all("p");
+    s.vigil(&["approve", "p"]).expect(0);
+    s.commit_all("approved");
+    let r = s.vigil(&["check", "--format", "json"]).expect(0);
+    assert_eq!(
+        paths(&r),
+        ["host/validity/398.cnf", "top.cnf"],
+        "{}",
+        r.all()
+    );
+    // The 2020 shape through the deployed path: the included file changed and is stale.
+    s.file("host/validity/398.cnf", "default_days = 825\n");
+    let r = s.vigil(&["check"]).expect(1);
+    assert!(r.stdout.contains("stale"), "{}", r.stdout);
+    assert!(r.stdout.contains("host/validity/398.cnf"), "{}", r.stdout);
+    assert!(r.stdout.contains("top.cnf:1"), "{}", r.stdout);
+    // A path that climbs out of the deployed folder is not mapped.
+    s.file("top.cnf", ".include /etc/ca/../ca/x.cnf\n");
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    let outside: Vec<String> = r.findings_of("outside-root");
+    assert_eq!(outside.len(), 1, "{}", r.all());
+    assert!(outside[0].contains("/etc/ca/../ca/x.cnf"), "{outside:?}");
+    // Without the map the absolute include leads outside the workspace.
+    s.file("top.cnf", ".include /etc/ca/validity/398.cnf\n")
+        .config(&profile(""));
+    let r = s.vigil(&["check", "--format", "json"]).expect(1);
+    assert_eq!(paths(&r), ["top.cnf"], "{}", r.all());
+    assert_eq!(r.findings_of("outside-root").len(), 1, "{}", r.all());
+}
+
 /// A NUL byte in a comment and a component larger than 16 MiB: OpenSSL reads both, and so does vigil.
 /// (OpenSSL's `BIO_gets` stops at the NUL, so the rest of that line is joined to the next one: the
 /// blank line keeps the include out of the comment; strace shows OpenSSL opening `a.cnf`.)
