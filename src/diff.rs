@@ -7,7 +7,7 @@ use crate::check::{self, Context};
 use crate::config::Mode;
 use crate::path::WsPath;
 use crate::source::{Kind, Source, WorkTree};
-use crate::vcs::Vcs;
+use crate::vcs::{ApprovedQuery, Vcs};
 use crate::workspace::Workspace;
 use crate::Error;
 use std::io::Read;
@@ -97,12 +97,12 @@ pub fn diff(
             continue;
         }
         let old = vcs
-            .approved_content(
-                &m.path,
-                m.manifest.revision.id.as_deref(),
-                &c.path,
-                approved,
-            )
+            .approved_content(&ApprovedQuery {
+                manifest: &m.path,
+                recorded: m.manifest.revision.id.as_deref(),
+                path: &c.path,
+                blake3: approved,
+            })
             .map_err(|e| Error::Vcs(e.to_string()))?;
         let new = match &c.kind {
             Kind::Symlink(t) => t.clone(),

@@ -119,7 +119,7 @@ fn entry(load: &ProfileLoad, section: &str, s: &Setting, from_default: bool) -> 
         at: Some(format!("{}:{}", load.ws_text(&s.at.path), s.at.line)),
         via: load.via_of_read(s.at.read),
         overrode,
-        undeclared_env: s.undeclared_env.clone(),
+        undeclared_env: s.undeclared_env.to_vec(),
         load_error: load_error(load),
     }
 }

@@ -66,6 +66,11 @@ pub fn check_snapshot(r: &Request, progress: &mut dyn FnMut(Progress)) -> Result
     });
     let start = config_dir.clone().unwrap_or_else(|| r.cwd.to_path_buf());
     let repo = snapshot::open_repo(&start)?;
+    if r.rev.is_none() && r.skip_untouched {
+        if let Some(root) = untouched_from_head(r, &repo, &start) {
+            return Ok(Verdict::Untouched { root });
+        }
+    }
     let snap = open_snapshot(&repo, r.rev)?;
     let prefix = match r.workspace {
         Some(w) => Some(snapshot::parse_workspace(w)?).filter(|p| {
@@ -104,6 +109,40 @@ pub fn check_snapshot(r: &Request, progress: &mut dyn FnMut(Progress)) -> Result
         }
         Snap::Index(index) => check_index(r, &repo, &snap, index, &prefix, progress),
     }
+}
+
+/// The pre-commit hook's first answer, before the index is loaded: `Some(root)` of the workspace when
+/// the commit being made edits files in place only (git's own list of the staged changes over the
+/// whole repository) and none of them can affect a profile. Then the index holds exactly HEAD's
+/// paths, and vigil.toml, the manifests and the allowed signers are unchanged (a change of any of
+/// them is never accepted here), so the workspace, configuration and manifests are read from HEAD's
+/// trees, not from the index. `None` is doubt: the caller loads the index and decides in full.
+fn untouched_from_head(r: &Request, repo: &git2::Repository, start: &Path) -> Option<PathBuf> {
+    if repo.is_bare() {
+        return None;
+    }
+    let changes = crate::staged::git_staged_changes(repo)?;
+    if !changes.iter().all(crate::staged::PathChange::in_place) {
+        return None;
+    }
+    let head = repo.head().ok()?.peel_to_commit().ok()?;
+    let snap = Snap::Commit(head.clone());
+    let prefix = match r.workspace {
+        Some(w) => Some(snapshot::parse_workspace(w).ok()?).filter(|p| {
+            snap.blob(&snapshot::join(p, CONFIG_FILE.as_bytes()))
+                .is_some()
+        }),
+        None => {
+            let from = snapshot::repo_relative(repo, r.cwd, start).unwrap_or_default();
+            snapshot::find_workspace(&snap, &from)
+        }
+    }?;
+    let changes = crate::staged::inside(changes, &prefix);
+    let untouched = snapshot::with_commit(repo, &head, &prefix, r.mode, |cx| {
+        crate::staged::cannot_affect(&changes, cx.config, cx.source)
+    })
+    .ok()??;
+    untouched.then(|| snapshot::display_root(repo, &prefix))
 }
 
 /// The index (`rev` is `None`) or the commit `rev` names.

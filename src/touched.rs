@@ -5,6 +5,7 @@
 use crate::check;
 use crate::config::Config;
 use crate::path::WsPath;
+use std::collections::HashSet;
 use std::path::Path;
 
 /// One changed path of the commit, relative to a workspace.
@@ -29,18 +30,21 @@ pub(crate) fn profile_touched(
     let entries: Vec<&WsPath> = manifest
         .map(|m| m.manifest.components.iter().map(|e| &e.path).collect())
         .unwrap_or_default();
+    // A change is on a component when it is one, or beside one (something new beside a component:
+    // a folder include, a glob, a reference now satisfied), or a folder above one. The first two
+    // are set lookups, so that a commit of many files costs one pass.
+    let folders: HashSet<WsPath> = entries.iter().map(|e| e.parent()).collect();
+    let exact: HashSet<&WsPath> = entries.iter().copied().collect();
     changes.iter().any(|c| {
-        let on = |p: &WsPath| {
-            &c.path == p
-                || (c.is_dir && p.starts_with(&c.path))
-                // Something new beside a component: a folder include, a glob, a reference now satisfied.
-                || c.path.parent() == p.parent()
-        };
         // The manifest itself, or a folder above it (`svn rm approved`): the approval changes.
         let approval = manifest_path
             .as_ref()
             .is_some_and(|m| m.starts_with(&c.path));
-        if approval || entries.iter().any(|e| on(e)) {
+        if approval
+            || exact.contains(&c.path)
+            || folders.contains(&c.path.parent())
+            || (c.is_dir && entries.iter().any(|e| e.starts_with(&c.path)))
+        {
             return true;
         }
         profile.components.iter().any(|pattern| {

@@ -589,11 +589,11 @@ impl Machine<'_> {
             self.problem(ProblemKind::UndeclaredEnv, Some(loc.clone()), None, msg);
         }
         let setting = Setting {
-            name: key,
-            value,
+            name: key.into_boxed_slice(),
+            value: value.into_boxed_slice(),
             at: loc.clone(),
             overrode: None,
-            undeclared_env,
+            undeclared_env: undeclared_env.into_boxed_slice(),
             seq: 0,
         };
         self.out.db.set(psection, setting);
@@ -717,7 +717,7 @@ impl Machine<'_> {
     fn get_string(&mut self, section: Option<&[u8]>, name: &[u8]) -> Option<Vec<u8>> {
         if let Some(sec) = section {
             if let Some(s) = self.out.db.get(sec, name) {
-                return Some(s.value.clone());
+                return Some(s.value.to_vec());
             }
             if sec == b"ENV" {
                 let key = String::from_utf8_lossy(name).into_owned();
@@ -727,7 +727,7 @@ impl Machine<'_> {
                 }
             }
         }
-        self.out.db.get("default", name).map(|s| s.value.clone())
+        self.out.db.get("default", name).map(|s| s.value.to_vec())
     }
 }
 

@@ -67,6 +67,7 @@ pub use real_fs::RealFs;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::path::PathBuf;
 
 /// How to load.
@@ -133,15 +134,15 @@ pub struct Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
     /// The key as written (OpenSSL keeps escapes in names as they are).
-    pub name: Vec<u8>,
+    pub name: Box<[u8]>,
     /// The value after quote, escape and variable processing.
-    pub value: Vec<u8>,
+    pub value: Box<[u8]>,
     /// Where it was set (the first line of a continued line).
     pub at: Location,
     /// The setting this one replaced, which may itself have replaced one.
     pub overrode: Option<Box<Setting>>,
     /// Environment variables the value depends on that [`Options::env`] does not declare.
-    pub undeclared_env: Vec<String>,
+    pub undeclared_env: Box<[String]>,
     seq: u64,
 }
 
@@ -153,22 +154,69 @@ impl Setting {
 }
 
 /// One section: its settings in OpenSSL's order (a replaced key moves to the end).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A load of many files holds every setting of every file until the requirements are judged, so a
+/// setting is stored once: its name lives in the setting, and the lookup table holds positions.
+#[derive(Debug, Clone, Default)]
 pub struct Section {
     pub name: Vec<u8>,
-    settings: HashMap<Vec<u8>, Setting>,
+    settings: Vec<Setting>,
+    /// Positions in `settings`, hashed by the setting's name.
+    by_name: hashbrown::HashTable<u32>,
+    hasher: std::hash::RandomState,
 }
 
+impl PartialEq for Section {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.settings() == other.settings()
+    }
+}
+
+impl Eq for Section {}
+
 impl Section {
+    fn new(name: &[u8]) -> Section {
+        Section {
+            name: name.to_vec(),
+            ..Section::default()
+        }
+    }
+
     /// The settings in the order OpenSSL's section stack holds them.
     pub fn settings(&self) -> Vec<&Setting> {
-        let mut v: Vec<&Setting> = self.settings.values().collect();
+        let mut v: Vec<&Setting> = self.settings.iter().collect();
         v.sort_by_key(|s| s.seq);
         v
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&Setting> {
-        self.settings.get(name)
+        let hash = self.hasher.hash_one(name);
+        self.by_name
+            .find(hash, |&i| &*self.settings[i as usize].name == name)
+            .map(|&i| &self.settings[i as usize])
+    }
+
+    /// Sets `setting`, which replaces (and keeps as `overrode`) one of the same name.
+    fn set(&mut self, setting: Setting) {
+        let hash = self.hasher.hash_one(&*setting.name);
+        let Section {
+            settings,
+            by_name,
+            hasher,
+            ..
+        } = self;
+        match by_name.find(hash, |&i| settings[i as usize].name == setting.name) {
+            Some(&i) => {
+                let old = std::mem::replace(&mut settings[i as usize], setting);
+                settings[i as usize].overrode = Some(Box::new(old));
+            }
+            None => {
+                // More than 2^32 settings cannot be read: the load stops at its size limits first.
+                let i = u32::try_from(settings.len()).expect("fewer than 2^32 settings");
+                settings.push(setting);
+                by_name.insert_unique(hash, i, |&j| hasher.hash_one(&*settings[j as usize].name));
+            }
+        }
     }
 }
 
@@ -204,10 +252,7 @@ impl Database {
     fn ensure_section(&mut self, name: &[u8]) {
         if !self.index.contains_key(name) {
             self.index.insert(name.to_vec(), self.sections.len());
-            self.sections.push(Section {
-                name: name.to_vec(),
-                settings: HashMap::new(),
-            });
+            self.sections.push(Section::new(name));
         }
     }
 
@@ -216,10 +261,7 @@ impl Database {
         self.seq += 1;
         setting.seq = self.seq;
         let sec = &mut self.sections[self.index[section]];
-        if let Some(old) = sec.settings.remove(&setting.name) {
-            setting.overrode = Some(Box::new(old));
-        }
-        sec.settings.insert(setting.name.clone(), setting);
+        sec.set(setting);
     }
 }
 

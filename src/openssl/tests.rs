@@ -20,6 +20,13 @@ fn ws(files: &[(&str, &[u8])]) -> Ws {
     Ws { dir, root }
 }
 
+/// Builds `files` and loads `top.cnf` from them.
+fn load_top(files: &[(&str, &[u8])]) -> (Ws, Loaded) {
+    let w = ws(files);
+    let l = w.load("top.cnf");
+    (w, l)
+}
+
 impl Ws {
     fn load_env(&self, top: &str, env: &[(&str, &str)]) -> Loaded {
         let mut o = Options::new(&self.root, &self.root);
@@ -57,7 +64,7 @@ fn err(l: &Loaded) -> Option<(&'static str, u32)> {
 
 #[test]
 fn variables_and_pragmas_hold_across_files() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         (
             "top.cnf",
             b"d = sub\n.include inc.cnf\nafter = ${x}\n.include ${d}/b.cnf\n",
@@ -65,7 +72,6 @@ fn variables_and_pragmas_hold_across_files() {
         ("inc.cnf", b"x = from-inc\n.pragma dollarid:on\n"),
         ("sub/b.cnf", b"y = a$b\nz = ${x}\n"),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(w.names(&l), ["top.cnf", "inc.cnf", "sub/b.cnf"]);
     assert_eq!(val(&l, "default", "after").as_deref(), Some("from-inc"));
     assert_eq!(
@@ -101,13 +107,12 @@ fn section_lookup_falls_back_to_default_and_env_to_default() {
         [ProblemKind::UndeclaredEnv],
         "HOME is not declared: say so"
     );
-    assert_eq!(l.db.get("s", "c").unwrap().undeclared_env, ["HOME"]);
+    assert_eq!(l.db.get("s", "c").unwrap().undeclared_env[..], ["HOME"]);
 }
 
 #[test]
 fn undeclared_env_without_default_is_a_load_error() {
-    let w = ws(&[("top.cnf", b"a = 1\n.include $ENV::CONFDIR/x.cnf\n")]);
-    let l = w.load("top.cnf");
+    let (_w, l) = load_top(&[("top.cnf", b"a = 1\n.include $ENV::CONFDIR/x.cnf\n")]);
     assert_eq!(err(&l), Some(("variable has no value", 2)));
     assert!(l
         .problems
@@ -117,7 +122,7 @@ fn undeclared_env_without_default_is_a_load_error() {
 
 #[test]
 fn include_directive_spellings() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         (
             "top.cnf",
             b".includex a.cnf\n.includedir = b.cnf\n[s]\ns::.include = c.cnf\n.include=d.cnf\n.import = e.cnf\n",
@@ -128,7 +133,6 @@ fn include_directive_spellings() {
         ("d.cnf", b""),
         ("e.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(w.names(&l), ["top.cnf", "a.cnf", "b.cnf", "c.cnf", "d.cnf"]);
     assert_eq!(
         val(&l, "s", ".import").as_deref(),
@@ -177,12 +181,11 @@ fn pragma_spellings_and_errors() {
 
 #[test]
 fn includedir_and_abspath() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         ("top.cnf", b".pragma includedir:inc\n.include a.cnf\n.include inc/b.cnf\n.pragma abspath:on\n.include c.cnf\n"),
         ("inc/a.cnf", b""),
         ("inc/b.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(w.names(&l), ["top.cnf", "inc/a.cnf"]);
     assert_eq!(
         l.problems[0].kind,
@@ -191,14 +194,13 @@ fn includedir_and_abspath() {
     );
     assert_eq!(err(&l), Some(("relative path", 5)));
     // A pragma value is never expanded, and quotes stay in it.
-    let w = ws(&[
+    let (w, l) = load_top(&[
         (
             "top.cnf",
             b"d = inc\n.pragma includedir:$d\n.include a.cnf\n",
         ),
         ("inc/a.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(w.names(&l), ["top.cnf"]);
     assert!(l.problems[0].path.as_ref().unwrap().ends_with("$d/a.cnf"));
     // The declared OPENSSL_CONF_INCLUDE wins over the pragma.
@@ -212,11 +214,10 @@ fn includedir_and_abspath() {
 
 #[test]
 fn quoting_and_escapes() {
-    let w = ws(&[(
+    let (_w, l) = load_top(&[(
         "top.cnf",
         b"x = X\na = ' q  '\nb = \"$x\"\nc = \\$x\nd = a\\nb\ne = $x$(x)${x} # c\nf = 'it''s'\ng = a\\#b\n",
     )]);
-    let l = w.load("top.cnf");
     assert_eq!(val(&l, "default", "a").as_deref(), Some(" q  "));
     assert_eq!(val(&l, "default", "b").as_deref(), Some("$x"));
     assert_eq!(val(&l, "default", "c").as_deref(), Some("$x"));
@@ -228,15 +229,14 @@ fn quoting_and_escapes() {
     assert_eq!(err(&w.load("top.cnf")), Some(("no close brace", 1)));
     let w = ws(&[("top.cnf", b"a = cost $ 5\n")]);
     assert_eq!(err(&w.load("top.cnf")), Some(("variable has no value", 1)));
-    let w = ws(&[("top.cnf", b"[ a b ]\nk=1\n[x\n")]);
-    let l = w.load("top.cnf");
+    let (_w, l) = load_top(&[("top.cnf", b"[ a b ]\nk=1\n[x\n")]);
     assert_eq!(val(&l, "a b", "k").as_deref(), Some("1"));
     assert_eq!(err(&l), Some(("missing close square bracket", 3)));
 }
 
 #[test]
 fn continuations_and_comments() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         (
             "top.cnf",
             b"a = one \\\n  two\n# comment \\\n.include hidden.cnf\n.include \\\nshown.cnf\nb = c\\\\\nd = e\n",
@@ -244,7 +244,6 @@ fn continuations_and_comments() {
         ("hidden.cnf", b""),
         ("shown.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(w.names(&l), ["top.cnf", "shown.cnf"]);
     assert_eq!(val(&l, "default", "a").as_deref(), Some("one   two"));
     assert_eq!(val(&l, "default", "b").as_deref(), Some("c\\"));
@@ -254,11 +253,10 @@ fn continuations_and_comments() {
 
 #[test]
 fn bom_only_at_the_start_of_the_load() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         ("top.cnf", b"\xEF\xBB\xBFa = 1\n.include inc.cnf\n"),
         ("inc.cnf", b"\xEF\xBB\xBFb = 2\n"),
     ]);
-    let l = w.load("top.cnf");
     assert_eq!(val(&l, "default", "a").as_deref(), Some("1"));
     assert_eq!(w.names(&l), ["top.cnf", "inc.cnf"]);
     assert_eq!(err(&l), Some(("missing equal sign", 1)));
@@ -271,7 +269,7 @@ fn bom_only_at_the_start_of_the_load() {
 fn nul_bytes_and_long_lines() {
     // A NUL ends what OpenSSL sees of a line, and the next line joins the cut one: here the comment
     // swallows the include below it.
-    let w = ws(&[
+    let (w, l) = load_top(&[
         (
             "top.cnf",
             b"# note \0 tail\n.include a.cnf\n.include b.cnf\n\0.include c.cnf\n.include d.cnf\n",
@@ -281,12 +279,10 @@ fn nul_bytes_and_long_lines() {
         ("c.cnf", b""),
         ("d.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     // A line that starts with NUL reads as the end of the file.
     assert_eq!(w.names(&l), ["top.cnf", "b.cnf"]);
     let long = format!("a = {}\n.include a.cnf\n", "x".repeat(3000));
-    let w = ws(&[("top.cnf", long.as_bytes()), ("a.cnf", b"")]);
-    let l = w.load("top.cnf");
+    let (w, l) = load_top(&[("top.cnf", long.as_bytes()), ("a.cnf", b"")]);
     assert_eq!(val(&l, "default", "a").unwrap().len(), 3000);
     assert_eq!(w.names(&l), ["top.cnf", "a.cnf"]);
 }
@@ -295,8 +291,7 @@ fn nul_bytes_and_long_lines() {
 fn large_files_are_read() {
     let mut big = b"# padding\n".repeat(1_800_000);
     big.extend_from_slice(b".include tail.cnf\n");
-    let w = ws(&[("top.cnf", &big), ("tail.cnf", b"t = 1\n")]);
-    let l = w.load("top.cnf");
+    let (w, l) = load_top(&[("top.cnf", &big), ("tail.cnf", b"t = 1\n")]);
     assert!(big.len() > 16 << 20);
     assert_eq!(w.names(&l), ["top.cnf", "tail.cnf"]);
     let mut o = Options::new(&w.root, &w.root);
@@ -307,7 +302,7 @@ fn large_files_are_read() {
 
 #[test]
 fn folders() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         ("top.cnf", b".include d\n"),
         ("d/a.cnf", b""),
         ("d/B.CNF", b""),
@@ -318,7 +313,6 @@ fn folders() {
         ("d/notes.txt", b""),
         ("d/sub/e.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     let mut n = w.names(&l);
     n.sort();
     assert_eq!(n, ["d/B.CNF", "d/C.Conf", "d/a.cnf", "d/x.conf", "top.cnf"]);
@@ -327,13 +321,12 @@ fn folders() {
 
 #[test]
 fn folder_file_cannot_include_a_folder_until_done() {
-    let w = ws(&[
+    let (w, l) = load_top(&[
         ("top.cnf", b".include d\n"),
         ("d/only.cnf", b"k = 1\n.include other.cnf\n.include e\n"),
         ("other.cnf", b".include e\n"),
         ("e/x.cnf", b""),
     ]);
-    let l = w.load("top.cnf");
     // other.cnf is read while d is open: its folder include is skipped. The rest of only.cnf is read
     // after d is done, so its folder include works.
     assert_eq!(
@@ -425,11 +418,10 @@ use std::os::unix::ffi::OsStrExt;
 
 #[test]
 fn overrides_are_kept_in_order() {
-    let w = ws(&[
+    let (_w, l) = load_top(&[
         ("top.cnf", b"[ca]\ndays = 1\n.include inc.cnf\n"),
         ("inc.cnf", b"[ca]\ndays = 2\nca::days = 3\n"),
     ]);
-    let l = w.load("top.cnf");
     let s = l.db.get("ca", "days").unwrap();
     assert_eq!(s.text(), "3");
     assert_eq!((s.at.line, s.at.path.ends_with("inc.cnf")), (3, true));

@@ -82,6 +82,11 @@ fn site(text: &str) -> RequirementSet {
     parse_site(Path::new("vigil.toml"), text).unwrap()
 }
 
+/// One site rule in vigil.toml: its table header, `id` and `title`, then the lines in `rest`.
+fn rule(id: &str, title: &str, rest: &str) -> String {
+    format!("[[requirements.rule]]\nid = \"{id}\"\ntitle = \"{title}\"\n{rest}")
+}
+
 fn site_err(text: &str) -> crate::diagnostic::ConfigError {
     parse_site(Path::new("vigil.toml"), text).unwrap_err()
 }
@@ -415,12 +420,10 @@ fn openssl_sections_resolve_through_the_configuration_or_the_profile() {
 
 #[test]
 fn go_durations_in_json_profiles() {
-    let set = site(
-        r#"
-[[requirements.rule]]
-id = "site/ninety"
-title = "90-day certificates"
-purpose = ["tls-server"]
+    let set = site(&rule(
+        "site/ninety",
+        "90-day certificates",
+        r#"purpose = ["tls-server"]
 effective = 2025-01-01
 source = { document = "Our CPS", section = "6.3.2" }
 [[requirements.rule.values]]
@@ -429,7 +432,7 @@ kind = "validity"
 json = "/authority/claims/maxTLSCertDuration"
 max = "90d"
 "#,
-    );
+    ));
     let judge = |dur: &str| {
         let text = format!("{{\n  \"authority\": {{\n    \"claims\": {{ \"maxTLSCertDuration\": \"{dur}\" }}\n  }}\n}}\n");
         let j = JsonValues::parse("ca.json", &text).unwrap();
@@ -503,17 +506,15 @@ fn upcoming_follows_the_lead_time() {
 
 #[test]
 fn review_needs_satisfies_on_or_after_the_effective_date() {
-    let set = site(
-        r#"
-[[requirements.rule]]
-id = "site/review"
-title = "Reviewed for the 2026 rules"
-profiles = ["vpn"]
+    let set = site(&rule(
+        "site/review",
+        "Reviewed for the 2026 rules",
+        r#"profiles = ["vpn"]
 effective = "2026-03-15"
 review = true
 source = { url = "https://example.invalid/policy" }
 "#,
-    );
+    ));
     let sat = |id: &str, at: &str| Satisfies {
         requirement: id.into(),
         at: at.into(),
@@ -580,12 +581,11 @@ source = { url = "https://example.invalid/policy" }
 }
 
 fn kv_rule(value_toml: &str) -> RequirementSet {
-    site(&format!(
-        r#"
-[[requirements.rule]]
-id = "site/kv"
-title = "kv rule"
-profiles = ["p"]
+    site(&rule(
+        "site/kv",
+        "kv rule",
+        &format!(
+            r#"profiles = ["p"]
 effective = 2020-01-01
 source = {{ document = "CPS" }}
 [[requirements.rule.values]]
@@ -593,6 +593,7 @@ name = "v"
 kv = "KEY"
 {value_toml}
 "#
+        ),
     ))
 }
 

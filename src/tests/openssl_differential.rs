@@ -297,6 +297,39 @@ fn openssl_error(c: &Case, base: &Path, top: &Path) -> Option<(String, u64)> {
 
 /// The inventory of a profile `components = ["top.cnf"]`, `follow = ["openssl-include"]`, with the
 /// case's environment declared in `env`, over the working tree.
+/// A case's files built in a fresh folder: `base` holds `ws/` (the workspace `root`, with the top
+/// file `top`) and anything the case places outside it.
+struct Scratch {
+    _dir: tempfile::TempDir,
+    base: PathBuf,
+    root: PathBuf,
+    top: PathBuf,
+}
+
+fn scratch(c: &Case) -> Scratch {
+    let _dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize(_dir.path()).unwrap();
+    build(c, &base);
+    let root = base.join("ws");
+    let top = root.join("top.cnf");
+    Scratch {
+        _dir,
+        base,
+        root,
+        top,
+    }
+}
+
+/// Fails with every disagreement listed, so one run shows them all.
+fn assert_all_agree(failures: &[String], cases: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn inventory_of(c: &Case, root: &Path) -> Inventory {
     let mut toml = String::from(
         "[profiles.p]\ncomponents = [\"top.cnf\"]\nfollow = [\"openssl-include\"]\n[profiles.p.env]\n",
@@ -324,11 +357,12 @@ fn inventory_holds_exactly_the_files_openssl_reads() {
     assert!(cases.len() >= 40);
     let mut failures = Vec::new();
     for c in &cases {
-        let dir = tempfile::tempdir().unwrap();
-        let base = fs::canonicalize(dir.path()).unwrap();
-        build(c, &base);
-        let root = base.join("ws");
-        let top = root.join("top.cnf");
+        let Scratch {
+            _dir,
+            base,
+            root,
+            top,
+        } = scratch(c);
         // vigil's inventory of a profile that declares the top file, in process: its components (plus
         // the files it refuses as outside the workspace) must be exactly what OpenSSL opens.
         let inv = inventory_of(c, &root);
@@ -376,13 +410,7 @@ fn inventory_holds_exactly_the_files_openssl_reads() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_all_agree(&failures, cases.len());
 }
 
 #[test]
@@ -406,11 +434,9 @@ fn loader_values_match_openssl() {
     let cases = value_cases();
     let mut failures = Vec::new();
     for c in &cases {
-        let dir = tempfile::tempdir().unwrap();
-        let base = fs::canonicalize(dir.path()).unwrap();
-        build(c, &base);
-        let root = base.join("ws");
-        let top = root.join("top.cnf");
+        let Scratch {
+            _dir, root, top, ..
+        } = scratch(c);
         let mut body = fs::read(&top).unwrap();
         body.extend_from_slice(b"\n[req]\nprompt = no\ndistinguished_name = dn\n");
         fs::write(&top, body).unwrap();
@@ -453,11 +479,5 @@ fn loader_values_match_openssl() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_all_agree(&failures, cases.len());
 }

@@ -1,6 +1,6 @@
 //! git, through libgit2: the status of every component in one status query.
 
-use super::{Committed, Lineage, Revision, Status, Vcs, VcsError};
+use super::{ApprovedQuery, Committed, Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 use git2::{Repository, StatusOptions};
 use rayon::prelude::*;
@@ -263,20 +263,14 @@ impl Vcs for GitWorkTree {
         )
     }
 
-    fn approved_content(
-        &self,
-        manifest: &WsPath,
-        recorded: Option<&str>,
-        path: &WsPath,
-        blake3: &str,
-    ) -> Result<Option<Vec<u8>>, VcsError> {
-        let repo_path = self.repo_path(path);
+    fn approved_content(&self, query: &ApprovedQuery) -> Result<Option<Vec<u8>>, VcsError> {
+        let repo_path = self.repo_path(query.path);
         let rp = std::path::Path::new(std::ffi::OsStr::from_bytes(&repo_path));
         let mut commits = Vec::new();
-        if let Some(c) = last_change(&self.repo, &self.repo_path(manifest))? {
+        if let Some(c) = last_change(&self.repo, &self.repo_path(query.manifest))? {
             commits.push(c);
         }
-        if let Some(id) = recorded.and_then(|r| git2::Oid::from_str(r).ok()) {
+        if let Some(id) = query.recorded.and_then(|r| git2::Oid::from_str(r).ok()) {
             commits.push(id);
         }
         if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
@@ -290,7 +284,7 @@ impl Vcs for GitWorkTree {
                 continue;
             };
             if let Ok(blob) = self.repo.find_blob(entry.id()) {
-                if crate::hash::hash_bytes(blob.content()) == blake3 {
+                if crate::hash::hash_bytes(blob.content()) == query.blake3 {
                     return Ok(Some(blob.content().to_vec()));
                 }
             }
@@ -299,7 +293,7 @@ impl Vcs for GitWorkTree {
         let index = self.repo.index()?;
         if let Some(e) = index.get_path(rp, 0) {
             if let Ok(blob) = self.repo.find_blob(e.id) {
-                if crate::hash::hash_bytes(blob.content()) == blake3 {
+                if crate::hash::hash_bytes(blob.content()) == query.blake3 {
                     return Ok(Some(blob.content().to_vec()));
                 }
             }

@@ -99,6 +99,19 @@ pub enum Lineage {
     Outside(String),
 }
 
+/// What [`Vcs::approved_content`] looks for: one component of one approval.
+#[derive(Debug, Clone, Copy)]
+pub struct ApprovedQuery<'a> {
+    /// The manifest that approved the component.
+    pub manifest: &'a WsPath,
+    /// The revision the manifest records, when it records one.
+    pub recorded: Option<&'a str>,
+    /// The component.
+    pub path: &'a WsPath,
+    /// The component's approved BLAKE3, in hex.
+    pub blake3: &'a str,
+}
+
 /// A version-control backend for one workspace.
 pub trait Vcs {
     /// `git`, `svn` or `none`.
@@ -126,15 +139,9 @@ pub trait Vcs {
     fn transform(&self, _path: &WsPath) -> Option<Transform> {
         None
     }
-    /// Finds approved content in history: the bytes of `path` whose BLAKE3 is `blake3`, looking at the
-    /// revision the manifest records and the revision that last changed the manifest.
-    fn approved_content(
-        &self,
-        _manifest: &WsPath,
-        _recorded: Option<&str>,
-        _path: &WsPath,
-        _blake3: &str,
-    ) -> Result<Option<Vec<u8>>, VcsError> {
+    /// Finds approved content in history: the bytes of the query's path whose BLAKE3 is the approved
+    /// one, looking at the revision the manifest records and the revision that last changed the manifest.
+    fn approved_content(&self, _query: &ApprovedQuery) -> Result<Option<Vec<u8>>, VcsError> {
         Ok(None)
     }
     /// The rule that ignores `path`, as `source:line:pattern` (the form of `git check-ignore -v`),

@@ -112,3 +112,116 @@ fn a_vigil_toml_change_is_checked() {
     assert!(r.stdout.contains("unapproved"), "{}", r.stdout);
     assert!(r.stdout.contains("README"), "{}", r.stdout);
 }
+
+/// `vigil check --staged` under `strace -ff`: the index files opened by vigil's own threads (not by
+/// the git it runs), and its output.
+fn index_opened_by_vigil(s: &Sandbox) -> (String, Vec<String>) {
+    let logs = s.outside().join("trace");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut c = Command::new("strace");
+    c.args(["-ff", "-qq", "-e", "trace=openat,execve", "-o"])
+        .arg(logs.join("t"))
+        .arg(vigil_bin())
+        .args(["check", "--staged"])
+        .current_dir(&s.root);
+    s.env(&mut c);
+    let out = c
+        .output()
+        .expect("strace runs (apt-get install strace; scripts/test installs it)");
+    let mut ours = Vec::new();
+    let mut git_ran = false;
+    for log in std::fs::read_dir(&logs).unwrap() {
+        let text = std::fs::read_to_string(log.unwrap().path()).unwrap();
+        // A process that execs git is git's, once it has: what it opens is git's own reading.
+        if text.contains("execve(\"/usr/bin/git\"") || text.contains("/git\", [\"git\"") {
+            git_ran = true;
+            continue;
+        }
+        ours.extend(
+            text.lines()
+                .filter(|l| l.contains(".git/index"))
+                .map(str::to_string),
+        );
+    }
+    assert!(git_ran, "vigil asked git for the staged changes");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), ours)
+}
+
+#[test]
+fn an_unrelated_modification_is_accepted_without_loading_the_index() {
+    let s = approved();
+    s.file("README", "still unrelated\n");
+    s.git_ok(&["add", "README"]);
+    let (stdout, opened) = index_opened_by_vigil(&s);
+    assert!(stdout.contains("nothing to check"), "{stdout}");
+    // git read the index (its own cache-tree answers which folders changed); vigil did not.
+    assert!(opened.is_empty(), "vigil opened the index: {opened:?}");
+    // With a change the rule cannot clear, vigil reads the index itself.
+    s.file("validity/398.cnf", "default_days = 825\n");
+    s.git_ok(&["add", "validity/398.cnf"]);
+    let (stdout, opened) = index_opened_by_vigil(&s);
+    assert!(stdout.contains("stale"), "{stdout}");
+    assert!(!opened.is_empty(), "the full check reads the index");
+}
+
+#[test]
+fn without_git_on_path_the_hook_decides_the_same() {
+    let s = approved();
+    let no_git = s.outside().join("empty-path");
+    std::fs::create_dir_all(&no_git).unwrap();
+    let run = |s: &Sandbox| {
+        let mut c = Command::new(vigil_bin());
+        c.args(["check", "--staged"]).current_dir(&s.root);
+        s.env(&mut c);
+        c.env("PATH", &no_git);
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    s.file("README", "still unrelated\n");
+    s.git_ok(&["add", "README"]);
+    let (code, stdout) = run(&s);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("nothing to check"), "{stdout}");
+    s.file("validity/398.cnf", "default_days = 825\n");
+    s.git_ok(&["add", "validity/398.cnf"]);
+    let (code, stdout) = run(&s);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("stale"), "{stdout}");
+}
+
+#[test]
+fn an_in_place_edit_outside_a_subfolder_workspace_is_not_its_change() {
+    // The workspace is `ca/`; a change of `ca/validity/398.cnf` is the profile's, one of
+    // `validity/398.cnf` at the top (another folder of the same name) is not.
+    let s = Sandbox::git_repo();
+    let ws = s.root.join("ca");
+    std::fs::create_dir_all(ws.join("profiles")).unwrap();
+    std::fs::create_dir_all(ws.join("validity")).unwrap();
+    std::fs::create_dir_all(s.root.join("validity")).unwrap();
+    std::fs::write(
+        ws.join("vigil.toml"),
+        "[profiles.server]\ncomponents = [\"profiles/server.cnf\"]\nfollow = [\"openssl-include\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ws.join("profiles/server.cnf"),
+        ".include validity/398.cnf\n",
+    )
+    .unwrap();
+    std::fs::write(ws.join("validity/398.cnf"), "default_days = 398\n").unwrap();
+    s.file("validity/398.cnf", "not the CA's\n");
+    s.commit_all("profile");
+    s.vigil_in(&ws, &["approve", "server"]).expect(0);
+    s.commit_all("approval");
+    s.file("validity/398.cnf", "still not the CA's\n");
+    s.git_ok(&["add", "validity/398.cnf"]);
+    let r = s.vigil_in(&ws, &["check", "--staged"]).expect(0);
+    assert!(r.stdout.contains("nothing to check"), "{}", r.stdout);
+    std::fs::write(ws.join("validity/398.cnf"), "default_days = 825\n").unwrap();
+    s.git_ok(&["add", "ca/validity/398.cnf"]);
+    let r = s.vigil_in(&ws, &["check", "--staged"]).expect(1);
+    assert!(r.stdout.contains("stale"), "{}", r.stdout);
+}

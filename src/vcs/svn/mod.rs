@@ -17,7 +17,7 @@
 mod ignore;
 pub mod subst;
 
-use super::{Lineage, Revision, Status, Vcs, VcsError};
+use super::{ApprovedQuery, Lineage, Revision, Status, Vcs, VcsError};
 use crate::path::WsPath;
 pub use crate::svn_tool::{run_tool, tool_command, ToolError};
 use std::collections::{BTreeSet, HashMap};
@@ -656,20 +656,14 @@ impl Vcs for SvnWorkingCopy {
         Some(Box::new(subst))
     }
 
-    fn approved_content(
-        &self,
-        manifest: &WsPath,
-        recorded: Option<&str>,
-        path: &WsPath,
-        blake3: &str,
-    ) -> Result<Option<Vec<u8>>, VcsError> {
+    fn approved_content(&self, query: &ApprovedQuery) -> Result<Option<Vec<u8>>, VcsError> {
         let (Ok(path), Ok(manifest)) = (
-            std::str::from_utf8(path.as_bytes()),
-            std::str::from_utf8(manifest.as_bytes()),
+            std::str::from_utf8(query.path.as_bytes()),
+            std::str::from_utf8(query.manifest.as_bytes()),
         ) else {
             return Ok(None);
         };
-        let mut revs: Vec<String> = recorded.map(str::to_string).into_iter().collect();
+        let mut revs: Vec<String> = query.recorded.map(str::to_string).into_iter().collect();
         let mut c = self.command();
         c.args([
             "info",
@@ -688,7 +682,7 @@ impl Vcs for SvnWorkingCopy {
         revs.push("BASE".into());
         for rev in revs {
             if let Some(bytes) = self.cat(&rev, path) {
-                if crate::hash::hash_bytes(&bytes) == blake3 {
+                if crate::hash::hash_bytes(&bytes) == query.blake3 {
                     return Ok(Some(bytes));
                 }
             }
