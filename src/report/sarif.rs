@@ -24,13 +24,17 @@ pub const SRCROOT: &str = "%SRCROOT%";
 /// The URI base id of the workspace (the folder holding vigil.toml), declared for readers.
 pub const BASE_ID: &str = "WORKSPACE";
 
-/// The published README, whose finding rows the rules' `helpUri`s point at (`#finding-CODE`). A build
-/// can point them at its own copy with `VIGIL_DOCS_URL`; the default is the placeholder host the README
-/// uses for where vigil comes from.
+/// The README whose finding rows the rules' `helpUri`s point at (`#finding-CODE`): `VIGIL_DOCS_URL` at
+/// build time when set; else the README in the repository Cargo.toml's `repository` names; else the
+/// copy the Debian package installs, which is on every host that runs the packaged vigil. (No address
+/// is made up: a link that leads nowhere is worse than a local file.)
 pub const DOCS_URL: &str = match option_env!("VIGIL_DOCS_URL") {
     Some(u) => u,
-    None => "https://example.org/your/vigil/blob/main/README.md",
+    None if env!("CARGO_PKG_REPOSITORY").is_empty() => PACKAGED_README,
+    None => concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/HEAD/README.md"),
 };
+/// Where the Debian package installs the README (`[package.metadata.deb]` in Cargo.toml).
+pub const PACKAGED_README: &str = "file:///usr/share/doc/vigil/README.md";
 const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 

@@ -33,6 +33,7 @@ mod package;
 mod policy;
 mod prometheus;
 mod push_fast_path;
+mod readme;
 mod requirements;
 mod sample_gate;
 mod sarif_consumer;

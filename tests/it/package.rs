@@ -165,6 +165,42 @@ fn the_debian_package_builds_lists_and_installs() {
     .expect(0);
     assert!(r.stdout.contains("profiles/tls-server.cnf"), "{}", r.stdout);
 
+    // The SARIF rules' helpUri leads to the README the package installed (unless the build named
+    // another address), at the anchor of the rule's row.
+    let r = run(
+        installed.to_str().unwrap(),
+        &[
+            "--config",
+            example.to_str().unwrap(),
+            "check",
+            "--format",
+            "sarif",
+        ],
+        src,
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("no SARIF ({e}):\n{}{}", r.stdout, r.stderr));
+    let readme = std::fs::read_to_string(root.join("usr/share/doc/vigil/README.md")).unwrap();
+    for rule in sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+    {
+        let uri = rule["helpUri"].as_str().unwrap();
+        let Some(local) = uri.strip_prefix("file:///") else {
+            assert!(
+                option_env!("VIGIL_DOCS_URL").is_some() || !env!("CARGO_PKG_REPOSITORY").is_empty(),
+                "{uri}"
+            );
+            continue;
+        };
+        let (file, anchor) = local.split_once('#').unwrap();
+        assert_eq!(file, "usr/share/doc/vigil/README.md", "{uri}");
+        assert!(
+            readme.contains(&format!("<a id=\"{anchor}\"></a>")),
+            "the installed README has no anchor for {uri}"
+        );
+    }
+
     // The units and the Subversion hook run the packaged binary, not /usr/local/bin/vigil.
     let unit =
         std::fs::read_to_string(root.join("usr/lib/systemd/system/vigil-nightly.service")).unwrap();
