@@ -141,6 +141,25 @@ pub fn read_manifest(
     source: &dyn Source,
     profile: &str,
 ) -> Result<Option<ManifestInfo>, Error> {
+    read_manifest_bytes(config, source, profile)?
+        .map(|b| parse_manifest(b, profile))
+        .transpose()
+}
+
+/// A profile's manifest as the source holds it, not yet parsed: reading needs the source, parsing
+/// does not, so several manifests can be parsed on all cores.
+pub struct ManifestBytes {
+    path: WsPath,
+    display: PathBuf,
+    text: Vec<u8>,
+}
+
+/// The first half of [`read_manifest`]: a profile's manifest's bytes; `Ok(None)` when there is none.
+pub fn read_manifest_bytes(
+    config: &Config,
+    source: &dyn Source,
+    profile: &str,
+) -> Result<Option<ManifestBytes>, Error> {
     let rel = config.manifest_path(profile);
     let path = WsPath::normalize(Path::new(&rel)).expect("manifest-dir was validated");
     let display = config
@@ -185,7 +204,22 @@ pub fn read_manifest(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Error::io(&rel, e)),
     };
-    let s = String::from_utf8(text.clone()).map_err(|_| {
+    Ok(Some(ManifestBytes {
+        path,
+        display,
+        text,
+    }))
+}
+
+/// The second half of [`read_manifest`]: the manifest of `profile` parsed and checked to be its own.
+pub fn parse_manifest(bytes: ManifestBytes, profile: &str) -> Result<ManifestInfo, Error> {
+    let ManifestBytes {
+        path,
+        display,
+        text,
+    } = bytes;
+    let blake3 = hash::hash_bytes(&text);
+    let s = String::from_utf8(text).map_err(|_| {
         Error::Manifest(crate::config::ConfigError {
             file: display.clone(),
             line: None,
@@ -207,11 +241,11 @@ pub fn read_manifest(
             ),
         }));
     }
-    Ok(Some(ManifestInfo {
+    Ok(ManifestInfo {
         path,
         manifest,
-        blake3: hash::hash_bytes(&text),
-    }))
+        blake3,
+    })
 }
 
 fn entry_kind(kind: &Kind) -> Option<EntryKind> {
@@ -315,11 +349,7 @@ fn judge_requirements(
     as_of: Date,
 ) -> Vec<Finding> {
     let set = &cx.config.requirements;
-    if !profiles.iter().any(|p| {
-        set.requirements
-            .iter()
-            .any(|r| r.applies_to.matches(&p.name, &p.requirements.purposes))
-    }) {
+    if !profiles.iter().any(|p| requirements_apply(cx, p)) {
         return Vec::new();
     }
     let inputs: Vec<crate::requirement_check::ProfileFacts<'_>> = profiles
@@ -392,9 +422,25 @@ fn inventory_all(
             profile_index: i,
             profiles: profiles.len(),
         });
-        inventories.push(inventory::inventory(cx.source, p, cx.root));
+        let mut inv = inventory::inventory(cx.source, p, cx.root);
+        if !requirements_apply(cx, p) {
+            // The values of every setting of every file loaded are only read by the requirements:
+            // a load of many files gives them back as soon as it has been followed.
+            for load in &mut inv.loads {
+                load.loaded.db = Default::default();
+            }
+        }
+        inventories.push(inv);
     }
     inventories
+}
+
+/// Whether a requirement (a pack's or the site's) applies to `profile`.
+fn requirements_apply(cx: &Context, profile: &Profile) -> bool {
+    cx.config.requirements.requirements.iter().any(|r| {
+        r.applies_to
+            .matches(&profile.name, &profile.requirements.purposes)
+    })
 }
 
 /// Stage 2: each file hashed once, however many profiles share it. A file the inventory read whole

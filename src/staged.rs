@@ -28,6 +28,7 @@ use crate::finding::{Code, Severity};
 use crate::path::WsPath;
 use crate::source::Source;
 use crate::touched::{profile_touched, Change};
+use rayon::prelude::*;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
@@ -273,7 +274,8 @@ fn trust_file(config: &Config, p: &WsPath) -> bool {
 
 /// Whether a path of `paths` is a component of a profile's manifest (as `source` holds it), beside
 /// one, or under a declared pattern; true as well when a profile has no manifest or it cannot be
-/// read: what such a profile reaches is known only to its inventory. Each manifest is read once.
+/// read: what such a profile reaches is known only to its inventory. Each manifest is read once,
+/// and they are parsed on all cores (parsing them is most of the hook's own time).
 fn any_profile(config: &Config, source: &dyn Source, paths: Vec<WsPath>) -> bool {
     let changes: Vec<Change> = paths
         .into_iter()
@@ -283,10 +285,17 @@ fn any_profile(config: &Config, source: &dyn Source, paths: Vec<WsPath>) -> bool
             added: false,
         })
         .collect();
-    config.profiles.keys().any(
-        |name| match crate::check::read_manifest(config, source, name) {
-            Ok(Some(m)) => profile_touched(config, name, Some(&m), &changes),
-            Ok(None) | Err(_) => true,
+    let mut read = Vec::with_capacity(config.profiles.len());
+    for name in config.profiles.keys() {
+        match crate::check::read_manifest_bytes(config, source, name) {
+            Ok(Some(bytes)) => read.push((name, bytes)),
+            Ok(None) | Err(_) => return true,
+        }
+    }
+    read.into_par_iter().any(
+        |(name, bytes)| match crate::check::parse_manifest(bytes, name) {
+            Ok(m) => profile_touched(config, name, Some(&m), &changes),
+            Err(_) => true,
         },
     )
 }
