@@ -28,7 +28,7 @@ export LANG=C.UTF-8 LC_ALL=C.UTF-8
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example
 
 need=()
-for pair in hyperfine:hyperfine b3sum:b3sum aide:aide svn:subversion svnadmin:subversion \
+for pair in hyperfine:hyperfine b3sum:b3sum aide:aide svn:subversion svnadmin:subversion openssl:openssl \
   /usr/bin/time:time strace:strace; do
   command -v "${pair%%:*}" >/dev/null || need+=("${pair#*:}")
 done
@@ -175,14 +175,38 @@ hf --export-json "$out/aide.json" \
   -n "vigil check (svn)" "$vigil check" \
   -n "svn status" "svn status")
 
+# Where the limits lie: what the outside programs need for the part of the work they share with vigil.
+# OpenSSL's own load of the configuration of the two profiles that follow includes (`openssl req`
+# reads it whole, as vigil must to know what it includes; it then fails for want of a [req] section,
+# hence -i), next to git status and b3sum; and the two Subversion client runs vigil's check makes
+# (status of the components, then `svn info` for the byte comparison `svn status` skips) next to a
+# plain `svn status`.
+key="$out/bench-key.pem"
+[ -f "$key" ] || openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" 2>/dev/null
+req() { echo "openssl req -new -noout -subj /CN=bench -key $key -config $1"; }
+hf -i --export-json "$out/limits.json" \
+  -n "openssl loads incdir" "$(req ca/incdir/main.cnf)" \
+  -n "openssl loads incfile" "$(req ca/incfile/main.cnf)" \
+  -n "git status --porcelain" "git status --porcelain" \
+  -n "b3sum, 2 processes" "xargs -a $main.referenced -P 2 -n 5000 b3sum --no-names"
+(cd "$svnroot/wc" && ls d0[01][0-9]/*.cnf >"$out/svn.components" && hf --export-json "$out/svn-limits.json" \
+  -n "svn status of the components" "xargs -a $out/svn.components svn status --xml -v --no-ignore --depth empty --" \
+  -n "svn info of the components" "xargs -a $out/svn.components svn info --xml --depth empty --" \
+  -n "svn status" "svn status")
+
 # Linearity and peak memory: one warm run of each command under /usr/bin/time -v, with git status on
 # the same repository as the baseline of each size (CPU time is the steadier measure on a shared machine).
 : >"$out/linear.tsv"
 for n in $sizes; do
   repo="$out/git/lin-$n"
   make_git "$repo" $((n + n / 10)) "$n"
-  for cmd in "check" "check --no-cache" "gate glob folder incdir incfile" "git status --porcelain"; do
-    case $cmd in git\ *) bin=git args=${cmd#git } ;; *) bin=$vigil args=$cmd ;; esac
+  for cmd in "check" "check --no-cache" "gate glob folder incdir incfile" "git status --porcelain" \
+    "openssl req -config ca/incdir/main.cnf"; do
+    case $cmd in
+      git\ *) bin=git args=${cmd#git } ;;
+      openssl\ *) bin=openssl args="req -new -noout -subj /CN=bench -key $key -config ca/incdir/main.cnf" ;;
+      *) bin=$vigil args=$cmd ;;
+    esac
     (cd "$repo" && "$bin" $args >/dev/null 2>&1) || true
     (cd "$repo" && /usr/bin/time -v "$bin" $args >/dev/null 2>"$out/time.txt") || true
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s}' "$out/time.txt")
@@ -226,8 +250,24 @@ print(f"{'components':>10}  {'command':<38} {'wall s':>7} {'CPU s':>7} {'CPU per
 for l in open(f"{out}/linear.tsv"):
     n, cmd, wall, cpu, rss = l.rstrip("\n").split("\t")
     n, wall, cpu, rss = int(n), float(wall or 0), float(cpu or 0), int(rss or 0)
-    name = cmd if cmd.startswith("git ") else f"vigil {cmd}"
+    name = cmd if cmd.startswith(("git ", "openssl ")) else f"vigil {cmd}"
     print(f"{n:>10}  {name:<38} {wall:7.2f} {cpu:7.2f} {cpu/(n/1000):10.3f} {rss/1024:10.1f}")
+print()
+print("== where the limits lie (wall time, mean; CPU: user + system)")
+r = load("limits")
+ossl = [r["openssl loads incdir"], r["openssl loads incfile"]]
+o_wall = sum(x["mean"] for x in ossl)
+o_cpu = sum(x["user"] + x["system"] for x in ossl)
+for base in ("git status --porcelain", "b3sum, 2 processes"):
+    y = r[base]
+    print(f"OpenSSL's own load of the two include-following profiles {o_wall*1000:8.1f} ms = "
+          f"{o_wall/y['mean']:5.2f}x {base} (CPU {o_cpu/(y['user']+y['system']):.2f}x)")
+r = load("svn-limits")
+y = r["svn status"]
+for a in ("svn status of the components", "svn info of the components"):
+    x = r[a]
+    print(f"{a:<56} {x['mean']*1000:8.1f} ms = {x['mean']/y['mean']:5.2f}x svn status "
+          f"(CPU {(x['user']+x['system'])/(y['user']+y['system']):.2f}x)")
 print()
 for what in ("check", "gate"):
     print(f"== system calls of one warm vigil {what} of 10,000 components (strace -c -f, top 6)")

@@ -125,18 +125,18 @@ pub fn index_changes(
 /// inherits the hook's environment (`GIT_INDEX_FILE`, the object directories) and current folder, so
 /// it reads the same index libgit2 opened.
 pub fn git_staged_changes(repo: &git2::Repository) -> Option<Vec<PathChange>> {
+    git_raw_diff(repo, "diff-index", &["--cached", "HEAD"])
+}
+
+/// `git --git-dir REPO COMMAND --raw -z --no-renames ARGS --` parsed; `None` when git cannot be
+/// run, fails or prints what vigil cannot read.
+fn git_raw_diff(repo: &git2::Repository, command: &str, args: &[&str]) -> Option<Vec<PathChange>> {
     let out = std::process::Command::new("git")
         .arg("--git-dir")
         .arg(repo.path())
-        .args([
-            "diff-index",
-            "--cached",
-            "--raw",
-            "-z",
-            "--no-renames",
-            "HEAD",
-            "--",
-        ])
+        .args([command, "--raw", "-z", "--no-renames"])
+        .args(args)
+        .arg("--")
         .env("GIT_OPTIONAL_LOCKS", "0")
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -192,7 +192,9 @@ pub fn inside(changes: Vec<PathChange>, prefix: &[u8]) -> Vec<PathChange> {
 }
 
 /// The changes from the tree `old` to the tree `new` (both the workspace folder's own tree), relative
-/// to the workspace; `None` when git cannot compare them.
+/// to the workspace; `None` when git cannot compare them. Asked of `git diff-tree` first, which
+/// skips every folder whose tree is the same on both sides (the hook runs inside git, with the
+/// pushed objects in the environment it passes on), else of libgit2.
 pub fn tree_changes(
     repo: &git2::Repository,
     old: &git2::Tree,
@@ -200,6 +202,10 @@ pub fn tree_changes(
 ) -> Option<Vec<PathChange>> {
     if old.id() == new.id() {
         return Some(Vec::new());
+    }
+    let (a, b) = (old.id().to_string(), new.id().to_string());
+    if let Some(changes) = git_raw_diff(repo, "diff-tree", &["-r", &a, &b]) {
+        return Some(changes);
     }
     let diff = repo.diff_tree_to_tree(Some(old), Some(new), None).ok()?;
     changes_of(&diff, b"")

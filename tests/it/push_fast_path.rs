@@ -397,3 +397,27 @@ fn every_commit_never_trusts_a_commit_checked_only_as_part_of_an_earlier_push() 
     );
     assert!(r.all().contains(&want), "{}", r.all());
 }
+
+/// The fast path asks `git diff-tree` for the pushed changes; a hook that runs vigil where no git is on
+/// `PATH` gets the same answers from libgit2.
+#[test]
+fn without_git_on_the_hook_path_the_fast_path_decides_the_same() {
+    let (s, bare) = failing_server();
+    let hook = bare.join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nPATH=/nonexistent exec '{}' pre-receive\n",
+            vigil_bin().display()
+        ),
+    )
+    .unwrap();
+    let old = tip(&s);
+    s.file("README", "still unrelated\n");
+    s.commit_all("docs");
+    let r = push(&s).expect(0);
+    assert!(r.all().contains(&fast_line(&tip(&s), &old)), "{}", r.all());
+    s.file("validity/398.cnf", "default_days = 826\n");
+    s.commit_all("unapproved edit");
+    assert_full_check(&push(&s), "a component changed");
+}
