@@ -77,13 +77,7 @@ fn a_bundle_verifies_a_faithful_deployment_through_the_map() {
     let host = deploy(&s);
     let r = verify(&s, &b, &host, &["--format", "json"]).expect(0);
     assert_eq!(r.finding_codes(), Vec::<String>::new());
-    let j = r.json();
-    let paths: Vec<&str> = j["profiles"][0]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap())
-        .collect();
+    let paths = component_paths(&r);
     assert_eq!(
         paths,
         [
@@ -92,7 +86,7 @@ fn a_bundle_verifies_a_faithful_deployment_through_the_map() {
         ]
     );
     let head = s.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_string();
-    assert_eq!(j["revision"]["id"], head.as_str());
+    assert_eq!(r.json()["revision"]["id"], head.as_str());
     // Without the map the host's layout is not the repository's: everything approved is missing.
     let r = s
         .vigil(&[
@@ -754,13 +748,7 @@ fn absolute_paths_on_the_host_resolve_through_the_map() {
     };
     let r = run(&[]).expect(0);
     assert_eq!(r.finding_codes(), Vec::<String>::new());
-    let j = r.json();
-    let paths: Vec<&str> = j["profiles"][0]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["path"].as_str().unwrap())
-        .collect();
+    let paths = component_paths(&r);
     assert_eq!(
         paths,
         [
@@ -808,4 +796,14 @@ fn the_group_the_profile_asks_for_is_checked_by_name_and_number() {
         "{}",
         r.stdout
     );
+}
+
+/// The component paths of the first profile of a JSON report.
+fn component_paths(r: &crate::support::Run) -> Vec<String> {
+    r.json()["profiles"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap().to_string())
+        .collect()
 }

@@ -23,22 +23,28 @@ fn approved() -> Sandbox {
 /// opened.
 fn staged_check_opening(s: &Sandbox) -> (String, i32, String) {
     let log = s.outside().join("openat.log");
-    let mut c = Command::new("strace");
-    c.args(["-f", "-qq", "-e", "trace=openat", "-o"])
-        .arg(&log)
-        .arg(vigil_bin())
-        .args(["check", "--staged"])
-        .current_dir(&s.root);
-    s.env(&mut c);
-    let out = c
-        .output()
-        .expect("strace runs (apt-get install strace; scripts/test installs it)");
+    let out = strace_staged_check(s, &["-f", "-e", "trace=openat"], &log);
     let opened = std::fs::read_to_string(&log).expect("strace wrote its log");
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         out.status.code().unwrap_or(-1),
         opened,
     )
+}
+
+/// `vigil check --staged` (what the installed hook runs) under `strace ARGS -o LOG`.
+fn strace_staged_check(s: &Sandbox, args: &[&str], log: &std::path::Path) -> std::process::Output {
+    let mut c = Command::new("strace");
+    c.arg("-qq")
+        .args(args)
+        .arg("-o")
+        .arg(log)
+        .arg(vigil_bin())
+        .args(["check", "--staged"])
+        .current_dir(&s.root);
+    s.env(&mut c);
+    c.output()
+        .expect("strace runs (apt-get install strace; scripts/test installs it)")
 }
 
 /// The loose object file of the staged blob at `path` (the repository is never packed here).
@@ -118,16 +124,7 @@ fn a_vigil_toml_change_is_checked() {
 fn index_opened_by_vigil(s: &Sandbox) -> (String, Vec<String>) {
     let logs = s.outside().join("trace");
     std::fs::create_dir_all(&logs).unwrap();
-    let mut c = Command::new("strace");
-    c.args(["-ff", "-qq", "-e", "trace=openat,execve", "-o"])
-        .arg(logs.join("t"))
-        .arg(vigil_bin())
-        .args(["check", "--staged"])
-        .current_dir(&s.root);
-    s.env(&mut c);
-    let out = c
-        .output()
-        .expect("strace runs (apt-get install strace; scripts/test installs it)");
+    let out = strace_staged_check(s, &["-ff", "-e", "trace=openat,execve"], &logs.join("t"));
     let mut ours = Vec::new();
     let mut git_ran = false;
     for log in std::fs::read_dir(&logs).unwrap() {

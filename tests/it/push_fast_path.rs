@@ -30,11 +30,16 @@ fn fast_line(commit: &str, base: &str) -> String {
 
 /// Replaces the bare repository's pre-receive hook with `vigil pre-receive ARGS`.
 fn hook(bare: &Path, args: &str) {
+    hook_with(bare, "", args);
+}
+
+/// Replaces the bare repository's pre-receive hook with `ENV vigil pre-receive ARGS`.
+fn hook_with(bare: &Path, env: &str, args: &str) {
     let hook = bare.join("hooks/pre-receive");
     std::fs::write(
         &hook,
         format!(
-            "#!/bin/sh\nexec '{}' pre-receive {args}\n",
+            "#!/bin/sh\n{env} exec '{}' pre-receive {args}\n",
             vigil_bin().display()
         ),
     )
@@ -403,15 +408,7 @@ fn every_commit_never_trusts_a_commit_checked_only_as_part_of_an_earlier_push() 
 #[test]
 fn without_git_on_the_hook_path_the_fast_path_decides_the_same() {
     let (s, bare) = failing_server();
-    let hook = bare.join("hooks/pre-receive");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\nPATH=/nonexistent exec '{}' pre-receive\n",
-            vigil_bin().display()
-        ),
-    )
-    .unwrap();
+    hook_with(&bare, "PATH=/nonexistent", "");
     let old = tip(&s);
     s.file("README", "still unrelated\n");
     s.commit_all("docs");

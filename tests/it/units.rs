@@ -99,17 +99,14 @@ fn exposure_parser_reads_the_summary_line() {
 fn shipped_services_are_rated_below_3_by_systemd_analyze_security() {
     let dir = installed_units();
     for unit in SERVICES {
-        let o = systemd_analyze()
-            .args(["security", "--offline=yes", "--no-pager"])
-            .arg(dir.path().join(unit))
-            .output()
-            .expect("systemd-analyze runs");
-        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stdout = security(&dir.path().join(unit));
         let level = exposure(&stdout).unwrap_or_else(|| {
             panic!(
-                "no exposure level from systemd-analyze security {unit} ({}):\n{stdout}{}",
-                o.status,
-                String::from_utf8_lossy(&o.stderr)
+                "no exposure level from systemd-analyze security {unit}:\n{stdout}{}",
+                {
+                    let o = security_run(&dir.path().join(unit));
+                    format!("({}) {}", o.status, String::from_utf8_lossy(&o.stderr))
+                }
             )
         });
         assert!(
@@ -143,12 +140,7 @@ fn shipped_units_name_the_readme_the_install_steps_put_in_place() {
 fn shipped_services_have_a_read_only_view_no_privileges_and_the_check_no_network() {
     let dir = installed_units();
     for unit in SERVICES {
-        let o = systemd_analyze()
-            .args(["security", "--offline=yes", "--no-pager"])
-            .arg(dir.path().join(unit))
-            .output()
-            .expect("systemd-analyze runs");
-        let stdout = String::from_utf8_lossy(&o.stdout);
+        let stdout = security(&dir.path().join(unit));
         let mut want = vec![
             "ProtectSystem=",
             "NoNewPrivileges=",
@@ -171,4 +163,17 @@ fn shipped_services_have_a_read_only_view_no_privileges_and_the_check_no_network
             );
         }
     }
+}
+
+/// What `systemd-analyze security --offline=yes` prints for the unit file `unit`.
+fn security(unit: &std::path::Path) -> String {
+    String::from_utf8_lossy(&security_run(unit).stdout).into_owned()
+}
+
+fn security_run(unit: &std::path::Path) -> std::process::Output {
+    systemd_analyze()
+        .args(["security", "--offline=yes", "--no-pager"])
+        .arg(unit)
+        .output()
+        .expect("systemd-analyze runs")
 }
