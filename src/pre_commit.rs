@@ -121,28 +121,38 @@ fn untouched_from_head(r: &Request, repo: &git2::Repository, start: &Path) -> Op
     if repo.is_bare() {
         return None;
     }
-    let changes = crate::staged::git_staged_changes(repo)?;
-    if !changes.iter().all(crate::staged::PathChange::in_place) {
-        return None;
-    }
-    let head = repo.head().ok()?.peel_to_commit().ok()?;
-    let snap = Snap::Commit(head.clone());
-    let prefix = match r.workspace {
-        Some(w) => Some(snapshot::parse_workspace(w).ok()?).filter(|p| {
-            snap.blob(&snapshot::join(p, CONFIG_FILE.as_bytes()))
-                .is_some()
-        }),
-        None => {
-            let from = snapshot::repo_relative(repo, r.cwd, start).unwrap_or_default();
-            snapshot::find_workspace(&snap, &from)
-        }
-    }?;
-    let changes = crate::staged::inside(changes, &prefix);
-    let untouched = snapshot::with_commit(repo, &head, &prefix, r.mode, |cx| {
-        crate::staged::cannot_affect(&changes, cx.config, cx.source)
+    let git_dir = repo.path().to_path_buf();
+    std::thread::scope(|scope| {
+        // git lists the staged changes while HEAD's approvals are read and parsed.
+        let staged = scope.spawn(|| crate::staged::git_staged_changes(&git_dir));
+        let head = repo.head().ok()?.peel_to_commit().ok()?;
+        let snap = Snap::Commit(head.clone());
+        let prefix = match r.workspace {
+            Some(w) => Some(snapshot::parse_workspace(w).ok()?).filter(|p| {
+                snap.blob(&snapshot::join(p, CONFIG_FILE.as_bytes()))
+                    .is_some()
+            }),
+            None => {
+                let from = snapshot::repo_relative(repo, r.cwd, start).unwrap_or_default();
+                snapshot::find_workspace(&snap, &from)
+            }
+        }?;
+        let untouched = snapshot::with_commit(repo, &head, &prefix, r.mode, |cx| {
+            let approved = crate::staged::approvals(cx.config, cx.source);
+            let changes = staged.join().ok()??;
+            if !changes.iter().all(crate::staged::PathChange::in_place) {
+                return None;
+            }
+            let changes = crate::staged::inside(changes, &prefix);
+            Some(crate::staged::cannot_affect_with(
+                &changes,
+                cx.config,
+                || approved,
+            ))
+        })
+        .ok()???;
+        untouched.then(|| snapshot::display_root(repo, &prefix))
     })
-    .ok()??;
-    untouched.then(|| snapshot::display_root(repo, &prefix))
 }
 
 /// The index (`rev` is `None`) or the commit `rev` names.

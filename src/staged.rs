@@ -23,6 +23,7 @@
 //! hook, the nightly check and the gate; a ref pushed before the pre-receive hook was installed by
 //! the nightly check and the gate. Those never take this path.
 
+use crate::check::ManifestInfo;
 use crate::config::{Config, Mode, CONFIG_FILE};
 use crate::finding::{Code, Severity};
 use crate::path::WsPath;
@@ -77,6 +78,17 @@ impl PathChange {
 /// True when `changes` touch only files that no profile, approval or trust file of `config` can
 /// depend on. `config` and `manifests` (which reads the manifests) are the new side's.
 pub fn cannot_affect(changes: &[PathChange], config: &Config, manifests: &dyn Source) -> bool {
+    cannot_affect_with(changes, config, || approvals(config, manifests))
+}
+
+/// [`cannot_affect`] with the approvals given: `approvals` is asked only once every change is known
+/// to be an in-place edit away from the trust files, or has been read already (while git listed the
+/// changes).
+pub fn cannot_affect_with<'c>(
+    changes: &[PathChange],
+    config: &'c Config,
+    approvals: impl FnOnce() -> Option<Vec<(&'c str, ManifestInfo)>>,
+) -> bool {
     // The rule knows what a profile reaches only from its manifest, which lists every component
     // only where a component missing from it fails the hook.
     if config.severity(Mode::Hook, Code::Unapproved) < Severity::Error {
@@ -94,7 +106,20 @@ pub fn cannot_affect(changes: &[PathChange], config: &Config, manifests: &dyn So
     }
     // Manifests are read only once every change is known to be an in-place edit away from the
     // trust files: the common doubtful case (an added file) costs nothing more.
-    !any_profile(config, manifests, paths)
+    let Some(approved) = approvals() else {
+        return false;
+    };
+    let changes: Vec<Change> = paths
+        .into_iter()
+        .map(|path| Change {
+            path,
+            is_dir: false,
+            added: false,
+        })
+        .collect();
+    !approved
+        .par_iter()
+        .any(|(name, m)| profile_touched(config, name, Some(m), &changes))
 }
 
 /// The changes of the index of `repo` from HEAD inside the workspace folder `prefix`, relative to
@@ -124,16 +149,16 @@ pub fn index_changes(
 /// libgit2's diff reads every tree of HEAD: a tenth of the time in a large repository. The process
 /// inherits the hook's environment (`GIT_INDEX_FILE`, the object directories) and current folder, so
 /// it reads the same index libgit2 opened.
-pub fn git_staged_changes(repo: &git2::Repository) -> Option<Vec<PathChange>> {
-    git_raw_diff(repo, "diff-index", &["--cached", "HEAD"])
+pub fn git_staged_changes(git_dir: &Path) -> Option<Vec<PathChange>> {
+    git_raw_diff(git_dir, "diff-index", &["--cached", "HEAD"])
 }
 
 /// `git --git-dir REPO COMMAND --raw -z --no-renames ARGS --` parsed; `None` when git cannot be
 /// run, fails or prints what vigil cannot read.
-fn git_raw_diff(repo: &git2::Repository, command: &str, args: &[&str]) -> Option<Vec<PathChange>> {
+fn git_raw_diff(git_dir: &Path, command: &str, args: &[&str]) -> Option<Vec<PathChange>> {
     let out = std::process::Command::new("git")
         .arg("--git-dir")
-        .arg(repo.path())
+        .arg(git_dir)
         .args([command, "--raw", "-z", "--no-renames"])
         .args(args)
         .arg("--")
@@ -204,7 +229,7 @@ pub fn tree_changes(
         return Some(Vec::new());
     }
     let (a, b) = (old.id().to_string(), new.id().to_string());
-    if let Some(changes) = git_raw_diff(repo, "diff-tree", &["-r", &a, &b]) {
+    if let Some(changes) = git_raw_diff(repo.path(), "diff-tree", &["-r", &a, &b]) {
         return Some(changes);
     }
     let diff = repo.diff_tree_to_tree(Some(old), Some(new), None).ok()?;
@@ -278,32 +303,27 @@ fn trust_file(config: &Config, p: &WsPath) -> bool {
         || signers.as_ref() == Some(p)
 }
 
-/// Whether a path of `paths` is a component of a profile's manifest (as `source` holds it), beside
-/// one, or under a declared pattern; true as well when a profile has no manifest or it cannot be
-/// read: what such a profile reaches is known only to its inventory. Each manifest is read once,
-/// and they are parsed on all cores (parsing them is most of the hook's own time).
-fn any_profile(config: &Config, source: &dyn Source, paths: Vec<WsPath>) -> bool {
-    let changes: Vec<Change> = paths
-        .into_iter()
-        .map(|path| Change {
-            path,
-            is_dir: false,
-            added: false,
-        })
-        .collect();
+/// The approved manifest of every profile of `config` as `source` holds it, read in turn and parsed
+/// on all cores (parsing them is most of a hook's own time); `None` when a profile has none or it
+/// cannot be read: what such a profile reaches is known only to its inventory.
+pub fn approvals<'c>(
+    config: &'c Config,
+    source: &dyn Source,
+) -> Option<Vec<(&'c str, ManifestInfo)>> {
     let mut read = Vec::with_capacity(config.profiles.len());
     for name in config.profiles.keys() {
         match crate::check::read_manifest_bytes(config, source, name) {
-            Ok(Some(bytes)) => read.push((name, bytes)),
-            Ok(None) | Err(_) => return true,
+            Ok(Some(bytes)) => read.push((name.as_str(), bytes)),
+            Ok(None) | Err(_) => return None,
         }
     }
-    read.into_par_iter().any(
-        |(name, bytes)| match crate::check::parse_manifest(bytes, name) {
-            Ok(m) => profile_touched(config, name, Some(&m), &changes),
-            Err(_) => true,
-        },
-    )
+    read.into_par_iter()
+        .map(|(name, bytes)| {
+            crate::check::parse_manifest(bytes, name)
+                .ok()
+                .map(|m| (name, m))
+        })
+        .collect()
 }
 
 #[cfg(test)]
