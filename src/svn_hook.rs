@@ -580,7 +580,8 @@ impl Vcs for TxnVcs<'_> {
     fn last_author(&self, paths: &[WsPath]) -> Result<Option<crate::vcs::Author>, VcsError> {
         let tool =
             |e: crate::svn_tool::ToolError| VcsError::Other(format!("svnlook: {}", e.stderr));
-        let repo: Vec<String> = paths.iter().map(|p| self.source.repo_path(p)).collect();
+        let repo: std::collections::BTreeSet<String> =
+            paths.iter().map(|p| self.source.repo_path(p)).collect();
         let changed = self.look.changed().map_err(tool)?;
         if changed.iter().any(|(_, c)| repo.contains(c)) {
             return Ok(Some(crate::vcs::Author {

@@ -303,8 +303,9 @@ impl SvnWorkingCopy {
             }
         })?;
         let substs = self.substs.lock().expect("not poisoned");
+        let compared: std::collections::HashSet<&str> = targets.iter().copied().collect();
         for (s, p) in asked {
-            if !targets.contains(s) {
+            if !compared.contains(s) {
                 continue;
             }
             let why = match committed.get(*s) {
