@@ -56,14 +56,19 @@ fn deploy(s: &Sandbox) -> PathBuf {
 }
 
 fn verify(s: &Sandbox, bundle: &Path, host: &Path, extra: &[&str]) -> crate::support::Run {
+    let mut args = vec!["--map", MAP];
+    args.extend(extra);
+    verify_unmapped(s, bundle, host, &args)
+}
+
+/// `vigil verify --bundle BUNDLE --root HOST EXTRA...`, with no map of its own.
+fn verify_unmapped(s: &Sandbox, bundle: &Path, host: &Path, extra: &[&str]) -> crate::support::Run {
     let mut args = vec![
         "verify",
         "--bundle",
         bundle.to_str().unwrap(),
         "--root",
         host.to_str().unwrap(),
-        "--map",
-        MAP,
     ];
     args.extend(extra);
     s.vigil(&args)
@@ -631,17 +636,9 @@ fn signatures_travel_in_the_bundle_and_a_rehashed_forgery_fails_them() {
     fs::create_dir_all(host.join("ca")).unwrap();
     fs::write(host.join("ca/issuing.cnf"), "default_days = 397\n").unwrap();
     let verify = |extra: &[&str]| {
-        let mut args = vec![
-            "verify",
-            "--bundle",
-            out.to_str().unwrap(),
-            "--root",
-            host.to_str().unwrap(),
-            "--format",
-            "json",
-        ];
+        let mut args = vec!["--format", "json"];
         args.extend(extra);
-        s.vigil(&args)
+        verify_unmapped(&s, &out, &host, &args)
     };
     let pinned = ["--allowed-signers", signers.to_str().unwrap()];
     verify(&pinned).expect(0);
@@ -732,19 +729,9 @@ fn absolute_paths_on_the_host_resolve_through_the_map() {
         fs::copy(s.path(rel), &to).unwrap();
     }
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "verify",
-            "--bundle",
-            out.to_str().unwrap(),
-            "--root",
-            host.to_str().unwrap(),
-            "--map",
-            "step=/etc/step-ca",
-            "--format",
-            "json",
-        ];
+        let mut args = vec!["--map", "step=/etc/step-ca", "--format", "json"];
         args.extend(extra);
-        s.vigil(&args)
+        verify_unmapped(&s, &out, &host, &args)
     };
     let r = run(&[]).expect(0);
     assert_eq!(r.finding_codes(), Vec::<String>::new());
